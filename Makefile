@@ -1,0 +1,30 @@
+# Everything installs into ./.venv from pyproject.toml, pinned by constraints.txt (tested versions).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: install run test bench lint
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+## The seed scenario: load examples/chuxiong.yaml, plan 8 weeks, then run everything (Ctrl-C stops).
+run: install
+	$(BIN)/dutyflow demo
+	$(BIN)/dutyflow up
+
+## The whole test suite (SQLite, the real PostgreSQL on 127.0.0.1:5432, Prefect, SMTP and HTTP peers).
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+bench: install
+	$(BIN)/python -m bench
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -1,0 +1,202 @@
+"""The admin file's shape. Each domain object is validated into a normalized copy; errors name the field.
+
+Feature sections (``calendar``, ``inspections``, ``reports``) are defined by their own packages. A section
+may define ``check_references(bureau) -> list[tuple[tuple, str]]`` to check ids against the rest of the
+file; those errors are reported with the same locations as pydantic's own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from typing import Annotated, Literal
+
+from pydantic import EmailStr, Field, field_validator, model_validator
+
+from roster.admin.base import StrictModel
+from roster.calendar.schema import CalendarSection
+from roster.config import DEFAULT_LOCALE, DEFAULT_TIMEZONE, SUPPORTED_LOCALES
+from roster.inspections.schema import InspectionsSection
+from roster.reports.schema import ReportsSection
+
+Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="lower-case id")]
+# Mainland mobile (1[3-9]x xxxx xxxx) or a landline with area code (0878-3123456); spaces/dashes allowed.
+PHONE_RE = re.compile(r"^(?:\+86[ -]?)?(?:1[3-9]\d[ -]?\d{4}[ -]?\d{4}|0\d{2,3}-?\d{7,8})$")
+LEADER_ON_DUTY = "leader_on_duty"
+DUTY_OFFICER = "duty_officer"
+
+
+def _clock(value: str | dt.time) -> dt.time:
+    if isinstance(value, dt.time):
+        return value
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", str(value).strip())
+    if not match:
+        raise ValueError(f"expected a local time HH:MM, got {value!r}")
+    return dt.time(int(match[1]), int(match[2]))
+
+
+class Bureau(StrictModel):
+    name: str = Field(min_length=1)
+    timezone: str = DEFAULT_TIMEZONE
+    locale: str = DEFAULT_LOCALE
+    head: Identifier | None = None  # the bureau head (局长), last step of escalation
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r}") from None
+        return value
+
+    @field_validator("locale")
+    @classmethod
+    def _supported_locale(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"locale must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+
+class DutyRole(StrictModel):
+    id: Identifier
+    name: str = Field(min_length=1)  # shown to staff, e.g. 带班领导
+    name_en: str | None = None
+
+
+class ShiftPattern(StrictModel):
+    """``full``: one 24 h shift from ``handover`` to the next day's handover.
+    ``day_night``: a day shift from ``handover`` to ``night_starts`` and a night shift until the next handover."""
+
+    kind: Literal["full", "day_night"] = "full"
+    handover: dt.time = dt.time(8, 30)
+    night_starts: dt.time | None = None
+
+    _parse_clock = field_validator("handover", "night_starts", mode="before")(lambda v: v if v is None else _clock(v))
+
+    @model_validator(mode="after")
+    def _night_start_matches_kind(self) -> ShiftPattern:
+        if self.kind == "day_night" and self.night_starts is None:
+            raise ValueError("night_starts is required when kind is day_night")
+        if self.kind == "full" and self.night_starts is not None:
+            raise ValueError("night_starts only applies when kind is day_night")
+        if self.night_starts is not None and self.night_starts <= self.handover:
+            raise ValueError("night_starts must be later in the day than handover")
+        return self
+
+
+class Rules(StrictModel):
+    min_rest_hours: float = Field(default=24, ge=0, le=24 * 14)
+    max_consecutive_duties: int = Field(default=1, ge=1, le=31)
+    max_duties_per_month: int = Field(default=8, ge=1, le=62)
+    not_together: list[tuple[Identifier, Identifier]] = Field(default_factory=list)
+
+
+class FairnessWeights(StrictModel):
+    duties: float = Field(default=1.0, ge=0)
+    nights: float = Field(default=1.0, ge=0)
+    weekends: float = Field(default=2.0, ge=0)
+    holidays: float = Field(default=3.0, ge=0)
+
+
+class LedgerEntry(StrictModel):
+    """Counts carried over from earlier periods (before dutyflow, or from another system)."""
+
+    duties: int = Field(default=0, ge=0)
+    nights: int = Field(default=0, ge=0)
+    weekends: int = Field(default=0, ge=0)
+    holidays: int = Field(default=0, ge=0)
+
+
+class Fairness(StrictModel):
+    weights: FairnessWeights = Field(default_factory=FairnessWeights)
+    ledger: dict[Identifier, LedgerEntry] = Field(default_factory=dict)
+
+
+class Channel(StrictModel):
+    """A way to reach a person, tried in the listed order. ``target`` is an address, robot key or URL."""
+
+    kind: Literal["email", "wecom", "dingtalk", "feishu", "webhook", "console"]
+    target: str = Field(min_length=1)
+
+
+class Person(StrictModel):
+    id: Identifier
+    name: str = Field(min_length=1, max_length=100)
+    phone: str
+    email: EmailStr | None = None
+    rank: str = ""  # 局长, 副局长, 科长, 科员 ...
+    groups: list[Identifier] = Field(default_factory=list)
+    roles: list[Identifier] = Field(default_factory=list)
+    locale: str | None = None
+    calendar_reminder_minutes: int | None = Field(default=None, ge=0, le=7 * 24 * 60)
+    channels: list[Channel] = Field(default_factory=list)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        if not PHONE_RE.match(value):
+            raise ValueError(f"not a mainland mobile (13812345678) or landline (0878-3123456) number: {value!r}")
+        return re.sub(r"[ ]", "", value)
+
+
+class Group(StrictModel):
+    id: Identifier
+    name: str = Field(min_length=1)
+    sector: str | None = None
+    leader: Identifier | None = None
+
+
+class LeaveSpan(StrictModel):
+    person: Identifier
+    first_day: dt.date = Field(alias="from")
+    last_day: dt.date = Field(alias="to")
+    reason: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LeaveSpan:
+        if self.last_day < self.first_day:
+            raise ValueError("'to' is before 'from'")
+        return self
+
+
+class SpecialDay(StrictModel):
+    date: dt.date
+    name: str = ""
+
+
+class Holidays(StrictModel):
+    """Public holidays and adjusted workdays (调休). ``chinese_calendar`` supplies them up to the last year it
+    knows; ``holidays``/``workdays`` here add or override days, and ``covered_years`` declares years the
+    admin has supplied completely so that planning them is allowed."""
+
+    source: Literal["chinese_calendar", "none"] = "chinese_calendar"
+    holidays: list[SpecialDay] = Field(default_factory=list)
+    workdays: list[SpecialDay] = Field(default_factory=list)
+    covered_years: list[int] = Field(default_factory=list)
+
+
+class BureauFile(StrictModel):
+    version: Literal[1] = 1
+    bureau: Bureau
+    roles: list[DutyRole] = Field(
+        default_factory=lambda: [
+            DutyRole(id=LEADER_ON_DUTY, name="带班领导", name_en="Leader on duty"),
+            DutyRole(id=DUTY_OFFICER, name="值班员", name_en="Duty officer"),
+        ]
+    )
+    shift_pattern: ShiftPattern = Field(default_factory=ShiftPattern)
+    requirements: dict[Identifier, int] = Field(default_factory=lambda: {LEADER_ON_DUTY: 1, DUTY_OFFICER: 2})
+    rules: Rules = Field(default_factory=Rules)
+    fairness: Fairness = Field(default_factory=Fairness)
+    people: list[Person] = Field(min_length=1)
+    groups: list[Group] = Field(default_factory=list)
+    leave: list[LeaveSpan] = Field(default_factory=list)
+    holidays: Holidays = Field(default_factory=Holidays)
+    calendar: CalendarSection | None = None
+    inspections: InspectionsSection | None = None
+    reports: ReportsSection | None = None
+
+    def person(self, person_id: str) -> Person | None:
+        return next((p for p in self.people if p.id == person_id), None)

@@ -1,0 +1,1 @@
+"""calendar: see schema.py for its section of the admin file."""

@@ -1,0 +1,1 @@
+"""inspections: see schema.py for its section of the admin file."""

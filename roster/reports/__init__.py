@@ -1,0 +1,1 @@
+"""reports: see schema.py for its section of the admin file."""

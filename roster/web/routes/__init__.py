@@ -1,0 +1,1 @@
+"""One router module per concern (calendar feeds, reports, inspections)."""

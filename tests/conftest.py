@@ -1,0 +1,88 @@
+"""Shared fixtures: a fresh migrated database per test, on SQLite (default) and the real PostgreSQL.
+
+SQLite databases are copied from one template migrated once per run, so a test pays for a file copy,
+not for Alembic. PostgreSQL gets one database per test run (dropped at the end), emptied between tests.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from roster.storage import Base, get_engine, open_session, reset_engines
+
+PG_ADMIN_URL = os.environ.get("DUTYFLOW_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    get_engine(f"sqlite:///{path}")
+    reset_engines()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A private PostgreSQL database for this test run (parallel runs never share one)."""
+    name = f"dutyflow_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # pragma: no cover - the machine always has PostgreSQL
+        pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is required for the postgres tests: {exc}")
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    get_engine(url)  # migrate once
+    yield url
+    reset_engines()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _empty_postgres(url: str) -> None:
+    engine = get_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs the test once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("db_url")
+    url = request.getfixturevalue("pg_database")
+    _empty_postgres(url)
+    monkeypatch.setenv("DUTYFLOW_DATABASE_URL", url)
+    monkeypatch.setenv("DUTYFLOW_HOME", str(tmp_path / "home"))
+    return url
+
+
+@pytest.fixture
+def db_url(sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh, migrated SQLite database; also set as the environment's default for CLI calls."""
+    path = tmp_path / "dutyflow.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("DUTYFLOW_DATABASE_URL", url)
+    monkeypatch.setenv("DUTYFLOW_HOME", str(tmp_path / "home"))
+    yield url
+    reset_engines()
+
+
+@pytest.fixture
+def session(db_url: str) -> Iterator[Session]:
+    s = open_session(db_url)
+    try:
+        yield s
+    finally:
+        s.close()
