@@ -4,4 +4,4 @@ from pydantic import BaseModel, ConfigDict
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
