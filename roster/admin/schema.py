@@ -133,6 +133,12 @@ class Person(StrictModel):
     calendar_reminder_minutes: int | None = Field(default=None, ge=0, le=7 * 24 * 60)
     channels: list[Channel] = Field(default_factory=list)
 
+    @field_validator("phone", mode="before")
+    @classmethod
+    def _phone_as_text(cls, value: object) -> object:
+        # An unquoted 13812345678 arrives as an int; a landline's leading 0 would be lost, so say so.
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str) -> str:
@@ -179,6 +185,13 @@ class Holidays(StrictModel):
 
 class BureauFile(StrictModel):
     version: Literal[1] = 1
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _supported_version(cls, value: object) -> object:
+        if value != 1 or isinstance(value, bool):
+            raise ValueError(f"unsupported admin file version {value!r}; this dutyflow reads version 1")
+        return value
     bureau: Bureau
     roles: list[DutyRole] = Field(
         default_factory=lambda: [
@@ -187,7 +200,7 @@ class BureauFile(StrictModel):
         ]
     )
     shift_pattern: ShiftPattern = Field(default_factory=ShiftPattern)
-    requirements: dict[Identifier, int] = Field(default_factory=lambda: {LEADER_ON_DUTY: 1, DUTY_OFFICER: 2})
+    requirements: dict[Identifier, Annotated[int, Field(ge=0, le=50)]] = Field(default_factory=lambda: {LEADER_ON_DUTY: 1, DUTY_OFFICER: 2})
     rules: Rules = Field(default_factory=Rules)
     fairness: Fairness = Field(default_factory=Fairness)
     people: list[Person] = Field(min_length=1)
