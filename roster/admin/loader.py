@@ -220,7 +220,9 @@ def _message(error: dict, loc: Location) -> str:
         name = loc[-1] if loc else "?"
         allowed = _allowed_fields(loc[:-1])
         hint = difflib.get_close_matches(str(name), allowed, n=1)
-        suffix = f"; did you mean {hint[0]!r}?" if hint else (f"; expected one of {', '.join(allowed)}" if allowed else "")
+        suffix = (
+            f"; did you mean {hint[0]!r}?" if hint else (f"; expected one of {', '.join(allowed)}" if allowed else "")
+        )
         return f"unknown field {name!r}{suffix}"
     if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern", "").startswith("^[a-z0-9]"):
         return f"not a valid id {error.get('input')!r}: use lower-case letters, digits, '_' or '-' (up to 64)"
@@ -351,7 +353,9 @@ def _unique(errors: list[tuple[Location, str]], section: str, ids: list[str], wh
     first: dict[str, int] = {}
     for index, value in enumerate(ids):
         if value in first:
-            errors.append(((section, index, "id"), f"duplicate {what} id {value!r} (first at {section}[{first[value]}])"))
+            errors.append(
+                ((section, index, "id"), f"duplicate {what} id {value!r} (first at {section}[{first[value]}])")
+            )
         else:
             first[value] = index
     return set(first)

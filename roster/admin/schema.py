@@ -192,6 +192,7 @@ class BureauFile(StrictModel):
         if value != 1 or isinstance(value, bool):
             raise ValueError(f"unsupported admin file version {value!r}; this dutyflow reads version 1")
         return value
+
     bureau: Bureau
     roles: list[DutyRole] = Field(
         default_factory=lambda: [
@@ -200,7 +201,9 @@ class BureauFile(StrictModel):
         ]
     )
     shift_pattern: ShiftPattern = Field(default_factory=ShiftPattern)
-    requirements: dict[Identifier, Annotated[int, Field(ge=0, le=50)]] = Field(default_factory=lambda: {LEADER_ON_DUTY: 1, DUTY_OFFICER: 2})
+    requirements: dict[Identifier, Annotated[int, Field(ge=0, le=50)]] = Field(
+        default_factory=lambda: {LEADER_ON_DUTY: 1, DUTY_OFFICER: 2}
+    )
     rules: Rules = Field(default_factory=Rules)
     fairness: Fairness = Field(default_factory=Fairness)
     people: list[Person] = Field(min_length=1)
