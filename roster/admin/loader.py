@@ -8,6 +8,7 @@ Three passes, each reporting every problem it finds with a location and a line:
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import types
 import typing
@@ -163,10 +164,8 @@ def _plain(value: Any, loc: Location, lines: dict[Location, int]) -> Any:
         out = {}
         for key in value:
             child = (*loc, key)
-            try:
+            with contextlib.suppress(KeyError, TypeError):
                 lines[child] = value.lc.key(key)[0] + 1
-            except (KeyError, TypeError):
-                pass
             out[key] = _plain(value[key], child, lines)
         return out
     if isinstance(value, CommentedSeq):
@@ -174,10 +173,8 @@ def _plain(value: Any, loc: Location, lines: dict[Location, int]) -> Any:
         out_list = []
         for index, item in enumerate(value):
             child = (*loc, index)
-            try:
+            with contextlib.suppress(KeyError, TypeError, IndexError):
                 lines[child] = value.lc.item(index)[0] + 1
-            except (KeyError, TypeError, IndexError):
-                pass
             out_list.append(_plain(item, child, lines))
         return out_list
     if isinstance(value, str):
@@ -202,9 +199,9 @@ def _data_path(loc: tuple, data: Any) -> Location:
     path: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        in_map = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_map or in_list:
             node = node[part]
         elif isinstance(part, str) and (part == "[key]" or "[" in part or part[:1].isupper()):
             continue
