@@ -323,6 +323,19 @@ def check_references(bureau: BureauFile) -> list[tuple[Location, str]]:
     for person_id in bureau.fairness.ledger:
         if msg := known(person_ids, person_id, "person", "people"):
             errors.append((("fairness", "ledger", person_id), msg))
+    seen_days: dict = {}
+    for kind in ("holidays", "workdays"):
+        for i, day in enumerate(getattr(bureau.holidays, kind)):
+            if day.date in seen_days:
+                errors.append(
+                    (
+                        ("holidays", kind, i, "date"),
+                        f"{day.date.isoformat()} is listed in holidays.{seen_days[day.date]} and again in "
+                        f"holidays.{kind}",
+                    )
+                )
+            else:
+                seen_days[day.date] = kind
     for role, needed in bureau.requirements.items():
         if role not in role_ids or needed <= 0:
             continue

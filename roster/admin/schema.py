@@ -180,7 +180,7 @@ class Holidays(StrictModel):
     source: Literal["chinese_calendar", "none"] = "chinese_calendar"
     holidays: list[SpecialDay] = Field(default_factory=list)
     workdays: list[SpecialDay] = Field(default_factory=list)
-    covered_years: list[int] = Field(default_factory=list)
+    covered_years: list[Annotated[int, Field(ge=2000, le=2100)]] = Field(default_factory=list)
 
 
 class BureauFile(StrictModel):
