@@ -12,7 +12,7 @@ import re
 import zoneinfo
 from typing import Annotated, Literal
 
-from pydantic import EmailStr, Field, field_validator, model_validator
+from pydantic import EmailStr, Field, field_serializer, field_validator, model_validator
 
 from roster.admin.base import StrictModel
 from roster.calendar.schema import CalendarSection
@@ -74,6 +74,11 @@ class ShiftPattern(StrictModel):
     night_starts: dt.time | None = None
 
     _parse_clock = field_validator("handover", "night_starts", mode="before")(lambda v: v if v is None else _clock(v))
+
+    @field_serializer("handover", "night_starts", when_used="json")
+    def _as_clock(self, value: dt.time | None) -> str | None:
+        # Stored documents must validate again: "08:30", as written, not isoformat's "08:30:00".
+        return None if value is None else value.strftime("%H:%M")
 
     @model_validator(mode="after")
     def _night_start_matches_kind(self) -> ShiftPattern:
