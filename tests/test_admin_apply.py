@@ -195,3 +195,26 @@ def test_invalid_file_on_postgres_changes_nothing(any_db_url: str, tmp_path: Pat
     assert result.exit_code == 1
     assert f"leave[1].person (line {line_of(text, 'person: p61')}): unknown person 'p61'" in result.output
     assert dump(any_db_url) == before
+
+
+def test_removed_or_absent_people_holding_planned_shifts_are_warned_about(db_url: str, tmp_path: Path) -> None:
+    from tests.admin_helpers import add_shift
+
+    apply_file(SEED, NOW, db_url)
+    with open_session(db_url) as s:
+        for offset, officers in [(-3, ["p44", "p10"]), (2, ["p44", "p10"]), (8, ["p09", "p11"])]:
+            day = dt.date(2026, 11, 23) + dt.timedelta(days=offset)
+            starts = dt.datetime.combine(day, dt.time(0, 30), tzinfo=dt.UTC)
+            add_shift(s, day, starts, 24, {"leader_on_duty": ["p02"], "duty_officer": officers})
+        s.commit()
+    text = SEED_TEXT[: SEED_TEXT.index("  - id: p44\n")] + SEED_TEXT[SEED_TEXT.index("\n# ==== groups (roster)") + 1 :]
+    report = apply_file(write(tmp_path, text), LATER, db_url)
+    assert report.warnings == [
+        "person p09 is on leave but holds 1 planned shift(s) (2026-12-01): re-plan them",
+        # The shift three days ago has ended: history, not a problem.
+        "person p44 is no longer in the admin file but holds 1 planned shift(s) (2026-11-25): re-plan them",
+    ]
+    result = runner.invoke(app, ["apply", str(SEED), "--now", "2026-11-24T09:00"])
+    assert result.exit_code == 0
+    assert "warning: person p09 is on leave" in result.output
+    assert "p44" not in result.output.split("warning:")[-1]

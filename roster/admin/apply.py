@@ -22,7 +22,7 @@ from roster.admin.current import document_of
 from roster.admin.loader import load_bureau
 from roster.admin.schema import BureauFile
 from roster.storage.models.people import BureauConfig, Group, GroupMembership, Leave, Person
-from roster.storage.models.shifts import AuditEntry
+from roster.storage.models.shifts import AuditEntry, Shift, ShiftAssignment
 
 FEATURE_SECTIONS = ("calendar", "inspections", "reports")
 # Sections diffed field by field from the stored document; people, groups and leave are diffed as rows.
@@ -37,6 +37,8 @@ class ApplyReport:
     changes: list[str] = field(default_factory=list)
     config_id: int | None = None  # the BureauConfig row in force after the apply
     dry_run: bool = False
+    # Not errors: things the admin should act on, e.g. a removed person still holding planned shifts.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -57,6 +59,7 @@ class ApplyReport:
             "people": self.people,
             "groups": self.groups,
             "changes": self.changes,
+            "warnings": self.warnings,
             "summary": self.summary(),
         }
 
@@ -72,9 +75,20 @@ def apply_file(
 ) -> ApplyReport:
     """Validate ``path`` (raises ``AdminFileError`` before touching the database) and apply it in one
     transaction; ``dry_run`` computes the report and rolls back."""
+    return apply_validated(load_bureau(path), now, database_url, dry_run=dry_run, actor=actor)
+
+
+def apply_validated(
+    bureau: BureauFile,
+    now: dt.datetime,
+    database_url: str | None = None,
+    *,
+    dry_run: bool = False,
+    actor: str = "admin",
+) -> ApplyReport:
+    """Apply an already validated bureau in its own transaction (commit, or roll back on error/dry run)."""
     from roster.storage import open_session
 
-    bureau = load_bureau(path)
     session = open_session(database_url)
     try:
         report = apply_bureau(session, bureau, now, actor=actor)
@@ -105,6 +119,7 @@ def apply_bureau(session: Session, bureau: BureauFile, now: dt.datetime, actor: 
     changes.extend(_apply_groups(session, bureau))
     changes.extend(_apply_memberships(session, bureau))
     changes.extend(_apply_leave(session, bureau))
+    warnings = _planned_shift_warnings(session, bureau, now)
     for feature in FEATURE_SECTIONS:
         hook = _feature_hook(feature)
         if hook is not None:
@@ -128,7 +143,12 @@ def apply_bureau(session: Session, bureau: BureauFile, now: dt.datetime, actor: 
         )
         session.flush()
     return ApplyReport(
-        sha256=sha, people=len(bureau.people), groups=len(bureau.groups), changes=changes, config_id=config_id
+        sha256=sha,
+        people=len(bureau.people),
+        groups=len(bureau.groups),
+        changes=changes,
+        config_id=config_id,
+        warnings=warnings,
     )
 
 
@@ -267,6 +287,40 @@ def _leave_text(key: tuple[str, dt.date, dt.date], reason: str) -> str:
     person, first, last = key
     span = first.isoformat() if first == last else f"{first.isoformat()}..{last.isoformat()}"
     return f"{person} {span}" + (f" ({reason})" if reason else "")
+
+
+def _planned_shift_warnings(session: Session, bureau: BureauFile, now: dt.datetime) -> list[str]:
+    """Planned (not yet ended) shifts held by someone now inactive, on leave, or without the seat's role.
+
+    The apply does not re-plan (that is the planner's job and may need a reason); it says what needs it.
+    """
+    by_id = {p.id: p for p in bureau.people}
+    leave: dict[str, list[tuple[dt.date, dt.date]]] = {}
+    for span in bureau.leave:
+        leave.setdefault(span.person, []).append((span.first_day, span.last_day))
+    rows = session.execute(
+        select(ShiftAssignment.person_id, ShiftAssignment.role, Shift.duty_date)
+        .join(Shift, Shift.id == ShiftAssignment.shift_id)
+        .where(Shift.ends_at > now)
+        .order_by(Shift.starts_at)
+    ).all()
+    problems: dict[tuple[str, str], list[dt.date]] = {}
+    for person_id, role, day in rows:
+        person = by_id.get(person_id)
+        if person is None:
+            reason = "is no longer in the admin file"
+        elif any(first <= day <= last for first, last in leave.get(person_id, [])):
+            reason = "is on leave"
+        elif role not in person.roles:
+            reason = f"no longer has the role {role}"
+        else:
+            continue
+        problems.setdefault((person_id, reason), []).append(day)
+    return [
+        f"person {person_id} {reason} but holds {len(days)} planned shift(s) "
+        f"({', '.join(d.isoformat() for d in days[:3])}{', ...' if len(days) > 3 else ''}): re-plan them"
+        for (person_id, reason), days in sorted(problems.items())
+    ]
 
 
 # ------------------------------------------------------------------------------------ document sections

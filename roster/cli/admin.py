@@ -45,16 +45,17 @@ def apply(
     json_output: JsonOption = False,
 ) -> None:
     """Apply the admin file to the database in one transaction and report exactly what changed."""
-    from roster.admin.apply import apply_file
-    from roster.admin.loader import AdminFileError
+    from roster.admin.apply import apply_validated
+    from roster.admin.loader import AdminFileError, load_bureau
     from roster.cli._common import resolve_now
 
-    instant = resolve_now(now, "UTC")
     try:
-        report = apply_file(file, instant, dry_run=dry_run)
+        bureau = load_bureau(file)
     except AdminFileError as exc:
         _print_errors(exc, json_output)
         raise typer.Exit(1) from None
+    instant = resolve_now(now, bureau.bureau.timezone)  # a --now without offset is bureau-local time
+    report = apply_validated(bureau, instant, dry_run=dry_run)
     if json_output:
         print_json(report.as_dict())
         return
@@ -62,12 +63,16 @@ def apply(
 
     console = Console(highlight=False, soft_wrap=True)
     if not report.changes:
+        for warning in report.warnings:
+            console.print(f"[bold yellow]warning:[/bold yellow] {_escape(warning)}")
         console.print(f"no changes ({report.people} people, {report.groups} groups; sha256 {report.sha256[:12]})")
         return
     for line in report.changes:
         style = "green" if " added" in line or "joined" in line else "red" if "removed" in line else "yellow"
         marker = "+" if style == "green" else "-" if style == "red" else "~"
         console.print(f"[{style}]{marker}[/{style}] {_escape(line)}")
+    for warning in report.warnings:
+        console.print(f"[bold yellow]warning:[/bold yellow] {_escape(warning)}")
     prefix = "dry run, nothing written: " if report.dry_run else ""
     console.print(
         f"{prefix}{report.summary()} ({report.people} people, {report.groups} groups; sha256 {report.sha256[:12]})"
