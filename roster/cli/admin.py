@@ -68,7 +68,8 @@ def apply(
         console.print(f"no changes ({report.people} people, {report.groups} groups; sha256 {report.sha256[:12]})")
         return
     for line in report.changes:
-        style = "green" if " added" in line or "joined" in line else "red" if "removed" in line else "yellow"
+        added = " added" in line or " joined " in line or "re-activated" in line
+        style = "green" if added else "red" if " removed" in line or " left " in line else "yellow"
         marker = "+" if style == "green" else "-" if style == "red" else "~"
         console.print(f"[{style}]{marker}[/{style}] {_escape(line)}")
     for warning in report.warnings:
