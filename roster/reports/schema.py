@@ -117,7 +117,8 @@ class ReportingUnit(StrictModel):
     def _clock(cls, value: object) -> dt.time:
         if isinstance(value, dt.time):
             return value
-        match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", str(value).strip())
+        # HH:MM as written; HH:MM:00 as the stored document (a dumped dt.time) re-validates too.
+        match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)(?::00)?", str(value).strip())
         if not match:
             raise ValueError(f"expected a local time HH:MM, got {value!r}")
         return dt.time(int(match[1]), int(match[2]))
@@ -167,9 +168,7 @@ class ReportsSection(StrictModel):
             for j, step in enumerate(policy.steps):
                 for target in step.targets:
                     if target.startswith("person:") and target[7:] not in people:
-                        errors.append(
-                            (("reports", "policies", i, "steps", j, "targets"), f"no person {target[7:]!r}")
-                        )
+                        errors.append((("reports", "policies", i, "steps", j, "targets"), f"no person {target[7:]!r}"))
                     if target == "bureau_head" and bureau.bureau.head is None:
                         errors.append(
                             (("reports", "policies", i, "steps", j, "targets"), "bureau_head but bureau.head unset")

@@ -37,7 +37,10 @@ class ReportExpectation(Base):
     (NULL once resolved or exhausted): a tick reads only rows whose time has come."""
 
     __tablename__ = "report_expectations"
-    __table_args__ = (UniqueConstraint("unit_id", "day"), Index("ix_report_expectations_next_check_at", "next_check_at"))
+    __table_args__ = (
+        UniqueConstraint("unit_id", "day"),
+        Index("ix_report_expectations_next_check_at", "next_check_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[str] = mapped_column(ForeignKey("report_units.id"))
