@@ -206,7 +206,7 @@ def check(session: Session, now: dt.datetime) -> dict[str, Any]:
             ReportExpectation.grace_until,
         )
         .where(ReportExpectation.next_check_at <= now, ReportExpectation.resolved_at.is_(None))
-        .order_by(ReportExpectation.id)
+        .order_by(ReportExpectation.deadline_at, ReportExpectation.unit_id, ReportExpectation.id)
     )
     if session.get_bind().dialect.name == "postgresql":
         # A row being resolved by a submission right now is skipped (it is locked), never alerted stale;
