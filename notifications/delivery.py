@@ -259,7 +259,7 @@ def _exhausted(
                 person=row.person_id or row.address,
                 channel=channel_name(row.channel, row.locale),
                 address=row.address,
-                error=outcome.error,
+                error=(outcome.error or "").rstrip(".。"),
             ),
             now=at,
             locale=row.locale,
