@@ -329,10 +329,11 @@ def deliver(
         if not batch:
             break
         tally.claimed += len(batch)
+        skipped = 0
         for message in batch:
             if clock() >= message.claimed_until:
                 # Too slow: the lease is gone and another worker may already be sending it. Leave it.
-                tally.skipped_expired += 1
+                skipped += 1
                 continue
             outcome = send_claimed(message, smtp, sender)
             status = record_outcome(session, message, outcome, at=clock(), worker=tally.worker, policy=policy)
@@ -340,4 +341,7 @@ def deliver(
                 tally.retrying += 1
             else:
                 setattr(tally, status, getattr(tally, status) + 1)
+        tally.skipped_expired += skipped
+        if skipped == len(batch):
+            break  # the lease is too short for this batch; stop rather than reclaim it in a loop
     return tally.as_dict()

@@ -38,16 +38,29 @@ def _run_until_quiet(s, start: dt.datetime, rounds: int = 10) -> dt.datetime:
 
 
 def _enqueue(s, address: str, person: str = "p03", locale: str = "zh-CN") -> None:
-    enqueue(s, key=KEY, source="escalation", channel="webhook", address=address, subject="逾期未报：物业小区组",
-            body="物业小区组日报告逾期 2 小时，已升级至带班领导。", now=NOW, person_id=person, locale=locale)  # fmt: skip
+    enqueue(
+        s,
+        key=KEY,
+        source="escalation",
+        channel="webhook",
+        address=address,
+        subject="逾期未报：物业小区组",
+        body="物业小区组日报告逾期 2 小时，已升级至带班领导。",
+        now=NOW,
+        person_id=person,
+        locale=locale,
+    )
     s.commit()
 
 
 def test_falls_back_to_next_channel_after_n_failures(db_url: str) -> None:
     with webhook_server() as peer, open_session(db_url) as s:
         peer.broken.add("/broken")
-        add_person(s, "p03", [{"kind": "webhook", "target": peer.url("/broken")},
-                              {"kind": "webhook", "target": peer.url("/backup")}])  # fmt: skip
+        add_person(
+            s,
+            "p03",
+            [{"kind": "webhook", "target": peer.url("/broken")}, {"kind": "webhook", "target": peer.url("/backup")}],
+        )
         _enqueue(s, peer.url("/broken"))
         _run_until_quiet(s, NOW)
 
@@ -109,10 +122,20 @@ def test_message_without_a_person_dies_after_its_own_channel(db_url: str) -> Non
 def test_unusable_channel_falls_back_at_once(db_url: str) -> None:
     """A bad address cannot get better by waiting: no retries, straight to the next channel."""
     with webhook_server() as peer, open_session(db_url) as s:
-        add_person(s, "p03", [{"kind": "email", "target": "p03@cxzjj.gov.cn"},
-                              {"kind": "webhook", "target": peer.url("/ok")}])  # fmt: skip
-        enqueue(s, key="k|email", source="escalation", channel="email", address="p03@cxzjj.gov.cn", subject="s",
-                body="b", now=NOW, person_id="p03")  # fmt: skip
+        add_person(
+            s, "p03", [{"kind": "email", "target": "p03@cxzjj.gov.cn"}, {"kind": "webhook", "target": peer.url("/ok")}]
+        )
+        enqueue(
+            s,
+            key="k|email",
+            source="escalation",
+            channel="email",
+            address="p03@cxzjj.gov.cn",
+            subject="s",
+            body="b",
+            now=NOW,
+            person_id="p03",
+        )
         s.commit()
         summary = deliver(s, NOW, worker="w1", policy=POLICY, smtp=NO_SMTP)  # no SMTP server configured
         assert summary["fallen_back"] == 1 and summary["sent"] == 1

@@ -23,8 +23,18 @@ def _smtp(port: int, **extra: str) -> SmtpSettings:
 
 
 def _enqueue_mail(s, *, to: str, subject: str, body: str, locale: str = "zh-CN", key: str = "k1") -> None:
-    enqueue(s, key=key, source="escalation", channel="email", address=to, subject=subject, body=body, now=NOW,
-            person_id="p01", locale=locale)  # fmt: skip
+    enqueue(
+        s,
+        key=key,
+        source="escalation",
+        channel="email",
+        address=to,
+        subject=subject,
+        body=body,
+        now=NOW,
+        person_id="p01",
+        locale=locale,
+    )
     s.commit()
 
 
@@ -54,8 +64,9 @@ def test_chinese_mail_arrives_decoded(db_url: str) -> None:
 
 def test_english_locale_gets_english_footer(db_url: str) -> None:
     with smtp_server() as (port, mails), open_session(db_url) as s:
-        _enqueue_mail(s, to="duty@example.org", subject="Daily report overdue", body="Group water: overdue.",
-                      locale="en")  # fmt: skip
+        _enqueue_mail(
+            s, to="duty@example.org", subject="Daily report overdue", body="Group water: overdue.", locale="en"
+        )
         assert deliver(s, NOW, worker="mailer", policy=POLICY, smtp=_smtp(port))["sent"] == 1
         [mail] = mails
         assert mail.mail_from == "dutyflow@localhost"

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from notifications.delivery import deliver
-from notifications.outbox import dedup_key, enqueue
+from notifications.outbox import enqueue
 from notifications.settings import DeliveryPolicy, SmtpSettings
 from roster.storage import open_session
 from roster.storage.models.outbox import OutboxAttempt, OutboxMessage
