@@ -134,7 +134,8 @@ def test_cli_apply_json_and_no_changes(db_url: str) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["changed"] is True and data["people"] == 44 and data["groups"] == 6
-    assert len(data["changes"]) == 1 + 44 + 6 + 42 + 3  # created, people, groups, memberships, leave
+    core = [line for line in data["changes"] if not line.startswith(("reports:", "calendar:", "inspections:"))]
+    assert len(core) == 1 + 44 + 6 + 42 + 3  # created, people, groups, memberships, leave
     with open_session(db_url) as s:
         config = s.scalars(select(BureauConfig)).one()
         assert config.applied_at == dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)
@@ -156,7 +157,7 @@ def test_feature_hooks_run_in_the_same_transaction(any_db_url: str, monkeypatch:
     monkeypatch.setitem(sys.modules, "roster.inspections.admin_apply", module)
     report = apply_file(SEED, NOW, any_db_url)
     assert calls == [True]
-    assert report.changes[-1] == "inspections: 3 sites added"
+    assert "inspections: 3 sites added" in report.changes
 
 
 def test_a_failing_feature_hook_leaves_the_database_exactly_as_before(
