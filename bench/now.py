@@ -18,7 +18,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "chuxiong.yaml"
 RUNS = 5
-TARGET_SECONDS = 1.0  # "well under a second": the whole command, interpreter start included
+# "Well under a second" on a quiet machine. Judged as a ratio to `python -c pass` measured in the same run
+# (the machine may be shared and loaded): 35x a ~20 ms interpreter start is ~0.7 s, the whole command.
+TARGET_RATIO = 35
+TARGET_PEAK_MB = 100
 
 # Runs one command in a child and reports the child's wall time and peak RSS (KiB on Linux).
 _MEASURE = """
@@ -101,8 +104,8 @@ def run() -> list[dict]:
             "baseline_seconds": round(baseline, 4),
             "ratio": round(seconds / baseline, 1) if baseline else None,
             "peak_mb": round(peak_mb, 1),
-            "target": f"< {TARGET_SECONDS} s wall",
-            "ok": rc == 0 and seconds < TARGET_SECONDS,
+            "target": f"ratio <= {TARGET_RATIO}, peak <= {TARGET_PEAK_MB} MB",
+            "ok": rc == 0 and seconds <= TARGET_RATIO * baseline and peak_mb <= TARGET_PEAK_MB,
             "notes": f"best of {RUNS}; baseline `python -c pass` peak {baseline_mb:.1f} MB; exit code {rc}",
         }
     ]
