@@ -209,6 +209,13 @@ CASES = [
         "2026-12-31 is listed in holidays.holidays and again in holidays.workdays",
     ),
     Case(
+        "feature section reference (reports unit with an unknown group)",
+        seed_with("contact: p09, group: construction,", "contact: p09, group: constructio,"),
+        "reports.units[0].group",
+        at("group: constructio,"),
+        "no group 'constructio'",
+    ),
+    Case(
         "top level is a list",
         lambda: "- id: p01\n",
         "(file)",
