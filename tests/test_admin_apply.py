@@ -219,3 +219,38 @@ def test_removed_or_absent_people_holding_planned_shifts_are_warned_about(db_url
     assert result.exit_code == 0
     assert "warning: person p09 is on leave" in result.output
     assert "p44" not in result.output.split("warning:")[-1]
+
+
+@pytest.mark.postgres
+def test_concurrent_applies_on_postgres_serialize(pg_database: str) -> None:
+    """Two applies of the same file at once: one creates everything, the other finds nothing left to do."""
+    import threading
+
+    from tests.conftest import _empty_postgres
+
+    _empty_postgres(pg_database)
+    barrier = threading.Barrier(2)
+    reports = []
+    errors = []
+
+    def worker() -> None:
+        try:
+            bureau = parse_bureau(SEED_TEXT)
+            barrier.wait()
+            reports.append(apply_file_validated(bureau))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def apply_file_validated(bureau):  # noqa: ANN001, ANN202
+        from roster.admin.apply import apply_validated
+
+        return apply_validated(bureau, NOW, pg_database)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(len(r.changes) > 0 for r in reports) == [False, True]
+    assert count(pg_database, BureauConfig) == 1 and count(pg_database, Person) == 44
