@@ -216,6 +216,13 @@ CASES = [
         "no group 'constructio'",
     ),
     Case(
+        "a group listed twice on a person",
+        seed_with("    groups: [construction]\n", "    groups: [construction, construction]\n"),
+        "people[2].groups[1]",
+        at("groups: [construction, construction]"),
+        "group 'construction' is listed twice",
+    ),
+    Case(
         "top level is a list",
         lambda: "- id: p01\n",
         "(file)",

@@ -305,9 +305,13 @@ def check_references(bureau: BureauFile) -> list[tuple[Location, str]]:
         for j, role in enumerate(person.roles):
             if msg := known(role_ids, role, "role", "roles"):
                 errors.append((("people", i, "roles", j), msg))
+            elif role in person.roles[:j]:
+                errors.append((("people", i, "roles", j), f"role {role!r} is listed twice"))
         for j, group in enumerate(person.groups):
             if msg := known(group_ids, group, "group", "groups"):
                 errors.append((("people", i, "groups", j), msg))
+            elif group in person.groups[:j]:
+                errors.append((("people", i, "groups", j), f"group {group!r} is listed twice"))
     for i, group in enumerate(bureau.groups):
         if group.leader is not None and (msg := known(person_ids, group.leader, "person", "people")):
             errors.append((("groups", i, "leader"), msg))
