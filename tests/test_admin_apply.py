@@ -254,3 +254,16 @@ def test_concurrent_applies_on_postgres_serialize(pg_database: str) -> None:
     assert errors == []
     assert sorted(len(r.changes) > 0 for r in reports) == [False, True]
     assert count(pg_database, BureauConfig) == 1 and count(pg_database, Person) == 44
+
+
+def test_reordering_people_is_reported_as_such(db_url: str, tmp_path: Path) -> None:
+    apply_file(SEED, NOW, db_url)
+    start, end = SEED_TEXT.index("  - id: p43\n"), SEED_TEXT.index("\n# ==== groups (roster)") + 1
+    p43_and_p44 = SEED_TEXT[start:end].rstrip("\n") + "\n"
+    p44 = p43_and_p44[p43_and_p44.index("  - id: p44\n") :]
+    p43 = p43_and_p44[: p43_and_p44.index("  - id: p44\n")]
+    text = SEED_TEXT[:start] + p44 + p43 + "\n" + SEED_TEXT[end:]
+    report = apply_file(write(tmp_path, text), LATER, db_url)
+    assert report.changes == ["order of entries changed in people; nothing else"]
+    with open_session(db_url) as s:
+        assert [p.id for p in current_bureau(s).people][-2:] == ["p44", "p43"]

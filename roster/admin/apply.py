@@ -130,6 +130,10 @@ def apply_bureau(session: Session, bureau: BureauFile, now: dt.datetime, actor: 
         if hook is not None:
             changes.extend(hook(session, bureau, now))
 
+    if previous is not None and previous.sha256 != sha and not changes:
+        # Same rows, different document: entries were reordered (the order is kept, so say so).
+        moved = [key for key in document if previous.document.get(key) != document[key]]
+        changes.append(f"order of entries changed in {', '.join(moved) or 'the document'}; nothing else")
     config_id = previous.id if previous is not None else None
     if previous is None or previous.sha256 != sha:
         config = BureauConfig(applied_at=now, sha256=sha, document=document)
