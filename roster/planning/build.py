@@ -203,7 +203,7 @@ def build_problem(session: Session, bureau: BureauFile, start: dt.date, days: in
         cover=tuple(cover),
         not_together=pairs,
         conflicts=tuple(_rest_conflicts(slots, rest, cell_of)) if rest > dt.timedelta(0) else (),
-        fairness=_fairness_terms(session, bureau, start, slots, kinds, people, cell_of),
+        fairness=_fairness_terms(session, bureau, start, slots, kinds, people, cover, cell_of),
         previous=_previous_solution(previous, start),
         change_weight=CHANGE_WEIGHT,
         name=f"{bureau.bureau.name} {start} +{days}d",
@@ -236,7 +236,7 @@ def slot_categories(slot: ShiftSlot, kind: DayKind) -> dict[str, bool]:
     }
 
 
-def _fairness_terms(session, bureau, start, slots, kinds, people, cell_of) -> tuple[FairnessTerm, ...]:  # noqa: ANN001
+def _fairness_terms(session, bureau, start, slots, kinds, people, cover, cell_of) -> tuple[FairnessTerm, ...]:  # noqa: ANN001
     before = category_counts_before(session, start)
     weights = bureau.fairness.weights.model_dump()
     terms = []
@@ -251,7 +251,10 @@ def _fairness_terms(session, bureau, start, slots, kinds, people, cell_of) -> tu
             for pid in group:
                 opening = bureau.fairness.ledger.get(pid)
                 ledger[pid] = (getattr(opening, category) if opening else 0) + before.get(pid, {}).get(category, 0)
-            terms.append(FairnessTerm(f"{category}/{role}", scaled, cells, group, ledger))
+            total = None
+            if all(len(p.roles) == 1 for p in people if p.id in group):  # then cover fixes the sum exactly
+                total = sum(c.min for c in cover if c.role == role and (c.day, c.shift) in cells and c.min == c.max)
+            terms.append(FairnessTerm(f"{category}/{role}", scaled, cells, group, ledger, total))
     return tuple(terms)
 
 

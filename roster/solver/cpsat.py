@@ -244,6 +244,11 @@ def _fairness(m: Model) -> None:
         for expr in counts:
             m.cp.Add(hi >= expr)
             m.cp.Add(lo <= expr)
+        if term.total is not None:  # the average lies between min and max
+            whole = term.total + sum(term.ledger.get(pid, 0) for pid in term.people)
+            n = len(term.people)
+            m.cp.Add(hi >= -(-whole // n))
+            m.cp.Add(lo <= whole // n)
         m.objective.append((hi - lo, term.weight))
 
 

@@ -112,6 +112,9 @@ class FairnessTerm:
     cells: frozenset[Cell]
     people: tuple[str, ...]
     ledger: Mapping[str, int] = field(default_factory=dict)  # carried-over counts per person
+    # Cells worked by ``people`` in ``cells`` when that is fixed by the cover (e.g. single-role people and
+    # exact cover): lets the solver prove a spread of 0/1 optimal at once instead of searching for a bound.
+    total: int | None = None
 
 
 @dataclass(frozen=True)
