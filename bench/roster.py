@@ -63,6 +63,7 @@ def _install(url: str, bureau) -> None:  # noqa: ANN001
         for lv in bureau.leave:
             s.add(Leave(person_id=lv.person, first_day=lv.first_day, last_day=lv.last_day, reason=lv.reason))
         doc = document_of(bureau)
+        doc["shift_pattern"]["handover"] = doc["shift_pattern"]["handover"][:5]  # HH:MM, as the schema parses it
         s.add(BureauConfig(applied_at=NOW, sha256=hashlib.sha256(json.dumps(doc).encode()).hexdigest(), document=doc))
 
 
