@@ -85,3 +85,30 @@ def install_bureau(session: Session, bureau: BureauFile, now: dt.datetime) -> No
     sha = hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
     session.add(BureauConfig(applied_at=now, sha256=sha, document=document))
     session.commit()
+
+
+def clear_roster(session: Session) -> None:
+    """Forget every shift, audit entry, leave and applied file (hypothesis examples share one database)."""
+    from roster.storage.models.shifts import AuditEntry, Shift, ShiftAssignment
+
+    for model in (ShiftAssignment, Shift, AuditEntry, Leave, BureauConfig):
+        session.query(model).delete()
+    session.commit()
+
+
+def stored_roster(session: Session) -> dict[tuple[dt.date, str], dict[str, Any]]:
+    """(date, slot) -> {uid, revision, changed_at, starts_at, ends_at, seats: {(role, seat): (row id, person)}}."""
+    from roster.storage.models.shifts import Shift
+    from roster.timeutil import as_utc
+
+    out = {}
+    for shift in session.query(Shift).order_by(Shift.starts_at):
+        out[(shift.duty_date, shift.slot)] = {
+            "uid": shift.uid,
+            "revision": shift.revision,
+            "changed_at": as_utc(shift.changed_at),
+            "starts_at": as_utc(shift.starts_at),
+            "ends_at": as_utc(shift.ends_at),
+            "seats": {(a.role, a.seat): (a.id, a.person_id) for a in shift.assignments},
+        }
+    return out

@@ -47,7 +47,33 @@ def precheck(pp: PlanningProblem) -> list[str]:
                 f"{day}{slot} {cover.role}: needs {cover.min}, only {len(available)} available"
                 + (": " + ", ".join(reasons) if reasons else "")
             )
+    if not out:
+        out += _daily_capacity(pp, by_role)
     out += _monthly_capacity(pp, by_role)
+    return out
+
+
+def _daily_capacity(pp: PlanningProblem, by_role: dict[str, list[str]]) -> list[str]:
+    """Nobody takes two shifts on one day: a day's shifts of a role need that many distinct people."""
+    out = []
+    needed: dict[tuple[int, str], int] = defaultdict(int)
+    shifts_of_day: dict[int, list[str]] = defaultdict(list)
+    for cover in pp.problem.cover:
+        if cover.role:
+            needed[(cover.day, cover.role)] += cover.min
+            shifts_of_day[cover.day].append(cover.shift)
+    for (day, role), n in sorted(needed.items()):
+        if len(set(shifts_of_day[day])) < 2:
+            continue
+        free = [
+            pid
+            for pid in by_role[role]
+            if any((pid, (day, s)) not in pp.unavailable_why for s in set(shifts_of_day[day]))
+        ]
+        if len(free) < n:
+            out.append(
+                f"{pp.date_of(day)} {role}: the day's shifts need {n} different people, only {len(free)} available"
+            )
     return out
 
 
@@ -80,18 +106,20 @@ def relax(pp: PlanningProblem, time_limit_s: float) -> list[str]:
     per_try = max(1.0, time_limit_s / (len(RELAXABLE) + 1))
     blamed = []
     for family, rule in RELAXABLE.items():
-        result = solve(pp.problem, per_try, skip=[family])
+        result = solve(pp.problem, per_try, soften=[family])
         if result.ok:
             examples = _where(pp, family, result.solution)
             blamed.append(f"{rule} cannot be met" + (": " + "; ".join(examples[:5]) if examples else ""))
     if blamed:
         return blamed
-    result = solve(pp.problem, per_try, skip=list(RELAXABLE))
+    result = solve(pp.problem, per_try, soften=list(RELAXABLE))
     if result.ok:
-        return [
-            "no roster meets all of " + ", ".join(RELAXABLE.values()) + " together; "
-            "relax one of them, add people, or shorten leave"
-        ]
+        lines = []
+        for family, rule in RELAXABLE.items():
+            examples = _where(pp, family, result.solution)
+            if examples:
+                lines.append(f"{rule} cannot be met together with the other rules: " + "; ".join(examples[:5]))
+        return lines or ["no roster meets every rule together; relax a rule, add people, or shorten leave"]
     if result.status == "infeasible":
         return ["not enough eligible people to fill every shift, even ignoring rest, consecutive and monthly rules"]
     return [f"no roster found within {time_limit_s:.0f} s; try a longer --time-limit"]
@@ -113,10 +141,13 @@ def _where(pp: PlanningProblem, family: str, solution: Solution | None) -> list[
     elif family == "consecutive":
         for person in problem.people:
             run = person.worked_before
-            for d in range(problem.days):
-                run = run + 1 if d in days_of.get(person.id, []) else 0
+            for d in range(problem.days + 1):
+                if d < problem.days and d in days_of.get(person.id, []):
+                    run += 1
+                    continue
                 if person.max_consecutive is not None and run > person.max_consecutive:
-                    out.append(f"{person.id}: {run} duties in a row up to {pp.date_of(d)}")
+                    out.append(f"{person.id}: {run} duties in a row up to {pp.date_of(d - 1)}")
+                run = 0
     elif family == "limits":
         for person in problem.people:
             for lim in person.limits:

@@ -19,6 +19,7 @@ from ortools.sat.python import cp_model
 from roster.solver.evaluate import penalties
 from roster.solver.problem import Assignment, Cell, Person, Problem, Result, Solution
 
+SOFT_WEIGHT = 1_000_000  # a softened hard rule: any breach outweighs every real soft term
 FAMILIES = ("cover", "rest", "consecutive", "limits", "pairs", "minutes", "weekends", "successors")
 
 ProgressFn = Callable[[dict[str, Any]], None]
@@ -32,6 +33,28 @@ class Model:
     works: dict[tuple[str, int], Any] = field(default_factory=dict)  # (person, day) -> literal
     role: dict[tuple[str, int, str, str], Any] = field(default_factory=dict)  # multi-role people only
     objective: list[tuple[Any, int]] = field(default_factory=list)  # (expression, weight)
+    soft: frozenset[str] = frozenset()  # families whose breaches are allowed at SOFT_WEIGHT each
+    family: str = ""  # the family being built
+
+    def at_most(self, terms: list[Any], bound: int) -> None:
+        """sum(terms) <= bound: hard, or with a penalised slack when the current family is softened."""
+        if self.family in self.soft:
+            slack = self.cp.NewIntVar(0, max(1, len(terms)), "")
+            self.cp.Add(sum(terms) <= bound + slack)
+            self.objective.append((slack, SOFT_WEIGHT))
+        elif bound == 1 and all(not isinstance(t, int) for t in terms):
+            self.cp.AddAtMostOne(terms)
+        else:
+            self.cp.Add(sum(terms) <= bound)
+
+    def clause(self, literals: list[Any]) -> None:
+        """At least one literal true (hard, or penalised when softened)."""
+        if self.family in self.soft:
+            miss = self.cp.NewBoolVar("")
+            self.cp.AddBoolOr([*literals, miss])
+            self.objective.append((miss, SOFT_WEIGHT))
+        else:
+            self.cp.AddBoolOr(literals)
 
     def seat(self, person: Person, day: int, shift: str, role: str | None) -> Any | None:
         """The literal "person works (day, shift) in role" (any role when None), or None if impossible."""
@@ -123,7 +146,7 @@ def _runs(m: Model, person: Person, value: bool, minimum: int, maximum: int | No
         for start in range(len(seq) - maximum):
             window = seq[start : start + maximum + 1]
             if start + maximum + 1 > history:
-                m.cp.Add(sum(window) <= maximum)
+                m.at_most(window, maximum)
     start_known = p.outside_is_off or person.worked_before > 0 or person.off_before > 0
     for length in range(1, minimum):
         for start in range(p.days - length + 1):
@@ -152,9 +175,9 @@ def _add_clause(m: Model, clause: list[Any]) -> None:
         return
     lits = [c for c in clause if not isinstance(c, int)]
     if not lits:
-        m.cp.AddBoolOr([m.cp.NewConstant(0)])  # violated for certain: infeasible
+        m.clause([m.cp.NewConstant(0)])  # violated for certain: infeasible (unless softened)
     else:
-        m.cp.AddBoolOr(lits)
+        m.clause(lits)
 
 
 def _consecutive(m: Model) -> None:
@@ -183,7 +206,7 @@ def _weekends(m: Model) -> None:
 def _limits(m: Model) -> None:
     for person in m.problem.people:
         for limit in person.limits:
-            m.cp.Add(sum(_works(m, person.id, d) for d in limit.days) <= limit.max_shifts)
+            m.at_most([_works(m, person.id, d) for d in limit.days], limit.max_shifts)
 
 
 def _rest(m: Model) -> None:
@@ -205,7 +228,7 @@ def _rest(m: Model) -> None:
         for cells in cliques:
             lits = [v for d, s in cells if (v := m.x.get((person.id, d, s))) is not None]
             if len(lits) > 1:
-                m.cp.AddAtMostOne(lits)
+                m.at_most(lits, 1)
 
 
 def _pairs(m: Model) -> None:
@@ -214,7 +237,7 @@ def _pairs(m: Model) -> None:
             if pid != pair.a or (b := m.x.get((pair.b, day, shift))) is None:
                 continue
             if pair.weight is None:
-                m.cp.AddBoolOr([a.Not(), b.Not()])
+                m.clause([a.Not(), b.Not()])
             else:
                 both = m.cp.NewBoolVar("")
                 m.cp.AddBoolOr([a.Not(), b.Not(), both])
@@ -286,14 +309,16 @@ BUILDERS: dict[str, Callable[[Model], None]] = {
 }
 
 
-def build(problem: Problem, skip: Iterable[str] = ()) -> Model:
+def build(problem: Problem, skip: Iterable[str] = (), soften: Iterable[str] = ()) -> Model:
     problem.validate()
-    m = Model(problem)
+    m = Model(problem, soft=frozenset(soften))
     _variables(m)
     skipped = set(skip)
     for name, builder in BUILDERS.items():
         if name not in skipped:
+            m.family = name
             builder(m)
+    m.family = ""
     _requests(m)
     _fairness(m)
     _minimal_change(m)
@@ -346,10 +371,12 @@ def solve(
     progress: ProgressFn | None = None,
     skip: Iterable[str] = (),
     seed: int = 0,
+    soften: Iterable[str] = (),
 ) -> Result:
-    """Solve within ``time_limit_s`` on ``workers`` threads. ``skip`` drops constraint families (FAMILIES)."""
+    """Solve within ``time_limit_s`` on ``workers`` threads. ``skip`` drops constraint families (FAMILIES);
+    ``soften`` keeps them but lets each breach cost SOFT_WEIGHT (to find the fewest breaches)."""
     started = time.perf_counter()
-    m = build(problem, skip)
+    m = build(problem, skip, soften)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, time_limit_s - (time.perf_counter() - started))
     solver.parameters.num_workers = workers
