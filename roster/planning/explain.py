@@ -94,8 +94,8 @@ def _monthly_capacity(pp: PlanningProblem, by_role: dict[str, list[str]]) -> lis
         capacity = sum(limits[pid][label].max_shifts for pid in people if label in limits[pid])
         if capacity < n:
             out.append(
-                f"{label} {role}: needs {n} duties, but at most {capacity} fit under "
-                f"max_duties_per_month ({len(people)} people, duties already stored count)"
+                f"{label} {role}: needs {n} duties, but its {len(people)} people may take at most {capacity} "
+                f"(max_duties_per_month {pp.bureau.rules.max_duties_per_month}, less duties already stored that month)"
             )
     return out
 
