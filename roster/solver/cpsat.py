@@ -39,22 +39,22 @@ class Model:
     def at_most(self, terms: list[Any], bound: int) -> None:
         """sum(terms) <= bound: hard, or with a penalised slack when the current family is softened."""
         if self.family in self.soft:
-            slack = self.cp.NewIntVar(0, max(1, len(terms)), "")
-            self.cp.Add(sum(terms) <= bound + slack)
+            slack = self.cp.new_int_var(0, max(1, len(terms)), "")
+            self.cp.add(sum(terms) <= bound + slack)
             self.objective.append((slack, SOFT_WEIGHT))
         elif bound == 1 and all(not isinstance(t, int) for t in terms):
-            self.cp.AddAtMostOne(terms)
+            self.cp.add_at_most_one(terms)
         else:
-            self.cp.Add(sum(terms) <= bound)
+            self.cp.add(sum(terms) <= bound)
 
     def clause(self, literals: list[Any]) -> None:
         """At least one literal true (hard, or penalised when softened)."""
         if self.family in self.soft:
-            miss = self.cp.NewBoolVar("")
-            self.cp.AddBoolOr([*literals, miss])
+            miss = self.cp.new_bool_var("")
+            self.cp.add_bool_or([*literals, miss])
             self.objective.append((miss, SOFT_WEIGHT))
         else:
-            self.cp.AddBoolOr(literals)
+            self.cp.add_bool_or(literals)
 
     def seat(self, person: Person, day: int, shift: str, role: str | None) -> Any | None:
         """The literal "person works (day, shift) in role" (any role when None), or None if impossible."""
@@ -76,19 +76,19 @@ def _variables(m: Model) -> None:
             for s in p.shift_types:
                 if (day, s.id) in person.unavailable or person.max_shifts.get(s.id, 1) == 0:
                     continue
-                var = m.cp.NewBoolVar(f"x_{person.id}_{day}_{s.id}")
+                var = m.cp.new_bool_var(f"x_{person.id}_{day}_{s.id}")
                 m.x[(person.id, day, s.id)] = var
                 vars_today.append(var)
                 if len(person.roles) > 1:
-                    roles = [m.cp.NewBoolVar(f"r_{person.id}_{day}_{s.id}_{r}") for r in person.roles]
+                    roles = [m.cp.new_bool_var(f"r_{person.id}_{day}_{s.id}_{r}") for r in person.roles]
                     for r, rv in zip(person.roles, roles, strict=True):
                         m.role[(person.id, day, s.id, r)] = rv
-                    m.cp.Add(sum(roles) == var)
+                    m.cp.add(sum(roles) == var)
             if len(vars_today) == 1:
                 m.works[(person.id, day)] = vars_today[0]
             elif vars_today:
-                w = m.cp.NewBoolVar(f"w_{person.id}_{day}")
-                m.cp.Add(sum(vars_today) == w)  # also: at most one shift a day
+                w = m.cp.new_bool_var(f"w_{person.id}_{day}")
+                m.cp.add(sum(vars_today) == w)  # also: at most one shift a day
                 m.works[(person.id, day)] = w
 
 
@@ -101,13 +101,13 @@ def _cover(m: Model) -> None:
         seats = [v for person in m.problem.people if (v := m.seat(person, c.day, c.shift, c.role)) is not None]
         n = sum(seats)
         if c.min:
-            m.cp.Add(n >= c.min)
+            m.cp.add(n >= c.min)
         if c.max is not None:
-            m.cp.Add(n <= c.max)
+            m.cp.add(n <= c.max)
         if c.preferred is not None and (c.under_weight or c.over_weight):
             bound = len(seats) + c.preferred
-            under, over = m.cp.NewIntVar(0, bound, ""), m.cp.NewIntVar(0, bound, "")
-            m.cp.Add(n + under - over == c.preferred)
+            under, over = m.cp.new_int_var(0, bound, ""), m.cp.new_int_var(0, bound, "")
+            m.cp.add(n + under - over == c.preferred)
             m.objective += [(under, c.under_weight), (over, c.over_weight)]
 
 
@@ -118,20 +118,20 @@ def _successors(m: Model) -> None:
                 for day in range(m.problem.days - 1):
                     a, b = m.x.get((person.id, day, s.id)), m.x.get((person.id, day + 1, t))
                     if a is not None and b is not None:
-                        m.cp.AddBoolOr([a.Not(), b.Not()])
+                        m.cp.add_bool_or([a.negated(), b.negated()])
 
 
 def _minutes_and_counts(m: Model) -> None:
     p = m.problem
     for person in p.people:
         for shift, cap in person.max_shifts.items():
-            m.cp.Add(sum(m.x.get((person.id, d, shift), 0) for d in range(p.days)) <= cap)
+            m.cp.add(sum(m.x.get((person.id, d, shift), 0) for d in range(p.days)) <= cap)
         if person.min_minutes or person.max_minutes is not None:
             total = sum(s.minutes * m.x.get((person.id, d, s.id), 0) for d in range(p.days) for s in p.shift_types)
             if person.min_minutes:
-                m.cp.Add(total >= person.min_minutes)
+                m.cp.add(total >= person.min_minutes)
             if person.max_minutes is not None:
-                m.cp.Add(total <= person.max_minutes)
+                m.cp.add(total <= person.max_minutes)
 
 
 def _runs(m: Model, person: Person, value: bool, minimum: int, maximum: int | None) -> None:
@@ -139,7 +139,7 @@ def _runs(m: Model, person: Person, value: bool, minimum: int, maximum: int | No
     p = m.problem
     lit = [_works(m, person.id, d) for d in range(p.days)]
     if not value:
-        lit = [1 - v if isinstance(v, int) else v.Not() for v in lit]
+        lit = [1 - v if isinstance(v, int) else v.negated() for v in lit]
     history = person.worked_before if value else person.off_before
     if maximum is not None:
         seq: list[Any] = [1] * history + lit
@@ -167,7 +167,7 @@ def _runs(m: Model, person: Person, value: bool, minimum: int, maximum: int | No
 
 
 def _negate(v: Any) -> Any:
-    return 1 - v if isinstance(v, int) else v.Not()
+    return 1 - v if isinstance(v, int) else v.negated()
 
 
 def _add_clause(m: Model, clause: list[Any]) -> None:
@@ -175,7 +175,7 @@ def _add_clause(m: Model, clause: list[Any]) -> None:
         return
     lits = [c for c in clause if not isinstance(c, int)]
     if not lits:
-        m.clause([m.cp.NewConstant(0)])  # violated for certain: infeasible (unless softened)
+        m.clause([m.cp.new_constant(0)])  # violated for certain: infeasible (unless softened)
     else:
         m.clause(lits)
 
@@ -197,10 +197,10 @@ def _weekends(m: Model) -> None:
             days = [v for d in sorted(weekend) if not isinstance(v := _works(m, person.id, d), int)]
             if not days:
                 continue
-            w = m.cp.NewBoolVar("")
-            m.cp.AddMaxEquality(w, days)
+            w = m.cp.new_bool_var("")
+            m.cp.add_max_equality(w, days)
             worked.append(w)
-        m.cp.Add(sum(worked) <= person.max_weekends)
+        m.cp.add(sum(worked) <= person.max_weekends)
 
 
 def _limits(m: Model) -> None:
@@ -237,10 +237,10 @@ def _pairs(m: Model) -> None:
             if pid != pair.a or (b := m.x.get((pair.b, day, shift))) is None:
                 continue
             if pair.weight is None:
-                m.clause([a.Not(), b.Not()])
+                m.clause([a.negated(), b.negated()])
             else:
-                both = m.cp.NewBoolVar("")
-                m.cp.AddBoolOr([a.Not(), b.Not(), both])
+                both = m.cp.new_bool_var("")
+                m.cp.add_bool_or([a.negated(), b.negated(), both])
                 m.objective.append((both, pair.weight))
 
 
@@ -263,15 +263,15 @@ def _fairness(m: Model) -> None:
             counts.append(expr)
         low = min(term.ledger.get(pid, 0) for pid in term.people)
         high = max(term.ledger.get(pid, 0) for pid in term.people) + len(term.cells)
-        hi, lo = m.cp.NewIntVar(low, high, ""), m.cp.NewIntVar(low, high, "")
+        hi, lo = m.cp.new_int_var(low, high, ""), m.cp.new_int_var(low, high, "")
         for expr in counts:
-            m.cp.Add(hi >= expr)
-            m.cp.Add(lo <= expr)
+            m.cp.add(hi >= expr)
+            m.cp.add(lo <= expr)
         if term.total is not None:  # the average lies between min and max
             whole = term.total + sum(term.ledger.get(pid, 0) for pid in term.people)
             n = len(term.people)
-            m.cp.Add(hi >= -(-whole // n))
-            m.cp.Add(lo <= whole // n)
+            m.cp.add(hi >= -(-whole // n))
+            m.cp.add(lo <= whole // n)
         m.objective.append((hi - lo, term.weight))
 
 
@@ -291,10 +291,10 @@ def _minimal_change(m: Model) -> None:
     # Start the search from the previous roster: most of it usually survives.
     for (pid, day, shift), var in m.x.items():
         roles = people[pid].roles
-        m.cp.AddHint(var, any((pid, day, shift, r) in kept for r in roles))
+        m.cp.add_hint(var, any((pid, day, shift, r) in kept for r in roles))
         if len(roles) > 1:
             for r in roles:
-                m.cp.AddHint(m.role[(pid, day, shift, r)], (pid, day, shift, r) in kept)
+                m.cp.add_hint(m.role[(pid, day, shift, r)], (pid, day, shift, r) in kept)
 
 
 BUILDERS: dict[str, Callable[[Model], None]] = {
@@ -322,7 +322,7 @@ def build(problem: Problem, skip: Iterable[str] = (), soften: Iterable[str] = ()
     _requests(m)
     _fairness(m)
     _minimal_change(m)
-    m.cp.Minimize(sum(weight * expr for expr, weight in m.objective if weight))
+    m.cp.minimize(sum(weight * expr for expr, weight in m.objective if weight))
     return m
 
 
@@ -334,8 +334,8 @@ class _Progress(cp_model.CpSolverSolutionCallback):
     def on_solution_callback(self) -> None:
         self._callback(
             {
-                "objective": self.ObjectiveValue(),
-                "bound": self.BestObjectiveBound(),
+                "objective": self.objective_value,
+                "bound": self.best_objective_bound,
                 "seconds": time.perf_counter() - self._started,
             }
         )
@@ -354,12 +354,12 @@ def _extract(m: Model, solver: cp_model.CpSolver) -> Solution:
     out: dict[str, dict[int, Assignment]] = defaultdict(dict)
     people = {p.id: p for p in m.problem.people}
     for (pid, day, shift), var in m.x.items():
-        if not solver.BooleanValue(var):
+        if not solver.boolean_value(var):
             continue
         person = people[pid]
         role = person.roles[0]
         if len(person.roles) > 1:
-            role = next(r for r in person.roles if solver.BooleanValue(m.role[(pid, day, shift, r)]))
+            role = next(r for r in person.roles if solver.boolean_value(m.role[(pid, day, shift, r)]))
         out[pid][day] = Assignment(shift, role)
     return Solution({pid: dict(days) for pid, days in out.items()})
 
@@ -382,14 +382,14 @@ def solve(
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     callback = _Progress(progress, started) if progress else None
-    code = solver.Solve(m.cp, callback)
+    code = solver.solve(m.cp, callback)
     status = _STATUS.get(code, "unknown")
     solution = _extract(m, solver) if status in ("optimal", "feasible") else None
     breakdown = penalties(problem, solution) if solution else {}
     return Result(
         status=status,
         objective=sum(breakdown.values()) if solution else None,
-        bound=solver.BestObjectiveBound() if solution else None,
+        bound=solver.best_objective_bound if solution else None,
         breakdown=breakdown,
         solution=solution,
         wall_seconds=time.perf_counter() - started,
