@@ -98,3 +98,14 @@ def test_plan_ahead_is_idempotent(db_url: str) -> None:
     with open_session(db_url) as s:
         assert s.query(Shift).count() == 12
         assert [a.actor for a in s.query(AuditEntry).order_by(AuditEntry.id)] == ["plan_ahead", "plan_ahead"]
+
+
+def test_plan_ahead_stops_at_the_last_year_with_holiday_data(db_url: str) -> None:
+    _install(db_url, small_bureau(4, 10))
+    now = dt.datetime(2026, 12, 20, 2, 0, tzinfo=dt.UTC)
+    summary = plan_ahead(now, days=30, database_url=db_url)
+    assert summary["planned"] and summary["days"] == 12 and summary["created"] == 12
+    assert "no holiday data for 2027" in summary["warning"]
+    assert plan_ahead(now, days=30, database_url=db_url)["reason"] == "already planned"
+    nothing = plan_ahead(dt.datetime(2027, 1, 2, tzinfo=dt.UTC), days=5, database_url=db_url)
+    assert nothing["planned"] is False and nothing["days"] == 0 and nothing["reason"] == "no holiday data"
