@@ -85,3 +85,24 @@ def test_planned_roster_keeps_every_hard_rule(db_url: str, case) -> None:  # noq
         spans.sort()
         for (_, end), (begin, _) in zip(spans, spans[1:], strict=False):
             assert begin - end >= rest  # also: nobody in two places (gap >= 0)
+
+
+def test_fixed_totals_do_not_change_the_optimum(db_url: str) -> None:
+    """The average bounds that make fairness fast are implied constraints: same optimum without them."""
+    import dataclasses
+
+    from roster.planning.build import build_problem
+    from roster.solver.cpsat import solve
+
+    ledger = {"l1": {"duties": 3, "weekends": 1}, "o2": {"holidays": 2}}
+    bureau = small_bureau(3, 7, rules={"min_rest_hours": 24, "max_consecutive_duties": 1}, ledger=ledger)
+    with open_session(db_url) as s:
+        install_bureau(s, bureau, NOW)
+        pp = build_problem(s, bureau, dt.date(2026, 9, 28), 10, NOW)  # National Day holidays from 1 October
+    assert all(t.total is not None for t in pp.problem.fairness)
+    plain = dataclasses.replace(
+        pp.problem, fairness=tuple(dataclasses.replace(t, total=None) for t in pp.problem.fairness)
+    )
+    with_totals, without = solve(pp.problem, 20, workers=2), solve(plain, 20, workers=2)
+    assert with_totals.status == without.status == "optimal"
+    assert with_totals.objective == without.objective
