@@ -109,3 +109,31 @@ def test_plan_ahead_stops_at_the_last_year_with_holiday_data(db_url: str) -> Non
     assert plan_ahead(now, days=30, database_url=db_url)["reason"] == "already planned"
     nothing = plan_ahead(dt.datetime(2027, 1, 2, tzinfo=dt.UTC), days=5, database_url=db_url)
     assert nothing["planned"] is False and nothing["days"] == 0 and nothing["reason"] == "no holiday data"
+
+
+def test_with_the_admin_apply(any_db_url: str) -> None:
+    """The real admin apply, then plan; new leave applied later is re-planned with exactly the moved seats."""
+    from roster.admin.apply import apply_validated
+    from roster.planning.plan import plan
+
+    t0 = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)
+    apply_validated(seed_bureau(), t0, any_db_url)
+    with open_session(any_db_url) as s:
+        from roster.admin.current import current_bureau
+
+        report = plan(s, current_bureau(s), dt.date(2026, 12, 7), 14, t0)
+        s.commit()
+        assert report.ok and report.created == 14
+        held = sorted(
+            shift.duty_date for shift in s.query(Shift).all() for a in shift.assignments if a.person_id == "p20"
+        )
+    assert held
+    leave = [{"person": "p20", "from": held[0], "to": held[0], "reason": "病假"}]
+    apply_validated(seed_bureau(leave=[*seed_bureau().model_dump(by_alias=True)["leave"], *leave]), t0, any_db_url)
+    result = runner.invoke(
+        app, ["plan", "--start", "2026-12-07", "--days", "14", "--now", "2026-11-24T09:00", "--json"]
+    )
+    data = json.loads(result.stdout)
+    assert [c["duty_date"] for c in data["changes"]] == [held[0].isoformat()]
+    assert "p20" in data["changes"][0]["seats"][0]["old"] and "p20" not in data["changes"][0]["seats"][0]["new"]
+    assert runner.invoke(app, ["coverage", "--start", "2026-12-07", "--days", "14"]).exit_code == 0
