@@ -30,7 +30,7 @@ DUTY_OFFICER = "duty_officer"
 def _clock(value: str | dt.time) -> dt.time:
     if isinstance(value, dt.time):
         return value
-    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", str(value).strip())
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)(?::00)?", str(value).strip())
     if not match:
         raise ValueError(f"expected a local time HH:MM, got {value!r}")
     return dt.time(int(match[1]), int(match[2]))

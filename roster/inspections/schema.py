@@ -31,7 +31,7 @@ DEFAULT_SECTORS = (
 def _clock(value: object) -> dt.time:
     if isinstance(value, dt.time):
         return value
-    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", str(value).strip())
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)(?::00)?", str(value).strip())
     if not match:
         raise ValueError(f"expected a local time HH:MM, got {value!r}")
     return dt.time(int(match[1]), int(match[2]))
