@@ -115,6 +115,7 @@ HEADER = """\
 inspections:
   results_due: "20:00"        # results not recorded by 20:00 local are overdue and re-assigned first
   help_other_sectors: true    # a group with spare capacity takes over another sector's left-over due sites
+  early_visit_days: 1         # with capacity to spare, visit sites due tomorrow today (flattens waves)
   capacity:
     visits_per_inspector: 6   # visits one inspector makes in a day
     inspectors_per_visit: 2   # every visit is made by two people

@@ -28,7 +28,9 @@ def worlds(draw):  # noqa: ANN001, ANN201
         for i in range(n_sites)
     )  # fmt: skip
     groups = tuple(
-        planner.GroupSpec(id=f"g{k}", sector=sector, members=tuple(f"{sector}{j}" for j in range(draw(st.integers(3, 6)))))
+        planner.GroupSpec(
+            id=f"g{k}", sector=sector, members=tuple(f"{sector}{j}" for j in range(draw(st.integers(3, 6))))
+        )
         for k, sector in enumerate(SECTORS)
     )
     rotation = planner.Rotation(max_consecutive_visits=draw(st.integers(1, 3)))

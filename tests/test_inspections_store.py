@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -37,7 +38,9 @@ def bureau_db(any_db_url: str) -> str:
 
 def _visits(url: str, day: dt.date) -> list[InspectionVisit]:
     with open_session(url) as s:
-        return list(s.scalars(select(InspectionVisit).where(InspectionVisit.day == day).order_by(InspectionVisit.site_id)))
+        return list(
+            s.scalars(select(InspectionVisit).where(InspectionVisit.day == day).order_by(InspectionVisit.site_id))
+        )
 
 
 def test_assign_is_stored_idempotent_and_keeps_away_people_home(bureau_db: str) -> None:
@@ -126,7 +129,7 @@ def test_daily_report_zero_then_daily(bureau_db: str) -> None:
     report = daily_report(EVENING, bureau_db)
     assert report["kind"] == "daily_report" and "工人未佩戴口罩" in report["text"] and report["issues"] == 1
     path = report["path"]
-    assert path.endswith(f"{DAY}-daily-report.txt") and open(path, encoding="utf-8").read() == report["text"]
+    assert path.endswith(f"{DAY}-daily-report.txt") and Path(path).read_text("utf-8") == report["text"]
 
 
 def test_stats_count_sites_visits_issues_overdue(bureau_db: str) -> None:

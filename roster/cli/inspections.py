@@ -93,7 +93,9 @@ def show_cmd(date: DateOption = None, now: NowOption = None, json_: JsonOption =
     if not data:
         typer.echo(f"no plan for {day}: run `dutyflow inspections assign --date {day}`")
     for row in data:
-        typer.echo(f"{row['group']:<20} {row['site']:<8} {row['name']}  {', '.join(row['inspectors'])}  ({row['reason']})")
+        typer.echo(
+            f"{row['group']:<20} {row['site']:<8} {row['name']}  {', '.join(row['inspectors'])}  ({row['reason']})"
+        )
 
 
 @inspections.command("record")
@@ -119,7 +121,9 @@ def record_cmd(
     if json_:
         print_json(data)
     else:
-        typer.echo(f"recorded {rec.outcome} for {rec.site_id} on {rec.day}" + (" (after the deadline)" if rec.late else ""))
+        typer.echo(
+            f"recorded {rec.outcome} for {rec.site_id} on {rec.day}" + (" (after the deadline)" if rec.late else "")
+        )
 
 
 @inspections.command("stats")
@@ -175,7 +179,9 @@ def overdue_cmd(now: NowOption = None, json_: JsonOption = False) -> None:
 
 
 @token_app.command("issue")
-def token_issue(person: Annotated[str, typer.Argument(help="Person id of a group member.")], now: NowOption = None) -> None:
+def token_issue(
+    person: Annotated[str, typer.Argument(help="Person id of a group member.")], now: NowOption = None
+) -> None:
     """Issue a bearer token for POST /inspections/results. It is shown once; only its hash is stored."""
     from roster.inspections.results import issue_token
     from roster.storage import session_scope

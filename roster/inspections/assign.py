@@ -156,6 +156,7 @@ def day_inputs(session: Session, bureau: BureauFile, day: dt.date, now: dt.datet
         capacity=planner.Capacity(**section.capacity.model_dump()),
         rotation=planner.Rotation(**section.rotation.model_dump()),
         help_other_sectors=section.help_other_sectors,
+        early_visit_days=section.early_visit_days,
         standing=standing,
     )
 

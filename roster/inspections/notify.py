@@ -15,9 +15,10 @@ from roster.storage.models.inspections import InspectionPlan, InspectionSite, In
 from roster.storage.models.people import Person
 
 REASONS = {
-    "zh-CN": {"overdue": "补查", "never_visited": "首次", "due": "例行", "task_force": "驻点", "recorded": "已报"},
+    "zh-CN": {"overdue": "补查", "never_visited": "首次", "due": "例行", "task_force": "驻点", "recorded": "已报",
+              "early": "提前"},
     "en": {"overdue": "overdue", "never_visited": "first visit", "due": "routine", "task_force": "stationed",
-           "recorded": "recorded"},
+           "recorded": "recorded", "early": "early"},
 }  # fmt: skip
 
 

@@ -137,6 +137,9 @@ class InspectionsSection(StrictModel):
     rotation: Rotation = Field(default_factory=Rotation)
     # Groups may take over another sector's due sites once their own sector's due sites are all placed.
     help_other_sectors: bool = True
+    # With capacity to spare, visit sites up to this many days before they are due (flattens the waves of
+    # sites that came due together, e.g. after a holiday). 0: only due sites.
+    early_visit_days: int = Field(default=0, ge=0, le=14)
     results_due: dt.time = dt.time(20, 0)  # local time by which a day's results must be recorded
     task_forces: list[TaskForce] = Field(default_factory=list)
 

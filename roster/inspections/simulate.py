@@ -28,6 +28,7 @@ def simulate(
     capacity: planner.Capacity = planner.Capacity(),
     rotation: planner.Rotation = planner.Rotation(),
     help_other_sectors: bool = True,
+    early_visit_days: int = 0,
     day_kind: Callable[[dt.date], str] = lambda d: "workday",
     unavailable: Callable[[dt.date], set[str]] = lambda d: set(),
     plan: Callable[[planner.DayInputs], planner.DayPlan] = planner.plan_day,
@@ -41,13 +42,13 @@ def simulate(
         away = unavailable(day)
         today = tuple(replace(g, members=tuple(m for m in g.members if m not in away)) for g in groups)
         history = {
-            s.id: planner.SiteHistory(last_done=last_done.get(s.id), recent=tuple(recent.get(s.id, ())))
-            for s in sites
+            s.id: planner.SiteHistory(last_done=last_done.get(s.id), recent=tuple(recent.get(s.id, ()))) for s in sites
         }
         result = plan(
             planner.DayInputs(
                 day=day, day_kind=day_kind(day), sites=sites, groups=today, history=history, capacity=capacity,
                 rotation=rotation, help_other_sectors=help_other_sectors,
+                early_visit_days=early_visit_days,
             )
         )  # fmt: skip
         for v in result.visits:
@@ -59,15 +60,21 @@ def simulate(
     return sim
 
 
-def cadence_misses(sim: Simulation, sites: tuple[planner.SiteSpec, ...], day_kind=lambda d: "workday") -> int:  # noqa: ANN001
-    """Days on which a site was past its cadence and inspectable but not visited (first visit: day 0 due)."""
+def cadence_misses(
+    sim: Simulation,
+    sites: tuple[planner.SiteSpec, ...],
+    day_kind=lambda d: "workday",
+    skip_days: int = 0,  # noqa: ANN001
+) -> int:
+    """Days on which a site was past its cadence and inspectable but not visited (first visit: day 0 due);
+    the first ``skip_days`` days (the cold start, when every site is due at once) are not counted."""
     misses = 0
     last: dict[str, dt.date | None] = {s.id: None for s in sites}
-    for plan in sim.days:
+    for index, plan in enumerate(sim.days):
         visited = plan.by_site()
         for s in sites:
             due = last[s.id] is None or (plan.day - last[s.id]).days >= s.cadence_days
-            if due and s.id not in visited and planner.inspectable(s, day_kind(plan.day)):
+            if due and index >= skip_days and s.id not in visited and planner.inspectable(s, day_kind(plan.day)):
                 misses += 1
             if s.id in visited:
                 last[s.id] = plan.day
