@@ -168,8 +168,11 @@ def overdue_cmd(now: NowOption = None, json_: JsonOption = False) -> None:
     instant = resolve_now(now, _tz())
     with session_scope() as session:
         rows = overdue_inspections(session, instant)
-    data = [{"date": o.day.isoformat(), "site": o.site_id, "name": o.site_name, "group": o.group_id,
-             "inspectors": list(o.inspectors), "due_at": o.due_at.isoformat()} for o in rows]  # fmt: skip
+    data = [
+        {"date": o.day.isoformat(), "site": o.site_id, "name": o.site_name, "group": o.group_id,
+         "inspectors": list(o.inspectors), "due_at": o.due_at.isoformat(), "group_leader": o.group_leader}
+        for o in rows
+    ]  # fmt: skip
     if json_:
         print_json(data)
         return

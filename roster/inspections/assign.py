@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from roster.admin.current import current_bureau
@@ -113,16 +113,26 @@ def site_histories(
             select(InspectionResult.visit_id).where(InspectionResult.day < day, InspectionResult.day >= start)
         )
     )
+    # The last recorded visit may be older than the window (a site skipped for weeks): one aggregate.
+    last_recorded = {
+        site_id: last
+        for site_id, last in session.execute(
+            select(InspectionResult.site_id, func.max(InspectionResult.day))
+            .where(InspectionResult.day < day)
+            .group_by(InspectionResult.site_id)
+        )
+    }
     out: dict[str, planner.SiteHistory] = {}
     by_site: dict[str, list] = {}
     for row in visits:
         by_site.setdefault(row.site_id, []).append(row)
-    for site_id, rows in by_site.items():
-        newest = rows[0]
-        newest_missed = newest.id not in recorded and newest.due_at <= now
-        last_done = next((r.day for r in rows if r.id in recorded or r.due_at > now), None)
+    for site_id in by_site.keys() | last_recorded.keys():
+        rows = by_site.get(site_id, [])
+        newest_missed = bool(rows) and rows[0].id not in recorded and rows[0].due_at <= now
+        pending = next((r.day for r in rows if r.id in recorded or r.due_at > now), None)
+        candidates = [d for d in (pending, last_recorded.get(site_id)) if d is not None]
         out[site_id] = planner.SiteHistory(
-            last_done=last_done,
+            last_done=max(candidates) if candidates else None,
             missed=newest_missed,
             recent=tuple((r.day, tuple(r.inspectors)) for r in rows),
         )
@@ -185,7 +195,13 @@ def assign(session: Session, day: dt.date, now: dt.datetime) -> Assignment:
 
     keep = recorded_visits(session, day) if stored is not None else []
     fixed = tuple(planner.FixedVisit(v.site_id, v.group_id, tuple(v.inspectors)) for v in keep)
-    result = planner.plan_day(_with_fixed(inputs, fixed))
+    kept_ids = {v.id for v in keep}
+    previous = tuple(
+        planner.FixedVisit(v.site_id, v.group_id, tuple(v.inspectors))
+        for v in (stored.visits if stored is not None else [])
+        if v.id not in kept_ids and v.kind == "routine"
+    )
+    result = planner.plan_day(replace(inputs, fixed=fixed, previous=previous))
     due_at = results_due_at(bureau, day)
     if stored is None:
         stored = InspectionPlan(day=day, revision=1, inputs_sha256=digest, computed_at=now, summary={})
@@ -225,9 +241,3 @@ def assign(session: Session, day: dt.date, now: dt.datetime) -> Assignment:
     session.flush()
     session.expire(stored, ["visits"])
     return Assignment(day, stored.revision, True, stored)
-
-
-def _with_fixed(inputs: planner.DayInputs, fixed: tuple[planner.FixedVisit, ...]) -> planner.DayInputs:
-    from dataclasses import replace
-
-    return replace(inputs, fixed=fixed)

@@ -108,6 +108,8 @@ class DayInputs:
     early_visit_days: int = 0  # with spare capacity, visit a site up to this many days before it is due
     standing: tuple[StandingVisit, ...] = ()
     fixed: tuple[FixedVisit, ...] = ()
+    # The day's previous plan (visits without a result): kept where still valid, so a re-plan changes little.
+    previous: tuple[FixedVisit, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,14 @@ class _GroupState:
         free.sort(key=lambda p: (self.used[p], _last_here(p, history), p))
         return tuple(sorted(free[: self.team]))
 
+    def can_take(self, team: tuple[str, ...], history: SiteHistory, day: dt.date, rotation: Rotation) -> bool:
+        return (
+            self.visits < self.capacity
+            and len(team) == self.team
+            and all(p in self.used and self.used[p] < self.per_inspector for p in team)
+            and all(rotation_allows(p, history, day, rotation) for p in team)
+        )
+
     def take(self, inspectors: tuple[str, ...]) -> None:
         self.visits += 1
         for p in inspectors:
@@ -238,8 +248,23 @@ def plan_day(inputs: DayInputs) -> DayPlan:
         due.append((urgency(site, history, inputs.day, reason), site, reason))
     due.sort(key=lambda item: item[0])
 
+    # Minimal change: first keep every still-valid visit of the day's previous plan, most urgent first.
+    previous = {p.site_id: p for p in inputs.previous}
+    kept: set[str] = set()
+    for _, site, reason in due:
+        before = previous.get(site.id)
+        if before is None or before.group_id not in states:
+            continue
+        history = inputs.history.get(site.id, SiteHistory())
+        if states[before.group_id].can_take(before.inspectors, history, inputs.day, inputs.rotation):
+            states[before.group_id].take(before.inspectors)
+            plan.visits.append(PlannedVisit(site.id, before.group_id, before.inspectors, reason, site.priority))
+            kept.add(site.id)
+
     leftovers: list[tuple[SiteSpec, str, str]] = []
     for _, site, reason in due:
+        if site.id in kept:
+            continue
         history = inputs.history.get(site.id, SiteHistory())
         group_id = home.get(site.sector)
         if group_id is None:

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from roster.config import DEFAULT_TIMEZONE
 from roster.storage.models.inspections import InspectionResult, InspectionSite, InspectionToken, InspectionVisit
-from roster.storage.models.people import GroupMembership, Person
+from roster.storage.models.people import Group, GroupMembership, Person
+from roster.timeutil import local_wall_clock_to_utc
 
 OUTCOMES = ("ok", "issue")
 
@@ -68,7 +70,7 @@ def record_result(
     )
     if visit is None:
         raise ResultRejected("date", f"site {site_id} ({site.name}) was not assigned on {day.isoformat()}", 404)
-    if visit.due_at - dt.timedelta(days=1) > now:
+    if _day_starts_at(session, day) > now:
         raise ResultRejected("date", f"{day.isoformat()} has not begun yet; results are recorded on or after the day")
     if only_group_of is not None:
         groups = set(
@@ -87,6 +89,16 @@ def record_result(
     return Recorded(row.id, visit.id, site_id, day, outcome, late=now > visit.due_at)
 
 
+def _day_starts_at(session: Session, day: dt.date) -> dt.datetime:
+    from roster.admin.current import NoBureauApplied, current_bureau
+
+    try:
+        tz = current_bureau(session).bureau.timezone
+    except NoBureauApplied:
+        tz = DEFAULT_TIMEZONE
+    return local_wall_clock_to_utc(day, dt.time(0, 0), tz)
+
+
 @dataclass(frozen=True)
 class OverdueInspection:
     visit_id: int
@@ -96,6 +108,7 @@ class OverdueInspection:
     group_id: str
     inspectors: tuple[str, ...]
     due_at: dt.datetime
+    group_leader: str | None  # who answers for it: the group's leader (escalation starts there)
 
 
 def overdue_inspections(session: Session, now: dt.datetime) -> list[OverdueInspection]:
@@ -108,8 +121,9 @@ def overdue_inspections(session: Session, now: dt.datetime) -> list[OverdueInspe
         .subquery()
     )
     rows = session.execute(
-        select(InspectionVisit, InspectionSite.name)
+        select(InspectionVisit, InspectionSite.name, Group.leader_id)
         .join(InspectionSite, InspectionSite.id == InspectionVisit.site_id)
+        .outerjoin(Group, Group.id == InspectionVisit.group_id)
         .outerjoin(latest_done, latest_done.c.site_id == InspectionVisit.site_id)
         .where(
             InspectionVisit.due_at <= now,
@@ -119,7 +133,8 @@ def overdue_inspections(session: Session, now: dt.datetime) -> list[OverdueInspe
         .order_by(InspectionVisit.day, InspectionVisit.site_id)
     ).all()
     return [
-        OverdueInspection(v.id, v.day, v.site_id, name, v.group_id, tuple(v.inspectors), v.due_at) for v, name in rows
+        OverdueInspection(v.id, v.day, v.site_id, name, v.group_id, tuple(v.inspectors), v.due_at, leader)
+        for v, name, leader in rows
     ]
 
 
