@@ -232,3 +232,47 @@ def test_holiday_inspects_only_holiday_sites(bureau_db: str) -> None:
     visits = _visits(bureau_db, dt.date(2026, 10, 1))
     types = {v.site_id[:2] for v in visits}
     assert types == {"wp", "sp", "pk", "rc"} and [v.site_id for v in visits if v.site_id.startswith("rc")] == ["rc001"]
+
+
+@pytest.mark.postgres
+def test_two_workers_assign_the_same_day_once(pg_database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from tests.conftest import _empty_postgres
+
+    _empty_postgres(pg_database)
+    with open_session(pg_database) as s:
+        install_bureau(s, seed_bureau(), MORNING - dt.timedelta(days=1))
+    barrier = threading.Barrier(2)
+    results: list[dict] = []
+    errors: list[BaseException] = []
+
+    import roster.inspections.assign as assign_module
+
+    real = assign_module.assign
+
+    calls: list[int] = []
+
+    def slowed(session, day, now):  # noqa: ANN001, ANN202 - both workers start together (first call only)
+        calls.append(1)
+        if len(calls) <= 2:
+            barrier.wait(timeout=30)
+        return real(session, day, now)
+
+    monkeypatch.setattr(assign_module, "assign", slowed)
+
+    def worker() -> None:
+        try:
+            results.append(assign_day(MORNING, pg_database))
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert sorted(r["recomputed"] for r in results) == [False, True] and len(calls) in (2, 3)  # 3: one retried
+    with open_session(pg_database) as s:
+        assert len(s.scalars(select(OutboxMessage.id)).all()) == 6

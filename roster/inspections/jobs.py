@@ -12,7 +12,20 @@ from roster.timeutil import local_date_of
 
 
 def assign_day(now: dt.datetime, database_url: str | None = None, day: dt.date | None = None) -> dict[str, Any]:
-    """Assign the inspections of the bureau-local date of ``now`` (or ``day``) and tell group leaders."""
+    """Assign the inspections of the bureau-local date of ``now`` (or ``day``) and tell group leaders.
+
+    Two workers racing on the same day: the plan's unique day makes one of them fail on commit; it retries
+    once and then finds the other's plan (same inputs: returned unchanged). On SQLite the loser's write is
+    refused as a stale snapshot (OperationalError) instead; same cure."""
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    try:
+        return _assign_day(now, database_url, day)
+    except (IntegrityError, OperationalError):
+        return _assign_day(now, database_url, day)
+
+
+def _assign_day(now: dt.datetime, database_url: str | None, day: dt.date | None) -> dict[str, Any]:
     from roster.inspections.assign import assign
     from roster.inspections.notify import notify_leaders
 
