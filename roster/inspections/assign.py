@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -172,9 +172,20 @@ def day_inputs(session: Session, bureau: BureauFile, day: dt.date, now: dt.datet
 
 
 def inputs_sha256(inputs: planner.DayInputs) -> str:
-    data = asdict(inputs)
-    data["history"] = sorted((k, asdict(v)) for k, v in inputs.history.items())
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    """A digest of everything the plan depends on (``fixed``/``previous`` excluded: they are what a re-plan
+    keeps, not why it happens). Frozen dataclasses as plain tuples: ``asdict`` is ten times slower here."""
+    history = sorted((k, v.last_done, v.missed, v.recent) for k, v in inputs.history.items())
+    data = (
+        inputs.day, inputs.day_kind, sorted(astuple_shallow(s) for s in inputs.sites),
+        sorted(astuple_shallow(g) for g in inputs.groups), history, astuple_shallow(inputs.capacity),
+        astuple_shallow(inputs.rotation), inputs.help_other_sectors, inputs.early_visit_days,
+        sorted(astuple_shallow(s) for s in inputs.standing),
+    )  # fmt: skip
+    return hashlib.sha256(json.dumps(data, default=str).encode()).hexdigest()
+
+
+def astuple_shallow(obj) -> tuple:  # noqa: ANN001
+    return tuple(getattr(obj, f.name) for f in fields(obj))
 
 
 def recorded_visits(session: Session, day: dt.date) -> list[InspectionVisit]:
