@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from notifications.outbox import dedup_key, enqueue
-from roster.reports.expectations import expectation_for_update
+from roster.reports.expectations import expectation_for_update, plain_utc
 from roster.reports.messages import resolved_text
 from roster.storage.models.people import Person
 from roster.storage.models.reports import (
@@ -149,6 +149,7 @@ def submit(
     submission for a day already reported is kept as a correction (revision 2, 3, ...), never overwriting.
     """
     attachments = attachments or []
+    now = plain_utc(now)
     if kind not in KINDS:
         raise ReportError("kind", f"must be one of {', '.join(KINDS)}")
     text = text.strip()
@@ -287,6 +288,7 @@ def excuse(
     session: Session, *, unit_id: str, day: dt.date, by: str, reason: str, now: dt.datetime
 ) -> ReportExpectation:
     """Excuse a unit-day (planned closure, outage): no report is owed, escalation stops."""
+    now = plain_utc(now)
     reason = reason.strip()
     if not reason:
         raise ReportError("reason", "a reason is required")
@@ -310,6 +312,7 @@ def acknowledge(
     session: Session, *, unit_id: str, day: dt.date, by: str, now: dt.datetime, via: str = "cli"
 ) -> dict[str, Any]:
     """Someone alerted takes it in hand: record who and how, and stop further escalation steps."""
+    now = plain_utc(now)
     unit = active_unit(session, unit_id)
     person = _person(session, by, "by")
     _check_day(unit, day, now)
