@@ -162,6 +162,13 @@ def submit(
             raise ReportError(f"attachments[{i}].filename", "a plain file name of 1-255 characters is required")
         if len(item.data) > attachment_limit:
             raise ReportError(f"attachments[{i}]", f"{len(item.data)} bytes is over the limit of {attachment_limit}")
+    # PostgreSQL text cannot hold NUL: refuse it here rather than fail at commit.
+    for name, value in (("text", text), ("idempotency_key", idempotency_key or "")):
+        if "\x00" in value:
+            raise ReportError(name, "must not contain NUL characters")
+    for i, item in enumerate(attachments):
+        if "\x00" in item.filename or "\x00" in item.content_type:
+            raise ReportError(f"attachments[{i}].filename", "must not contain NUL characters")
     if idempotency_key is not None and not (1 <= len(idempotency_key) <= 200):
         raise ReportError("idempotency_key", "must be 1-200 characters")
     unit = active_unit(session, unit_id)
