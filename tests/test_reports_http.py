@@ -7,9 +7,9 @@ import datetime as dt
 import hashlib
 
 import httpx
-from hypothesis import HealthCheck, settings
 import pytest
 import schemathesis
+from hypothesis import HealthCheck, settings
 from reports_helpers import LoopbackServer, install_bureau, replay_document, seed_bureau
 from sqlalchemy import func, select
 
