@@ -217,7 +217,7 @@ def _exhausted(
     assert row is not None
     chain = _chain(session, row)
     person = session.get(Person, row.person_id, populate_existing=True) if row.person_id else None
-    following = _next_channel(person.channels if person else [], row, tried={(m.channel, m.address) for m in chain})
+    following = _next_channel(_channel_order(chain[-1], person), row, tried={(m.channel, m.address) for m in chain})
     failures = message.attempts + 1
     if following is not None:
         kind, target = following
@@ -288,11 +288,27 @@ def _chain(session: Session, row: OutboxMessage) -> list[OutboxMessage]:
     return chain
 
 
+def _channel_order(root: OutboxMessage, person: Person | None) -> list[tuple[str, str]]:
+    """The recipient's channels in order of preference.
+
+    Evaluation may name them when it enqueues (``payload["fallback_channels"]``: [[kind, target], ...] after
+    the message's own channel — the only source for recipients who are not people, e.g. a unit's contact);
+    the person's current channels from the admin file follow.
+    """
+    ordered: list[tuple[str, str]] = [(root.channel, root.address)]
+    for pair in root.payload.get("fallback_channels") or []:
+        if isinstance(pair, list | tuple) and len(pair) == 2 and all(pair):
+            ordered.append((str(pair[0]), str(pair[1])))
+    for channel in person.channels if person else []:
+        if isinstance(channel, dict) and channel.get("kind") and channel.get("target"):
+            ordered.append((str(channel["kind"]), str(channel["target"])))
+    return list(dict.fromkeys(ordered))
+
+
 def _next_channel(
-    channels: list[dict[str, Any]], row: OutboxMessage, *, tried: set[tuple[str, str]]
+    ordered: list[tuple[str, str]], row: OutboxMessage, *, tried: set[tuple[str, str]]
 ) -> tuple[str, str] | None:
-    """The first of the person's channels after this one (in their order) that the chain has not tried."""
-    ordered = [(str(c.get("kind")), str(c.get("target"))) for c in channels if c.get("kind") and c.get("target")]
+    """The first channel after this one (in preference order) that the chain has not tried."""
     current = (row.channel, row.address)
     start = ordered.index(current) + 1 if current in ordered else 0
     for candidate in ordered[start:] + ordered[:start]:
