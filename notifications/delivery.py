@@ -73,7 +73,7 @@ def claim_due(session: Session, *, now: dt.datetime, worker: str, limit: int, le
     """Claim up to ``limit`` due messages for ``worker`` and commit the claim."""
     session.expire_all()  # rows cached from an earlier batch are stale: their state changed via UPDATEs
     candidates = (
-        select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.claimed_by)
+        select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.claimed_by, OutboxMessage.channel)
         .where(_due(now))
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
@@ -104,7 +104,7 @@ def claim_due(session: Session, *, now: dt.datetime, worker: str, limit: int, le
                 OutboxAttempt(
                     message_id=message_id,
                     at=now,
-                    channel="-",
+                    channel=previous.channel,
                     ok=False,
                     error=f"lease of worker {previous.claimed_by} expired before it recorded a result",
                     worker=worker,
