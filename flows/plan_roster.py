@@ -12,13 +12,16 @@ from flows.refresh_feeds import refresh_feeds
 
 JOB = "roster.planning.jobs.plan_ahead"
 
-# Keys by which plan_ahead's summary may say what it changed, most explicit first.
-_CHANGE_KEYS = ("changed", "shifts_changed", "changes", "created", "updated", "removed", "deleted")
+# Keys by which plan_ahead's summary says what it changed (counts or lists).
+_CHANGE_KEYS = ("created", "changed", "changes", "updated", "removed", "deleted")
 
 
 def plan_changed(summary: dict[str, Any]) -> bool:
-    """Whether the plan changed any shift. When the summary does not say, assume it did: refreshing feeds
-    is idempotent and cheap, while a stale published calendar sends people to the wrong shift."""
+    """Whether the plan changed any shift. ``planned: False`` (e.g. "already planned") means nothing was
+    written. When the summary does not say, assume it did: refreshing feeds is idempotent and cheap, while a
+    stale published calendar sends people to the wrong shift."""
+    if summary.get("planned") is False:
+        return False
     known = [summary[key] for key in _CHANGE_KEYS if key in summary]
     if not known:
         return True
