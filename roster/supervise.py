@@ -72,10 +72,23 @@ class Child:
 
 
 def start(
-    name: str, argv: list[str], env: dict[str, str], cwd: str | None = None, stop_signal: int = signal.SIGTERM
+    name: str,
+    argv: list[str],
+    env: dict[str, str],
+    cwd: str | None = None,
+    stop_signal: int = signal.SIGTERM,
+    quiet: bool = False,
 ) -> Child:
+    """Start ``argv`` in a new session; ``quiet`` discards its output (default: the terminal's)."""
+    output = subprocess.DEVNULL if quiet else None
     process = subprocess.Popen(  # noqa: S603 - argv is built by us, never by a shell
-        argv, env=env, cwd=cwd, start_new_session=True, preexec_fn=_die_with_parent
+        argv,
+        env=env,
+        cwd=cwd,
+        stdout=output,
+        stderr=output,
+        start_new_session=True,
+        preexec_fn=_die_with_parent,
     )
     return Child(name=name, process=process, stop_signal=stop_signal)
 
