@@ -62,6 +62,13 @@ def test_replan_prints_changes_and_swap_cli(db_url: str) -> None:
         officer = next(a.person_id for a in shift.assignments if a.role == "duty_officer")
     leave = [{"person": officer, "from": "2026-12-03", "to": "2026-12-03"}]
     _install(db_url, small_bureau(3, 6, leave=leave))
+    preview = runner.invoke(app, ["plan", "--start", "2026-12-01", "--days", "7", "--now", NOW, "--dry-run"])
+    assert preview.exit_code == 0 and "dry run: nothing written" in preview.stdout and "1 changed" in preview.stdout
+    with open_session(db_url) as s:
+        assert officer in {
+            a.person_id for a in s.query(Shift).filter_by(duty_date=dt.date(2026, 12, 3)).one().assignments
+        }
+        assert s.query(AuditEntry).filter_by(action="plan").count() == 1
     replan = runner.invoke(app, ["plan", "--start", "2026-12-01", "--days", "7", "--now", NOW])
     assert replan.exit_code == 0 and "1 changed" in replan.stdout
     assert f"2026-12-03 duty_officer: {officer}" in replan.stdout
