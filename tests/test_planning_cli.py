@@ -62,6 +62,9 @@ def test_replan_prints_changes_and_swap_cli(db_url: str) -> None:
         officer = next(a.person_id for a in shift.assignments if a.role == "duty_officer")
     leave = [{"person": officer, "from": "2026-12-03", "to": "2026-12-03"}]
     _install(db_url, small_bureau(3, 6, leave=leave))
+    stale = runner.invoke(app, ["coverage", "--start", "2026-12-01", "--days", "7", "--json"])
+    assert stale.exit_code == 1
+    assert [(p["rule"], p["people"]) for p in json.loads(stale.stdout)["problems"]] == [("leave", [officer])]
     preview = runner.invoke(app, ["plan", "--start", "2026-12-01", "--days", "7", "--now", NOW, "--dry-run"])
     assert preview.exit_code == 0 and "dry run: nothing written" in preview.stdout and "1 changed" in preview.stdout
     with open_session(db_url) as s:
