@@ -6,6 +6,7 @@ import datetime as dt
 
 from planning_helpers import install_bureau, small_bureau, stored_roster
 
+from roster.planning.check import coverage
 from roster.planning.plan import plan
 from roster.storage import open_session
 from roster.storage.models.shifts import AuditEntry
@@ -99,3 +100,18 @@ def test_shift_under_way_is_not_replanned(db_url: str) -> None:
         s.commit()
         assert report.ok and report.changes == []  # the leader stays on the duty already under way
         assert stored_roster(s) == before
+
+
+def test_next_window_continues_the_rotation(any_db_url: str) -> None:
+    """48 h rest with 3 leaders and 6 officers forces a strict rotation: the second window must read who
+    worked the last two days of the first (stored duties just outside its horizon)."""
+    rules = {"min_rest_hours": 48, "max_consecutive_duties": 1, "max_duties_per_month": 31}
+    bureau = small_bureau(3, 6, rules=rules)
+    with open_session(any_db_url) as s:
+        install_bureau(s, bureau, T1)
+        assert plan(s, bureau, START, 7, T1).ok
+        s.commit()
+        second = plan(s, bureau, START + dt.timedelta(days=7), 7, T1)
+        s.commit()
+        assert second.ok and second.created == 7
+        assert coverage(s, bureau, START, 14) == []
