@@ -157,7 +157,8 @@ def print_table(rows: list[dict[str, Any]], info: dict[str, str]) -> None:
     for row in rows:
         style = None if row["ok"] else "red"
         table.add_row(*(_fmt(row[key]) for key in ROW_KEYS), style=style)
-    console = Console()
+    # Piped output (make bench | tee) gets 80 columns by default: too narrow for the notes.
+    console = Console(width=max(Console().width, 180))
     console.print(table)
     console.print(" · ".join(f"{k}: {v}" for k, v in info.items()))
 

@@ -86,14 +86,25 @@ def row(outcome: dict[str, Any], time_limit_s: float) -> dict[str, Any]:
         and outcome["seconds"] <= time_limit_s + 1.0  # building the model counts; 1 s slack for the handover
         and (gap is None or gap <= GAP_TARGET)
     )
+
+    def verdict(e: Any) -> str:
+        terms = dict(e.breakdown)
+        parts = "/".join(
+            str(terms.get(k, 0)) for k in ("shift_on_requests", "shift_off_requests", "cover_under", "cover_over")
+        )
+        return (
+            f"{e.penalty} ({parts}) {'feasible' if e.feasible else f'INFEASIBLE ({len(e.violations)} hard violations)'}"
+        )
+
     notes = [
         f"objective {objective}"
         + (f" vs best known {best} (gap {gap:.2%})" if gap is not None else " (no best known value)"),
-        f"status {result.status}"
+        f"{result.status}"
         + (f", last improvement at {outcome['last_improvement_s']:.1f} s" if outcome["last_improvement_s"] else ""),
-        f"evaluator: {evaluation.summary() if evaluation else 'no roster'}"
+        f"evaluator {verdict(evaluation) if evaluation else 'no roster'}"
         + ("" if agrees else f" — DISAGREES with the solver's {result.objective}"),
-        f"greedy baseline: {baseline.summary()}",
+        f"greedy {verdict(baseline)}",
+        "terms: on/off requests/under/over",
     ]
     staff, shifts = len(instance.staff), len(instance.shifts)
     return {

@@ -85,7 +85,11 @@ def test_nrp_row_judges_gap_feasibility_and_time() -> None:
     }
     r = row(outcome, 60)
     assert BEST_KNOWN["Instance2"] == 828 and r["gap"] == round(5 / 828, 5)
-    assert r["ok"] and "gap 0.60%" in r["notes"] and "INFEASIBLE (1 hard violations)" in r["notes"]
+    assert (
+        r["ok"]
+        and "gap 0.60%" in r["notes"]
+        and "greedy 1800 (0/0/1800/0) INFEASIBLE (1 hard violations)" in r["notes"]
+    )
     assert not row({**outcome, "seconds": 75.0}, 60)["ok"]  # over the time budget
     far = Evaluation((), {"cover_under": 900})
     assert not row({**outcome, "evaluation": far, "result": Result("feasible", 900, 0, {}, None, 1)}, 60)["ok"]
