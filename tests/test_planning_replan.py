@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from planning_helpers import install_bureau, small_bureau, stored_roster
 
 from roster.planning.check import coverage
@@ -102,11 +103,15 @@ def test_shift_under_way_is_not_replanned(db_url: str) -> None:
         assert stored_roster(s) == before
 
 
-def test_next_window_continues_the_rotation(any_db_url: str) -> None:
-    """48 h rest with 3 leaders and 6 officers forces a strict rotation: the second window must read who
-    worked the last two days of the first (stored duties just outside its horizon)."""
-    rules = {"min_rest_hours": 48, "max_consecutive_duties": 1, "max_duties_per_month": 31}
-    bureau = small_bureau(3, 6, rules=rules)
+@pytest.mark.parametrize(
+    ("leaders", "officers", "rest"),
+    [(3, 6, 48), (2, 4, 0)],  # rest forces the rotation / max_consecutive_duties 1 alone forces alternation
+)
+def test_next_window_continues_the_rotation(any_db_url: str, leaders: int, officers: int, rest: int) -> None:
+    """Tight rules force a strict rotation: the second window must read who worked the last days of the first
+    (stored duties just outside its horizon: rest, and the consecutive run before it)."""
+    rules = {"min_rest_hours": rest, "max_consecutive_duties": 1, "max_duties_per_month": 31}
+    bureau = small_bureau(leaders, officers, rules=rules)
     with open_session(any_db_url) as s:
         install_bureau(s, bureau, T1)
         assert plan(s, bureau, START, 7, T1).ok
