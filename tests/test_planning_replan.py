@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from planning_helpers import install_bureau, small_bureau, stored_roster
 
+from roster.planning.build import build_problem
 from roster.planning.check import coverage
 from roster.planning.plan import plan
 from roster.storage import open_session
@@ -116,6 +117,9 @@ def test_next_window_continues_the_rotation(any_db_url: str, leaders: int, offic
         install_bureau(s, bureau, T1)
         assert plan(s, bureau, START, 7, T1).ok
         s.commit()
+        last_day = {pid for _, pid in stored_roster(s)[(START + dt.timedelta(days=6), "full")]["seats"].values()}
+        pp = build_problem(s, bureau, START + dt.timedelta(days=7), 7, T1)
+        assert {p.id for p in pp.problem.people if p.worked_before == 1} == last_day
         second = plan(s, bureau, START + dt.timedelta(days=7), 7, T1)
         s.commit()
         assert second.ok and second.created == 7
