@@ -82,7 +82,7 @@ def demo(
     typer.echo(f"on duty now ({bureau.bureau.name}):")
     for person in duty.people:
         typer.echo(f"  {person.role}: {person.name} {person.phone}")
-    typer.echo("next: `dutyflow roster show --start %s --days 7`, `dutyflow up` to run everything" % start)
+    typer.echo(f"next: `dutyflow roster show --start {start} --days 7`, then `dutyflow up` to run everything")
 
 
 def register(app: typer.Typer) -> None:
