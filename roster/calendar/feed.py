@@ -10,10 +10,11 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Date, Integer, bindparam, select, text
 
 from roster.admin.schema import BureauFile
 from roster.calendar.schema import CalendarSection
+from roster.storage.base import UTCDateTime
 from roster.storage.models.people import BureauConfig, Group, GroupMembership, Person
 from roster.storage.models.shifts import Shift, ShiftAssignment
 
@@ -137,11 +138,21 @@ def newest_bureau(conn: Connection) -> tuple[str, dt.datetime] | None:
     return None if row is None else (row.sha256, row.applied_at)
 
 
+# Built once: on the feed server's hot path, constructing and cache-keying a select() costs more than
+# running it. Typed columns give aware UTC datetimes on SQLite and PostgreSQL alike.
+_ROSTER_STATE = (
+    text(
+        "SELECT count(*) AS shifts, max(changed_at) AS newest, coalesce(sum(revision), 0) AS revisions "
+        "FROM shifts WHERE duty_date >= :first_day AND duty_date <= :last_day"
+    )
+    .bindparams(bindparam("first_day", type_=Date()), bindparam("last_day", type_=Date()))
+    .columns(shifts=Integer(), newest=UTCDateTime(), revisions=Integer())
+)
+
+
 def roster_state(conn: Connection, window: Window, bureau_sha: str, bureau_applied_at: dt.datetime) -> RosterState:
     count, newest, revisions = conn.execute(
-        select(func.count(), func.max(Shift.changed_at), func.coalesce(func.sum(Shift.revision), 0)).where(
-            Shift.duty_date >= window.first_day, Shift.duty_date <= window.last_day
-        )
+        _ROSTER_STATE, {"first_day": window.first_day, "last_day": window.last_day}
     ).one()
     return RosterState(window, int(count), newest, int(revisions), bureau_sha, bureau_applied_at)
 
