@@ -104,6 +104,12 @@ def test_feed_served_with_validators_then_304(seeded: str, server: str, clock: C
         assert listed.status_code == 304
         stale = client.get(f"/calendars/{token}.ics", headers={"If-None-Match": '"not-this-one"'})
         assert stale.status_code == 200 and stale.headers["etag"] == etag
+        head = client.head(f"/calendars/{token}.ics")
+        assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == etag
+        english = client.get(f"/calendars/{token}.ics?lang=en")
+        assert english.status_code == 200 and "On duty: Leader on duty" in english.text
+        assert english.headers["etag"] != etag
+        assert client.get(f"/calendars/{token}.ics?lang=fr").status_code == 400
         since = client.get(f"/calendars/{token}.ics", headers={"If-Modified-Since": first.headers["last-modified"]})
         assert since.status_code == 304
 

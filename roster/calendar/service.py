@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import zoneinfo
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,7 +24,6 @@ from roster.calendar.render import RenderedFeed, render_feed
 from roster.calendar.schema import CalendarSection
 from roster.storage.models.calendar import CalendarFeedCache
 from roster.storage.models.people import BureauConfig
-from roster.timeutil import local_date_of
 
 _MEMORY_ENTRIES = 256
 
@@ -95,7 +95,7 @@ def current_state(
         raise NoBureauApplied()
     sha, applied_at = newest
     bureau = bureau_by_sha(str(conn.engine.url), sha, _Conn(conn))
-    today = local_date_of(now, bureau.bureau.timezone)
+    today = now.astimezone(zoneinfo.ZoneInfo(bureau.bureau.timezone)).date()  # ZoneInfo caches its instances
     window = Window.around(today, bureau.calendar or CalendarSection())
     return bureau, roster_state(conn, window, sha, applied_at)
 
