@@ -213,6 +213,12 @@ def test_unknown_owner_and_empty_feed(roster_db: str) -> None:
         export(roster_db, Scope("person", "nobody"))
     with pytest.raises(UnknownOwner):
         export(roster_db, Scope("group", "nothing"))
+    with open_session(roster_db) as s:
+        s.get(Person, "p02").active = False  # removed from the admin file: no feed of their own any more
+        s.commit()
+    with pytest.raises(UnknownOwner):
+        export(roster_db, Scope("person", "p02"))
+    assert "马永红" in export(roster_db, Scope("all")).decode()  # still named on the shifts they held
     empty = export(roster_db, Scope("person", "p01"), start=dt.date(2030, 1, 1), days=2)
     assert assert_valid_feed(empty) == {}
 

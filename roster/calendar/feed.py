@@ -76,6 +76,7 @@ class FeedPerson:
     phone: str
     locale: str
     reminder_minutes: int | None
+    active: bool = True  # False once removed from the admin file: still named on old shifts, no own feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,8 +179,8 @@ class FeedData:
         if scope.kind == "all":
             return self.shifts
         if scope.kind == "person":
-            if scope.id not in self.people:
-                raise UnknownOwner(f"no person with id {scope.id!r}")
+            if scope.id not in self.people or not self.people[scope.id].active:
+                raise UnknownOwner(f"no active person with id {scope.id!r}")
             if not self._by_person:
                 for shift in self.shifts:
                     for pid in {seat.person_id for seat in shift.seats}:
@@ -201,7 +202,7 @@ class FeedData:
 def load_feed_data(conn: Connection, bureau: BureauFile, state: RosterState) -> FeedData:
     window = state.window
     people = {
-        row.id: FeedPerson(row.id, row.name, row.phone, row.locale or bureau.bureau.locale, row.reminder)
+        row.id: FeedPerson(row.id, row.name, row.phone, row.locale or bureau.bureau.locale, row.reminder, row.active)
         for row in conn.execute(
             select(
                 Person.id,
@@ -209,6 +210,7 @@ def load_feed_data(conn: Connection, bureau: BureauFile, state: RosterState) -> 
                 Person.phone,
                 Person.locale,
                 Person.calendar_reminder_minutes.label("reminder"),
+                Person.active,
             )
         )
     }
