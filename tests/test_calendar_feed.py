@@ -262,3 +262,17 @@ def test_cli_export_errors_name_the_argument(roster_db: str, tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     events = assert_valid_feed(Path(out).read_bytes())
     assert len(events) == 3 and all(str(e["SUMMARY"]) == "On duty: Leader on duty" for e in events.values())
+
+
+def test_cli_export_to_stdout_and_without_an_applied_file(db_url: str) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["calendar", "export", "--all", "--out", "-", "--now", NOW.isoformat()])
+    assert result.exit_code == 2 and "dutyflow apply" in result.output  # nothing applied yet
+    bureau = load_example()
+    with open_session(db_url) as s:
+        apply_bureau(s, bureau, PLANNED)
+        plan(s, bureau, FIRST, 3, PLANNED)
+        s.commit()
+    result = runner.invoke(app, ["calendar", "export", "--all", "--out", "-", "--now", NOW.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert len(assert_valid_feed(result.stdout_bytes)) == 3
