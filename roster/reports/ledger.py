@@ -1,0 +1,342 @@
+"""The report ledger: submit (with corrections and idempotency), excuse, acknowledge.
+
+Each function validates its input (errors name the field and change nothing), works inside the caller's
+transaction and leaves committing to the caller: the CLI and HTTP layers commit *before* they acknowledge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from notifications.outbox import dedup_key, enqueue
+from roster.reports.expectations import expectation_for_update, plain_utc
+from roster.reports.messages import resolved_text
+from roster.storage.models.people import Person
+from roster.storage.models.reports import (
+    EscalationEvent,
+    ReportAck,
+    ReportAttachment,
+    ReportExpectation,
+    ReportSubmission,
+    ReportUnit,
+)
+from roster.timeutil import local_date_of
+
+DEFAULT_ATTACHMENT_LIMIT = 10 * 1024 * 1024
+KINDS = ("report", "zero")
+
+
+class ReportError(ValueError):
+    """A rejected request; ``field`` names what was wrong, ``status`` is the HTTP status to answer with."""
+
+    status = 422
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class UnknownUnit(ReportError):
+    status = 404
+
+    def __init__(self, unit_id: str) -> None:
+        super().__init__("unit", f"no active reporting unit {unit_id!r}")
+
+
+class IdempotencyConflict(ReportError):
+    status = 409
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class Receipt:
+    receipt: str
+    unit: str
+    date: str
+    revision: int
+    kind: str
+    received_at: str
+    late: bool
+    replayed: bool = False
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def correction(self) -> bool:
+        return self.revision > 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "correction": self.correction}
+
+
+def active_unit(session: Session, unit_id: str) -> ReportUnit:
+    unit = session.get(ReportUnit, unit_id)
+    if unit is None or not unit.active:
+        raise UnknownUnit(unit_id)
+    return unit
+
+
+def _check_day(unit: ReportUnit, day: dt.date, now: dt.datetime, *, allow_future: bool = False) -> None:
+    today = local_date_of(now, unit.timezone)
+    if day > today and not allow_future:
+        raise ReportError(
+            "date", f"{day.isoformat()} is in the future (today is {today.isoformat()} in {unit.timezone})"
+        )
+    if day < unit.active_from:
+        raise ReportError("date", f"unit {unit.id} reports from {unit.active_from.isoformat()} on")
+
+
+def _content_sha256(kind: str, text: str, attachments: list[Attachment]) -> str:
+    digest = hashlib.sha256()
+    for part in (kind, text, *(f"{a.filename}\0{a.content_type}\0{a.sha256}" for a in attachments)):
+        digest.update(part.encode() + b"\x1f")
+    return digest.hexdigest()
+
+
+def _receipt_of(session: Session, sub: ReportSubmission, *, replayed: bool) -> Receipt:
+    files = session.execute(
+        select(ReportAttachment.filename, ReportAttachment.size, ReportAttachment.sha256)
+        .where(ReportAttachment.submission_id == sub.id)
+        .order_by(ReportAttachment.id)
+    ).all()
+    return Receipt(
+        receipt=sub.receipt,
+        unit=sub.unit_id,
+        date=sub.day.isoformat(),
+        revision=sub.revision,
+        kind=sub.kind,
+        received_at=sub.received_at.isoformat(),
+        late=sub.late,
+        replayed=replayed,
+        attachments=[{"filename": f, "size": s, "sha256": h} for f, s, h in files],
+    )
+
+
+def submit(
+    session: Session,
+    *,
+    unit_id: str,
+    day: dt.date,
+    kind: str,
+    text: str = "",
+    attachments: list[Attachment] | None = None,
+    idempotency_key: str | None = None,
+    now: dt.datetime,
+    via: str = "cli",
+    attachment_limit: int = DEFAULT_ATTACHMENT_LIMIT,
+) -> Receipt:
+    """Record a daily report (``kind="report"``) or zero report (``kind="zero"``) for a unit's day.
+
+    Repeating a submission with the same idempotency key returns the first receipt and changes nothing (the
+    default key is the content's checksum, so an identical resubmission is a replay too). A different
+    submission for a day already reported is kept as a correction (revision 2, 3, ...), never overwriting.
+    """
+    attachments = attachments or []
+    now = plain_utc(now)
+    if kind not in KINDS:
+        raise ReportError("kind", f"must be one of {', '.join(KINDS)}")
+    text = text.strip()
+    if kind == "report" and not text and not attachments:
+        raise ReportError("text", "a daily report needs a text or an attachment (use a zero report if nothing)")
+    if len(text) > 100_000:
+        raise ReportError("text", "longer than 100000 characters")
+    for i, item in enumerate(attachments):
+        if not item.filename or len(item.filename) > 255 or "/" in item.filename or "\\" in item.filename:
+            raise ReportError(f"attachments[{i}].filename", "a plain file name of 1-255 characters is required")
+        if len(item.data) > attachment_limit:
+            raise ReportError(f"attachments[{i}]", f"{len(item.data)} bytes is over the limit of {attachment_limit}")
+    # PostgreSQL text cannot hold NUL: refuse it here rather than fail at commit.
+    for name, value in (("text", text), ("idempotency_key", idempotency_key or "")):
+        if "\x00" in value:
+            raise ReportError(name, "must not contain NUL characters")
+    for i, item in enumerate(attachments):
+        if "\x00" in item.filename or "\x00" in item.content_type:
+            raise ReportError(f"attachments[{i}].filename", "must not contain NUL characters")
+    if idempotency_key is not None and not (1 <= len(idempotency_key) <= 200):
+        raise ReportError("idempotency_key", "must be 1-200 characters")
+    unit = active_unit(session, unit_id)
+    _check_day(unit, day, now)
+    content = _content_sha256(kind, text, attachments)
+    key = idempotency_key or f"content:{day.isoformat()}:{content}"
+
+    row = expectation_for_update(session, unit, day)  # first statement writes: concurrent submitters queue here
+    existing = session.scalars(
+        select(ReportSubmission).where(ReportSubmission.unit_id == unit.id, ReportSubmission.idempotency_key == key)
+    ).first()
+    if existing is not None:
+        if existing.content_sha256 != content or existing.day != day:
+            raise IdempotencyConflict("idempotency_key", "already used for a different submission")
+        return _receipt_of(session, existing, replayed=True)
+
+    revision = (
+        session.scalar(
+            select(func.max(ReportSubmission.revision)).where(
+                ReportSubmission.unit_id == unit.id, ReportSubmission.day == day
+            )
+        )
+        or 0
+    ) + 1
+    sub = ReportSubmission(
+        receipt=secrets.token_hex(10),
+        unit_id=unit.id,
+        day=day,
+        revision=revision,
+        kind=kind,
+        text=text,
+        idempotency_key=key,
+        content_sha256=content,
+        received_at=now,
+        via=via,
+        late=now > row.deadline_at,
+    )
+    session.add(sub)
+    session.flush()
+    for item in attachments:
+        session.add(
+            ReportAttachment(
+                submission_id=sub.id,
+                filename=item.filename,
+                content_type=item.content_type or "application/octet-stream",
+                size=len(item.data),
+                sha256=item.sha256,
+                data=item.data,
+            )
+        )
+    row.submissions += 1
+    row.latest_kind = kind
+    if row.first_received_at is None:
+        row.first_received_at = now
+    if row.resolved_at is None:
+        row.resolved_at = now
+        row.next_check_at = None
+        _tell_those_alerted(session, unit, day, now)
+    session.flush()
+    return _receipt_of(session, sub, replayed=False)
+
+
+def _tell_those_alerted(session: Session, unit: ReportUnit, day: dt.date, now: dt.datetime) -> int:
+    """A late report stops escalation; everyone already alerted hears that it came in (已补报)."""
+    alerted = session.execute(
+        select(EscalationEvent.person_id, EscalationEvent.recipient, EscalationEvent.channel, EscalationEvent.address)
+        .where(EscalationEvent.unit_id == unit.id, EscalationEvent.day == day, EscalationEvent.kind == "notified")
+        .distinct()
+    ).all()
+    if not alerted:
+        return 0
+    locales = dict(
+        session.execute(select(Person.id, Person.locale).where(Person.id.in_({a.person_id for a in alerted}))).all()
+    )
+    received = now.astimezone(dt.UTC).isoformat(timespec="minutes")
+    for person_id, recipient, channel, address in sorted(alerted, key=lambda a: (a.recipient, a.channel or "")):
+        locale = locales.get(person_id) or unit.contact.get("locale") or "zh-CN"
+        subject, body = resolved_text(locale=locale, unit_name=unit.name, day=day, received_at=received)
+        key = dedup_key(
+            "report-resolved", unit.id, day.isoformat(), person_id or f"contact:{unit.id}", channel, address
+        )
+        enqueue(
+            session,
+            key=key,
+            source="escalation",
+            channel=channel,
+            address=address,
+            subject=subject,
+            body=body,
+            now=now,
+            person_id=person_id,
+            locale=locale,
+            payload={"unit": unit.id, "date": day.isoformat(), "kind": "resolved"},
+        )
+        session.add(
+            EscalationEvent(
+                event_key=key,
+                unit_id=unit.id,
+                day=day,
+                step=0,
+                repeat=0,
+                kind="resolved",
+                person_id=person_id,
+                recipient=recipient,
+                target="already_alerted",
+                channel=channel,
+                address=address,
+                due_at=now,
+                created_at=now,
+                outbox_key=key,
+            )
+        )
+    return len(alerted)
+
+
+def _person(session: Session, person_id: str, argument: str) -> Person:
+    person = session.get(Person, person_id)
+    if person is None or not person.active:
+        raise ReportError(argument, f"no active person {person_id!r}")
+    return person
+
+
+def excuse(
+    session: Session, *, unit_id: str, day: dt.date, by: str, reason: str, now: dt.datetime
+) -> ReportExpectation:
+    """Excuse a unit-day (planned closure, outage): no report is owed, escalation stops."""
+    now = plain_utc(now)
+    reason = reason.strip()
+    if not reason:
+        raise ReportError("reason", "a reason is required")
+    unit = active_unit(session, unit_id)
+    _person(session, by, "by")
+    if day > local_date_of(now, unit.timezone) + dt.timedelta(days=366):
+        raise ReportError("date", "more than a year ahead")
+    _check_day(unit, day, now, allow_future=True)
+    row = expectation_for_update(session, unit, day)
+    if row.excused_at is not None:
+        raise ReportError("date", f"{unit.id} is already excused for {day.isoformat()} by {row.excused_by}")
+    row.excused_at, row.excused_by, row.excuse_reason = now, by, reason[:500]
+    if row.resolved_at is None:
+        row.resolved_at = now
+    row.next_check_at = None
+    session.flush()
+    return row
+
+
+def acknowledge(
+    session: Session, *, unit_id: str, day: dt.date, by: str, now: dt.datetime, via: str = "cli"
+) -> dict[str, Any]:
+    """Someone alerted takes it in hand: record who and how, and stop further escalation steps."""
+    now = plain_utc(now)
+    unit = active_unit(session, unit_id)
+    person = _person(session, by, "by")
+    _check_day(unit, day, now)
+    row = expectation_for_update(session, unit, day)
+    session.add(ReportAck(unit_id=unit.id, day=day, person_id=person.id, at=now, via=via))
+    first = row.acked_at is None
+    if first:
+        row.acked_at, row.acked_by = now, person.id
+    if row.resolved_at is None:
+        row.resolved_at = now
+    row.next_check_at = None
+    session.flush()
+    return {
+        "unit": unit.id,
+        "date": day.isoformat(),
+        "acked_by": row.acked_by,
+        "acked_at": row.acked_at.isoformat() if row.acked_at else None,
+        "first": first,
+        "via": via,
+    }
