@@ -276,3 +276,24 @@ def test_two_workers_assign_the_same_day_once(pg_database: str, monkeypatch: pyt
     assert sorted(r["recomputed"] for r in results) == [False, True] and len(calls) in (2, 3)  # 3: one retried
     with open_session(pg_database) as s:
         assert len(s.scalars(select(OutboxMessage.id)).all()) == 6
+
+
+def test_bureau_without_inspections_is_skipped_not_failed(db_url: str) -> None:
+    bureau = seed_bureau().model_copy(update={"inspections": None})
+    with open_session(db_url) as s:
+        install_bureau(s, bureau, MORNING)
+    assert assign_day(MORNING, db_url)["skipped"].startswith("the admin file in force has no inspections")
+    assert "skipped" in daily_report(EVENING, db_url)
+    out = CliRunner().invoke(app, ["inspections", "assign", "--now", "2026-12-01T07:00"])
+    assert out.exit_code == 2 and "no inspections: section" in out.output
+
+
+def test_assign_text_output_lists_shortfall_briefly(bureau_db: str) -> None:
+    out = CliRunner().invoke(app, ["inspections", "assign", "--date", "2026-12-01", "--now", "2026-12-01T07:00"])
+    assert out.exit_code == 0, out.output
+    assert "left unassigned" in out.output and "more (--json lists all)" in out.output
+    assert "messages to group leaders enqueued: 6" in out.output
+    shown = CliRunner().invoke(app, ["inspections", "show", "--date", "2026-12-01", "--json"])
+    rows = json.loads(shown.output)
+    assert {r["group"] for r in rows} == {"construction", "communities", "real_estate", "affordable_housing",
+                                          "parks", "water"}  # fmt: skip
