@@ -297,3 +297,22 @@ def test_assign_text_output_lists_shortfall_briefly(bureau_db: str) -> None:
     rows = json.loads(shown.output)
     assert {r["group"] for r in rows} == {"construction", "communities", "real_estate", "affordable_housing",
                                           "parks", "water"}  # fmt: skip
+
+
+def test_daily_report_through_the_real_apply_and_report_ledger(db_url: str) -> None:
+    """The whole seed applied by the core apply (people, groups, report units, sites): a unit that has not
+    filed by the evening keeps the bureau's report from being a zero report."""
+    from roster.admin.apply import apply_bureau
+
+    with open_session(db_url) as s:
+        apply_bureau(s, seed_bureau(), MORNING - dt.timedelta(days=1))
+        s.commit()
+    assign_day(MORNING, db_url)
+    with open_session(db_url) as s:
+        for v in _visits(db_url, DAY):
+            record_result(s, site_id=v.site_id, day=DAY, outcome="ok", now=MORNING + dt.timedelta(hours=2))
+        s.commit()
+    noon = daily_report(MORNING + dt.timedelta(hours=5), db_url)  # 12:00: units' deadlines not yet passed
+    assert noon["kind"] == "zero_report" and "四、各单位报告情况" in noon["text"] and "待报送" in noon["text"]
+    night = daily_report(EVENING + dt.timedelta(hours=2), db_url)  # 22:30: units that never filed are missing
+    assert night["kind"] == "daily_report" and "未报送" in night["text"]
