@@ -55,6 +55,7 @@ class Recipient:
     name: str
     locale: str
     channels: tuple[tuple[str, str], ...]  # (kind, target) in the person's order; the first is used
+    contact_of: str | None = None  # outside contacts are identified by their unit (their name may change)
 
     @property
     def reachable(self) -> bool:
@@ -62,7 +63,7 @@ class Recipient:
 
     @property
     def ident(self) -> str:
-        return self.person_id or f"contact:{self.name}"
+        return self.person_id or f"contact:{self.contact_of}"
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,9 @@ class Resolver:
                 else:
                     c = unit.contact or {}
                     channels = tuple((ch["kind"], ch["target"]) for ch in c.get("channels", []))
-                    people = [Recipient(target, None, c.get("name", unit.name), c.get("locale") or "zh-CN", channels)]
+                    people = [
+                        Recipient(target, None, c.get("name", unit.name), c.get("locale") or "zh-CN", channels, unit.id)
+                    ]
             elif target == "group_leader":
                 people = self._person(target, self.group_leaders.get(unit.group_id) if unit.group_id else None)
             elif target == "leader_on_duty":
