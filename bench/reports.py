@@ -5,8 +5,9 @@ units have not reported, 2 h 30 after their deadline, so steps 1-3 of the standa
 set-based tick (``roster.reports.escalation.check``) is compared with a per-row ORM loop that evaluates every
 unit-day (load row, count its submissions, look up each event before writing it), in the same run, on SQLite
 and on PostgreSQL. The loop is linear in unit-days, so it is timed on every 10th unit (10,000 unit-days, the
-same 20 % open) and multiplied by 10: the full loop takes minutes on PostgreSQL. Both run inside a transaction that is rolled back, on identical state, and must produce the
-same outbox keys. Targets: the tick under 2 s, at least 20x faster than the loop.
+same 20 % open) and multiplied by 10: the full loop takes minutes on PostgreSQL. Both run inside a
+transaction that is rolled back, on identical state, and must produce the same outbox keys. Targets: the
+tick under 2 s, at least 20x faster than the loop.
 """
 
 from __future__ import annotations
@@ -265,8 +266,9 @@ def _case(name: str, url: str) -> dict[str, Any]:
         "target": "< 2 s and >= 20x the per-row ORM loop",
         "ok": bool(fast < 2.0 and ratio >= 20 and same),
         "notes": (
-            f"{len(fast_keys)} messages; tick median of 3 (first, cold caches: {cold:.2f} s); per-row loop timed on {UNITS // SAMPLE_EVERY} units' {DAYS} days "
-            f"({sampled:.1f} s) x {SAMPLE_EVERY}; same outbox as the loop on those units: {same}"
+            f"{len(fast_keys)} messages; tick median of 3 (first, cold caches: {cold:.2f} s); per-row loop "
+            f"timed on {UNITS // SAMPLE_EVERY} units' {DAYS} days ({sampled:.1f} s) x {SAMPLE_EVERY}; "
+            f"same outbox as the loop on those units: {same}"
         ),
     }
 
