@@ -36,6 +36,7 @@ def enqueue(
     locale: str = "zh-CN",
     payload: dict[str, Any] | None = None,
     not_before: dt.datetime | None = None,
+    fallback_of: int | None = None,
 ) -> bool:
     """Add a message unless one with ``key`` exists. Returns True if this call added it.
 
@@ -56,6 +57,7 @@ def enqueue(
         attempts=0,
         created_at=now,
         next_attempt_at=not_before or now,
+        fallback_of=fallback_of,
     )
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":

@@ -54,12 +54,7 @@ class HolidayCalendar:
         if day in self.extra_workdays:
             return DayKind.ADJUSTED_WORKDAY if weekend else DayKind.WORKDAY
         if not self.covers(day.year):
-            raise HolidayDataMissing(
-                f"no holiday data for {day.year}: chinese_calendar covers "
-                f"{min(_chinese_calendar_years())}-{max(_chinese_calendar_years())}; add {day.year}'s public "
-                f"holidays and adjusted workdays under holidays: in the admin file and list {day.year} in "
-                f"holidays.covered_years"
-            )
+            raise self._missing(day.year)
         if self.use_chinese_calendar and day.year in _chinese_calendar_years():
             import chinese_calendar
 
@@ -71,9 +66,23 @@ class HolidayCalendar:
                 return DayKind.ADJUSTED_WORKDAY
         return DayKind.WEEKEND if weekend else DayKind.WORKDAY
 
+    def _missing(self, year: int) -> HolidayDataMissing:
+        years = _chinese_calendar_years()
+        known = (
+            f"chinese_calendar covers {years[0]}-{years[-1]}"
+            if self.use_chinese_calendar
+            else "holidays.source is none, so only the years in holidays.covered_years are known"
+        )
+        return HolidayDataMissing(
+            f"no holiday data for {year}: {known}; add {year}'s public holidays and adjusted workdays under "
+            f"holidays: in the admin file and list {year} in holidays.covered_years"
+        )
+
     def holiday_name(self, day: dt.date) -> str | None:
         if day in self.extra_holidays:
             return self.extra_holidays[day] or "holiday"
+        if day in self.extra_workdays:
+            return None  # the admin made it a working day: chinese_calendar's name no longer applies
         if self.use_chinese_calendar and day.year in _chinese_calendar_years():
             import chinese_calendar
 
@@ -85,8 +94,9 @@ class HolidayCalendar:
         """Raise HolidayDataMissing if any year in [start, start+days) is not covered."""
         last = start + dt.timedelta(days=days - 1)
         for year in range(start.year, last.year + 1):
+            # Raise directly: kind() would answer for a day the admin listed even in an uncovered year.
             if not self.covers(year):
-                self.kind(dt.date(year, 1, 1) if year > start.year else start)
+                raise self._missing(year)
 
 
 @cache

@@ -12,7 +12,7 @@ import re
 import zoneinfo
 from typing import Annotated, Literal
 
-from pydantic import EmailStr, Field, field_validator, model_validator
+from pydantic import EmailStr, Field, field_serializer, field_validator, model_validator
 
 from roster.admin.base import StrictModel
 from roster.calendar.schema import CalendarSection
@@ -30,7 +30,8 @@ DUTY_OFFICER = "duty_officer"
 def _clock(value: str | dt.time) -> dt.time:
     if isinstance(value, dt.time):
         return value
-    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", str(value).strip())
+    # Seconds are accepted only as ":00" (documents stored by isoformat); duty times are whole minutes.
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)(?::00)?", str(value).strip())
     if not match:
         raise ValueError(f"expected a local time HH:MM, got {value!r}")
     return dt.time(int(match[1]), int(match[2]))
@@ -74,6 +75,11 @@ class ShiftPattern(StrictModel):
     night_starts: dt.time | None = None
 
     _parse_clock = field_validator("handover", "night_starts", mode="before")(lambda v: v if v is None else _clock(v))
+
+    @field_serializer("handover", "night_starts", when_used="json")
+    def _as_clock(self, value: dt.time | None) -> str | None:
+        # Stored documents must validate again: "08:30", as written, not isoformat's "08:30:00".
+        return None if value is None else value.strftime("%H:%M")
 
     @model_validator(mode="after")
     def _night_start_matches_kind(self) -> ShiftPattern:
@@ -133,6 +139,12 @@ class Person(StrictModel):
     calendar_reminder_minutes: int | None = Field(default=None, ge=0, le=7 * 24 * 60)
     channels: list[Channel] = Field(default_factory=list)
 
+    @field_validator("phone", mode="before")
+    @classmethod
+    def _phone_as_text(cls, value: object) -> object:
+        # An unquoted 13812345678 arrives as an int; a landline's leading 0 would be lost, so say so.
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str) -> str:
@@ -174,11 +186,19 @@ class Holidays(StrictModel):
     source: Literal["chinese_calendar", "none"] = "chinese_calendar"
     holidays: list[SpecialDay] = Field(default_factory=list)
     workdays: list[SpecialDay] = Field(default_factory=list)
-    covered_years: list[int] = Field(default_factory=list)
+    covered_years: list[Annotated[int, Field(ge=2000, le=2100)]] = Field(default_factory=list)
 
 
 class BureauFile(StrictModel):
     version: Literal[1] = 1
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _supported_version(cls, value: object) -> object:
+        if value != 1 or isinstance(value, bool):
+            raise ValueError(f"unsupported admin file version {value!r}; this dutyflow reads version 1")
+        return value
+
     bureau: Bureau
     roles: list[DutyRole] = Field(
         default_factory=lambda: [
@@ -187,7 +207,9 @@ class BureauFile(StrictModel):
         ]
     )
     shift_pattern: ShiftPattern = Field(default_factory=ShiftPattern)
-    requirements: dict[Identifier, int] = Field(default_factory=lambda: {LEADER_ON_DUTY: 1, DUTY_OFFICER: 2})
+    requirements: dict[Identifier, Annotated[int, Field(ge=0, le=50)]] = Field(
+        default_factory=lambda: {LEADER_ON_DUTY: 1, DUTY_OFFICER: 2}
+    )
     rules: Rules = Field(default_factory=Rules)
     fairness: Fairness = Field(default_factory=Fairness)
     people: list[Person] = Field(min_length=1)

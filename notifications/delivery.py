@@ -1,0 +1,382 @@
+"""Delivering due outbox messages: claim a batch, send each outside any transaction, record the outcome.
+
+Guarantees (see docs/notifications.md):
+- Claiming is atomic. PostgreSQL: ``SELECT … FOR UPDATE SKIP LOCKED`` then an UPDATE that sets a lease
+  (``claimed_by``, ``claimed_until``); SQLite: the UPDATE itself re-checks that the row is still due, so
+  of two workers exactly one gets a row. Concurrent workers never send one message twice, none is skipped.
+- A worker that dies mid-batch leaves ``sending`` rows whose lease expires; any worker then reclaims them.
+  A message whose lease has run out is never sent by its old worker, and its outcome is recorded only by
+  the lease holder (fenced on ``claimed_by``).
+- Every try is an ``outbox_attempts`` row. Failures back off exponentially; after the channel's budget the
+  message falls back to the person's next channel, or becomes a dead letter. Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from notifications.channels import ChannelError, apprise_url
+from notifications.outbox import dedup_key, enqueue
+from notifications.sender import SendOutcome, send
+from notifications.settings import DeliveryPolicy, SmtpSettings
+from notifications.templates import channel_name, format_for_channel, render
+from roster.storage.models.outbox import DEAD, FALLEN_BACK, PENDING, SENDING, SENT, OutboxAttempt, OutboxMessage
+from roster.storage.models.people import Person
+
+log = logging.getLogger(__name__)
+Sender = Callable[[str, str, str], SendOutcome]
+DEAD_LETTER_SOURCE = "dead_letter"
+OPERATOR = "operator"
+
+
+def default_worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Claimed:
+    """What a worker needs of a claimed row, read inside the claim transaction (no lazy loads later)."""
+
+    id: int
+    dedup_key: str
+    channel: str
+    address: str
+    locale: str
+    subject: str
+    body: str
+    attempts: int
+    claimed_until: dt.datetime
+
+
+def _due(now: dt.datetime):  # noqa: ANN202 - a SQL expression
+    # Pending and due, or claimed by a worker whose lease has run out (it crashed or hung).
+    return or_(
+        and_(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == SENDING, OutboxMessage.claimed_until < now),
+    )
+
+
+def claim_due(session: Session, *, now: dt.datetime, worker: str, limit: int, lease: dt.timedelta) -> list[Claimed]:
+    """Claim up to ``limit`` due messages for ``worker`` and commit the claim."""
+    session.expire_all()  # rows cached from an earlier batch are stale: their state changed via UPDATEs
+    candidates = (
+        select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.claimed_by, OutboxMessage.channel)
+        .where(_due(now))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Rows another worker is claiming right now are skipped, not waited for (and not double-claimed).
+        candidates = candidates.with_for_update(skip_locked=True)
+    seen = {row.id: row for row in session.execute(candidates)}
+    if not seen:
+        session.commit()
+        return []
+    until = now + lease
+    # The WHERE repeats the due test: on SQLite the SELECT above is not a lock, so this UPDATE is the
+    # atomic claim; a row another worker took in between is no longer due and is not returned.
+    claimed_ids = list(
+        session.scalars(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(list(seen)), _due(now))
+            .values(status=SENDING, claimed_by=worker, claimed_until=until)
+            .returning(OutboxMessage.id)
+        )
+    )
+    for message_id in claimed_ids:
+        previous = seen[message_id]
+        if previous.status == SENDING:
+            # The previous holder vanished without a result: count it as a failed try, keep the audit.
+            session.add(
+                OutboxAttempt(
+                    message_id=message_id,
+                    at=now,
+                    channel=previous.channel,
+                    ok=False,
+                    error=f"lease of worker {previous.claimed_by} expired before it recorded a result",
+                    worker=worker,
+                )
+            )
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id)
+                .values(attempts=OutboxMessage.attempts + 1)
+                .execution_options(synchronize_session=False)
+            )
+    rows = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(claimed_ids)).order_by(OutboxMessage.id)
+    ).all()
+    claimed = [
+        Claimed(
+            id=m.id,
+            dedup_key=m.dedup_key,
+            channel=m.channel,
+            address=m.address,
+            locale=m.locale,
+            subject=m.subject,
+            body=m.body,
+            attempts=m.attempts,
+            claimed_until=m.claimed_until or until,
+        )
+        for m in rows
+    ]
+    session.commit()
+    return claimed
+
+
+def send_claimed(message: Claimed, smtp: SmtpSettings, sender: Sender = send) -> SendOutcome:
+    try:
+        url = apprise_url(message.channel, message.address, smtp, message_key=message.dedup_key)
+    except ChannelError as exc:
+        return SendOutcome(False, str(exc), permanent=True)
+    title, body = format_for_channel(message.channel, message.subject, message.body, message.locale)
+    return sender(url, title, body)
+
+
+@dataclasses.dataclass
+class Tally:
+    worker: str
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    fallen_back: int = 0
+    dead: int = 0
+    lease_lost: int = 0
+    skipped_expired: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def record_outcome(
+    session: Session,
+    message: Claimed,
+    outcome: SendOutcome,
+    *,
+    at: dt.datetime,
+    worker: str,
+    policy: DeliveryPolicy,
+    commit: bool = True,
+) -> str:
+    """Write the attempt and the message's next state. Returns the new status, or "lease_lost".
+
+    The state change is fenced on this worker still holding the claim; a worker whose lease ran out only
+    adds its attempt to the audit (the current holder's result is the one that counts).
+    """
+    mine = and_(OutboxMessage.id == message.id, OutboxMessage.status == SENDING, OutboxMessage.claimed_by == worker)
+    released = {"claimed_by": None, "claimed_until": None, "attempts": OutboxMessage.attempts + 1}
+    follow_up: Callable[[], None] | None = None
+    if outcome.ok:
+        status, values = SENT, {"status": SENT, "sent_at": at, "last_error": None}
+    else:
+        failures = message.attempts + 1
+        if outcome.permanent or failures >= policy.max_attempts:
+            status, follow_up = _exhausted(session, message, outcome, at=at)
+            values = {"status": status, "last_error": outcome.error}
+        else:
+            delay = policy.retry_delay(failures, message.dedup_key)
+            status, values = PENDING, {"status": PENDING, "last_error": outcome.error, "next_attempt_at": at + delay}
+    result = session.execute(
+        update(OutboxMessage).where(mine).values(**values, **released).execution_options(synchronize_session=False)
+    )
+    lost = result.rowcount != 1
+    error = outcome.error
+    if lost:
+        error = (outcome.error or "sent") + " (recorded after this worker's lease expired)"
+    session.add(
+        OutboxAttempt(message_id=message.id, at=at, channel=message.channel, ok=outcome.ok, error=error, worker=worker)
+    )
+    if not lost and follow_up is not None:
+        follow_up()
+    if commit:
+        session.commit()
+    return "lease_lost" if lost else status
+
+
+def _exhausted(
+    session: Session, message: Claimed, outcome: SendOutcome, *, at: dt.datetime
+) -> tuple[str, Callable[[], None]]:
+    """The channel is used up: the message falls back to the person's next channel, or is a dead letter.
+
+    Returns the new status and what to write once the state change is known to be ours.
+    """
+    row = session.get(OutboxMessage, message.id, populate_existing=True)
+    assert row is not None
+    chain = _chain(session, row)
+    person = session.get(Person, row.person_id, populate_existing=True) if row.person_id else None
+    following = _next_channel(_channel_order(chain[-1], person), row, tried={(m.channel, m.address) for m in chain})
+    failures = message.attempts + 1
+    if following is not None:
+        kind, target = following
+        root = chain[-1]
+        notice = render(
+            "fallback_notice",
+            row.locale,
+            to_channel=channel_name(kind, row.locale),
+            from_channel=channel_name(row.channel, row.locale),
+            attempts=failures,
+        )
+
+        def fall_back() -> None:
+            enqueue(
+                session,
+                key=_fallback_key(row.dedup_key, kind, target),
+                source=row.source,
+                channel=kind,
+                address=target,
+                subject=row.subject,
+                body=f"{notice}\n\n{root.body}",
+                now=at,
+                person_id=row.person_id,
+                locale=row.locale,
+                payload={**row.payload, "fallback_from": row.id},
+                fallback_of=row.id,
+            )
+
+        return FALLEN_BACK, fall_back
+
+    def bury() -> None:
+        log.warning("outbox message %s is a dead letter: %s", row.id, outcome.error)
+        if row.source == DEAD_LETTER_SOURCE:
+            return  # a notice about a notice would loop
+        # Tell the operator on the console channel (always available) so a dead letter is never silent.
+        enqueue(
+            session,
+            key=dedup_key(DEAD_LETTER_SOURCE, row.id, at.isoformat()),
+            source=DEAD_LETTER_SOURCE,
+            channel="console",
+            address=OPERATOR,
+            subject=render("dead_letter_subject", row.locale, subject=row.subject),
+            body=render(
+                "dead_letter_body",
+                row.locale,
+                id=row.id,
+                person=row.person_id or row.address,
+                channel=channel_name(row.channel, row.locale),
+                address=row.address,
+                error=(outcome.error or "").rstrip(".。"),
+            ),
+            now=at,
+            locale=row.locale,
+            payload={"dead_letter_of": row.id},
+        )
+
+    return DEAD, bury
+
+
+def _chain(session: Session, row: OutboxMessage) -> list[OutboxMessage]:
+    """This message and the ones it falls back from, newest first (the root is last)."""
+    chain = [row]
+    while chain[-1].fallback_of is not None and len(chain) < 20:
+        parent = session.get(OutboxMessage, chain[-1].fallback_of)
+        if parent is None:
+            break
+        chain.append(parent)
+    return chain
+
+
+def _channel_order(root: OutboxMessage, person: Person | None) -> list[tuple[str, str]]:
+    """The recipient's channels in order of preference.
+
+    Evaluation may name them when it enqueues (``payload["fallback_channels"]``: [[kind, target], ...] after
+    the message's own channel — the only source for recipients who are not people, e.g. a unit's contact);
+    the person's current channels from the admin file follow.
+    """
+    ordered: list[tuple[str, str]] = [(root.channel, root.address)]
+    for pair in root.payload.get("fallback_channels") or []:
+        if isinstance(pair, list | tuple) and len(pair) == 2 and all(pair):
+            ordered.append((str(pair[0]), str(pair[1])))
+    for channel in person.channels if person else []:
+        if isinstance(channel, dict) and channel.get("kind") and channel.get("target"):
+            ordered.append((str(channel["kind"]), str(channel["target"])))
+    return list(dict.fromkeys(ordered))
+
+
+def _next_channel(
+    ordered: list[tuple[str, str]], row: OutboxMessage, *, tried: set[tuple[str, str]]
+) -> tuple[str, str] | None:
+    """The first channel after this one (in preference order) that the chain has not tried."""
+    current = (row.channel, row.address)
+    start = ordered.index(current) + 1 if current in ordered else 0
+    for candidate in ordered[start:] + ordered[:start]:
+        if candidate not in tried:
+            return candidate
+    return None
+
+
+def _fallback_key(original: str, kind: str, target: str) -> str:
+    suffix = f"|fallback|{kind}|{hashlib.sha256(target.encode()).hexdigest()[:10]}"
+    if len(original) + len(suffix) > 300:  # the column's width; keep the key unique by hashing the original
+        original = original[: 300 - len(suffix) - 17] + "#" + hashlib.sha256(original.encode()).hexdigest()[:16]
+    return original + suffix
+
+
+def deliver(
+    session: Session,
+    now: dt.datetime,
+    *,
+    worker: str | None = None,
+    limit: int | None = None,
+    policy: DeliveryPolicy | None = None,
+    smtp: SmtpSettings | None = None,
+    sender: Sender = send,
+) -> dict[str, Any]:
+    """Send everything due at ``now`` (and what falls due during the run, e.g. fallbacks), up to ``limit``.
+
+    The clock of the run is ``now`` plus the real time elapsed since the call, so leases and backoff stay
+    honest in a long run while tests keep full control of the starting instant. A claimed batch is sent
+    by ``policy.concurrency`` threads (sending is waiting on the network), then its outcomes are recorded
+    in one transaction.
+    """
+    policy = policy or DeliveryPolicy.from_env()
+    smtp = smtp or SmtpSettings.from_env()
+    tally = Tally(worker=worker or default_worker_name())
+    started = time.monotonic()
+
+    def clock() -> dt.datetime:
+        return now + dt.timedelta(seconds=time.monotonic() - started)
+
+    def attempt(message: Claimed) -> tuple[SendOutcome, dt.datetime] | None:
+        if clock() >= message.claimed_until:
+            return None  # too slow: the lease is gone and another worker may be sending it; leave it
+        outcome = send_claimed(message, smtp, sender)
+        return outcome, clock()
+
+    with ThreadPoolExecutor(max_workers=policy.concurrency, thread_name_prefix="deliver") as pool:
+        while limit is None or tally.claimed < limit:
+            size = policy.batch_size if limit is None else min(policy.batch_size, limit - tally.claimed)
+            batch = claim_due(session, now=clock(), worker=tally.worker, limit=size, lease=policy.lease)
+            if not batch:
+                break
+            tally.claimed += len(batch)
+            results = list(pool.map(attempt, batch)) if policy.concurrency > 1 else [attempt(m) for m in batch]
+            for message, result in zip(batch, results, strict=True):
+                if result is None:
+                    tally.skipped_expired += 1
+                    continue
+                outcome, at = result
+                status = record_outcome(
+                    session, message, outcome, at=at, worker=tally.worker, policy=policy, commit=False
+                )
+                if status == PENDING:
+                    tally.retrying += 1
+                else:
+                    setattr(tally, status, getattr(tally, status) + 1)
+            # One commit per batch: a crash before it re-sends at most this batch once the lease expires.
+            session.commit()
+            if all(result is None for result in results):
+                break  # the lease is too short for this batch; stop rather than reclaim it in a loop
+    return tally.as_dict()

@@ -1,0 +1,402 @@
+"""Read the admin file: YAML with line numbers → validated ``BureauFile``, or every error at once.
+
+Three passes, each reporting every problem it finds with a location and a line:
+1. YAML: syntax errors and duplicate keys (ruamel keeps the first of two equal keys silently otherwise);
+2. shape: pydantic validation of ``BureauFile``;
+3. references: ids that must exist elsewhere in the file (people, groups, roles, feature sections).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import types
+import typing
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from pydantic import BaseModel, ValidationError
+
+from roster.admin.schema import BureauFile
+
+Location = tuple[str | int, ...]
+
+
+class AdminIssue(NamedTuple):
+    location: str  # "people[3].phone"; "(file)" for problems of the whole document
+    line: int | None  # 1-based line in the file, when known
+    message: str
+
+    def __str__(self) -> str:
+        where = self.location if self.line is None else f"{self.location} (line {self.line})"
+        return f"{where}: {self.message}"
+
+
+class AdminFileError(ValueError):
+    """The admin file is invalid. ``issues`` lists every problem found, in file order."""
+
+    def __init__(self, issues: Iterable[AdminIssue], source: str = "admin file") -> None:
+        self.issues = sorted(issues, key=lambda i: (i.line is None, i.line or 0, i.location))
+        self.source = source
+        super().__init__(f"{source}: {len(self.issues)} error(s)\n" + "\n".join(f"  {i}" for i in self.issues))
+
+    @property
+    def errors(self) -> list[tuple[str, int | None, str]]:
+        return [tuple(i) for i in self.issues]  # type: ignore[misc]
+
+
+def format_location(loc: Iterable[str | int]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "(file)"
+
+
+@dataclass
+class LineMap:
+    """Lines of every mapping key and sequence item of the document, keyed by their path."""
+
+    lines: dict[Location, int]
+
+    def line_of(self, loc: Location) -> int | None:
+        """The line of ``loc``, or of its nearest ancestor present in the file (a missing field → its parent)."""
+        for end in range(len(loc), -1, -1):
+            line = self.lines.get(tuple(loc[:end]))
+            if line is not None:
+                return line
+        return None
+
+
+def load_bureau(path: str | Path) -> BureauFile:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AdminFileError([AdminIssue("(file)", None, f"no such file: {path}")], str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise AdminFileError([AdminIssue("(file)", None, f"not UTF-8 text: {exc}")], str(path)) from None
+    return parse_bureau(text, source=str(path))
+
+
+def parse_bureau(text: str, source: str = "admin file") -> BureauFile:
+    """Validate the admin file's text; raises ``AdminFileError`` listing every problem."""
+    data, lines, issues = _read_yaml(text)
+    if data is None:
+        raise AdminFileError(issues, source)
+    if not isinstance(data, dict):
+        issues.append(AdminIssue("(file)", 1, "the admin file must be a mapping (version:, bureau:, people: ...)"))
+        raise AdminFileError(issues, source)
+    try:
+        bureau = BureauFile.model_validate(data)
+    except ValidationError as exc:
+        issues.extend(_pydantic_issues(exc, data, lines))
+        raise AdminFileError(issues, source) from None
+    issues.extend(
+        AdminIssue(format_location(loc), lines.line_of(loc), message) for loc, message in check_references(bureau)
+    )
+    if issues:
+        raise AdminFileError(issues, source)
+    return bureau
+
+
+# ---------------------------------------------------------------------------------------------- YAML pass
+
+
+def _read_yaml(text: str) -> tuple[Any, LineMap, list[AdminIssue]]:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = True  # found below, all of them, with both lines
+    try:
+        node = yaml.compose(text)
+        issues = list(_duplicate_keys(node, ())) if node is not None else []
+        document = YAML(typ="rt")
+        document.allow_duplicate_keys = True
+        loaded = document.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            problem = f"{problem} ({exc.context})"
+        return None, LineMap({}), [AdminIssue("(file)", mark.line + 1 if mark else None, f"YAML syntax: {problem}")]
+    except YAMLError as exc:
+        return None, LineMap({}), [AdminIssue("(file)", None, f"YAML syntax: {exc}")]
+    if loaded is None:
+        return None, LineMap({}), [AdminIssue("(file)", None, "the admin file is empty")]
+    lines: dict[Location, int] = {}
+    data = _plain(loaded, (), lines)
+    return data, LineMap(lines), issues
+
+
+def _duplicate_keys(node: Any, loc: Location) -> Iterable[AdminIssue]:
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    if isinstance(node, MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = getattr(key_node, "value", None)
+            line = key_node.start_mark.line + 1
+            if isinstance(key, str) and key in seen:
+                yield AdminIssue(
+                    format_location((*loc, key)), line, f"duplicate key {key!r} (first at line {seen[key]})"
+                )
+                continue
+            if isinstance(key, str):
+                seen[key] = line
+            yield from _duplicate_keys(value_node, (*loc, key) if isinstance(key, str) else loc)
+    elif isinstance(node, SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _duplicate_keys(item, (*loc, index))
+
+
+def _plain(value: Any, loc: Location, lines: dict[Location, int]) -> Any:
+    """ruamel's commented containers → plain dicts/lists, recording each key's and item's line."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(value, CommentedMap):
+        lines.setdefault(loc, value.lc.line + 1)
+        out = {}
+        for key in value:
+            child = (*loc, key)
+            with contextlib.suppress(KeyError, TypeError):
+                lines[child] = value.lc.key(key)[0] + 1
+            out[key] = _plain(value[key], child, lines)
+        return out
+    if isinstance(value, CommentedSeq):
+        lines.setdefault(loc, value.lc.line + 1)
+        out_list = []
+        for index, item in enumerate(value):
+            child = (*loc, index)
+            with contextlib.suppress(KeyError, TypeError, IndexError):
+                lines[child] = value.lc.item(index)[0] + 1
+            out_list.append(_plain(item, child, lines))
+        return out_list
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+# ------------------------------------------------------------------------------------------- shape pass
+
+
+TYPE_TAGS = {"str", "int", "float", "bool", "list", "dict", "tuple", "date", "time", "datetime", "none"}
+TYPE_ERRORS = {"string_type", "int_type", "float_type", "bool_type", "dict_type", "list_type", "model_type"}
+
+
+def _pydantic_issues(exc: ValidationError, data: dict, lines: LineMap) -> list[AdminIssue]:
+    issues = []
+    # A union (``contact: <person id> | {name, phone}``) fails once per member. Errors of the member that
+    # matches the value's shape say what is wrong; "should be a valid string" from the others is noise.
+    unions: dict[Location, list[tuple[Location, dict]]] = {}
+    for error in exc.errors(include_url=False):
+        loc, union_at = _data_path(error["loc"], data)
+        if union_at is None:
+            issues.append(AdminIssue(format_location(loc), lines.line_of(loc), _message(error, loc)))
+        else:
+            unions.setdefault(union_at, []).append((loc, error))
+    for union_at, errors in unions.items():
+        specific = [(loc, e) for loc, e in errors if e["type"] not in TYPE_ERRORS]
+        if specific:
+            issues.extend(AdminIssue(format_location(loc), lines.line_of(loc), _message(e, loc)) for loc, e in specific)
+            continue
+        value = errors[0][1].get("input")
+        expected = sorted({e["msg"].removeprefix("Input should be ") for _, e in errors})
+        message = f"expected {' or '.join(expected)} (got {type(value).__name__} {value!r})"
+        issues.append(AdminIssue(format_location(union_at), lines.line_of(union_at), message))
+    return issues
+
+
+def _data_path(loc: tuple, data: Any) -> tuple[Location, Location | None]:
+    """pydantic's loc without its own markers ('[key]', union member tags such as 'constrained-str' or a
+    model's name), and where a union member's tag was dropped (None when there was none)."""
+    path: list[str | int] = []
+    union_at: Location | None = None
+    node: Any = data
+    for part in loc:
+        in_map = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_map or in_list:
+            node = node[part]
+        elif part == "[key]":
+            continue
+        elif isinstance(part, str) and (
+            "[" in part or "-" in part or part[:1].isupper() or part in TYPE_TAGS or not isinstance(node, dict)
+        ):
+            # Field names never hold '-' or capitals; a name under a non-mapping value can only be a tag.
+            if union_at is None:
+                union_at = tuple(path)
+            continue
+        else:
+            node = None
+        path.append(part)
+    return tuple(path), union_at
+
+
+def _message(error: dict, loc: Location) -> str:
+    kind, msg = error["type"], error["msg"]
+    if kind == "extra_forbidden":
+        name = loc[-1] if loc else "?"
+        allowed = _allowed_fields(loc[:-1])
+        hint = difflib.get_close_matches(str(name), allowed, n=1)
+        suffix = (
+            f"; did you mean {hint[0]!r}?" if hint else (f"; expected one of {', '.join(allowed)}" if allowed else "")
+        )
+        return f"unknown field {name!r}{suffix}"
+    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern", "").startswith("^[a-z0-9]"):
+        return f"not a valid id {error.get('input')!r}: use lower-case letters, digits, '_' or '-' (up to 64)"
+    if kind == "missing":
+        return "required field is missing"
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            msg = msg[len(prefix) :]
+    if kind in TYPE_ERRORS:
+        msg = f"{msg} (got {type(error.get('input')).__name__} {error.get('input')!r})"
+    return msg
+
+
+def _allowed_fields(loc: Location) -> list[str]:
+    """Field names (aliases where set) of the model at ``loc`` in ``BureauFile``, for 'did you mean'."""
+    annotation: Any = BureauFile
+    for part in loc:
+        annotation = _unwrap(annotation, part)
+        if annotation is None:
+            return []
+    model = _model_in(annotation)
+    if model is None:
+        return []
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _unwrap(annotation: Any, part: str | int) -> Any:
+    model = _model_in(annotation)
+    if model is not None and isinstance(part, str):
+        for name, field in model.model_fields.items():
+            if part in (name, field.alias):
+                return field.annotation
+        return None
+    origin = typing.get_origin(annotation)
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if origin in (list, tuple) and isinstance(part, int) and args:
+        return args[0]
+    if origin is dict and len(args) == 2:
+        return args[1]
+    if origin in (typing.Union, types.UnionType) and args:
+        return _unwrap(args[0], part)
+    if origin is typing.Annotated:
+        return _unwrap(args[0], part)
+    return None
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                return arg
+    return None
+
+
+# -------------------------------------------------------------------------------------- reference pass
+
+
+def check_references(bureau: BureauFile) -> list[tuple[Location, str]]:
+    """Ids that must exist elsewhere in the file, unique ids, and enough eligible people per role."""
+    errors: list[tuple[Location, str]] = []
+    person_ids = _unique(errors, "people", [p.id for p in bureau.people], "person")
+    group_ids = _unique(errors, "groups", [g.id for g in bureau.groups], "group")
+    role_ids = _unique(errors, "roles", [r.id for r in bureau.roles], "role")
+
+    def known(ids: set[str], value: str, what: str, section: str) -> str | None:
+        if value in ids:
+            return None
+        # Person ids (p07, p01 ...) all look alike, so only role and group names get a suggestion.
+        hint = difflib.get_close_matches(value, sorted(ids), n=1) if what != "person" else []
+        tail = f"; did you mean {hint[0]!r}?" if hint else f"; define it under {section}:"
+        return f"unknown {what} {value!r}{tail}"
+
+    if bureau.bureau.head is not None and (msg := known(person_ids, bureau.bureau.head, "person", "people")):
+        errors.append((("bureau", "head"), msg))
+    for role, count in bureau.requirements.items():
+        if msg := known(role_ids, role, "role", "roles"):
+            errors.append((("requirements", role), msg))
+        elif count < 0:
+            errors.append((("requirements", role), f"must be 0 or more, got {count}"))
+    for i, person in enumerate(bureau.people):
+        for j, role in enumerate(person.roles):
+            if msg := known(role_ids, role, "role", "roles"):
+                errors.append((("people", i, "roles", j), msg))
+            elif role in person.roles[:j]:
+                errors.append((("people", i, "roles", j), f"role {role!r} is listed twice"))
+        for j, group in enumerate(person.groups):
+            if msg := known(group_ids, group, "group", "groups"):
+                errors.append((("people", i, "groups", j), msg))
+            elif group in person.groups[:j]:
+                errors.append((("people", i, "groups", j), f"group {group!r} is listed twice"))
+    for i, group in enumerate(bureau.groups):
+        if group.leader is not None and (msg := known(person_ids, group.leader, "person", "people")):
+            errors.append((("groups", i, "leader"), msg))
+    for i, span in enumerate(bureau.leave):
+        if msg := known(person_ids, span.person, "person", "people"):
+            errors.append((("leave", i, "person"), msg))
+    for i, pair in enumerate(bureau.rules.not_together):
+        for j, person_id in enumerate(pair):
+            if msg := known(person_ids, person_id, "person", "people"):
+                errors.append((("rules", "not_together", i, j), msg))
+        if pair[0] == pair[1]:
+            errors.append((("rules", "not_together", i), f"lists {pair[0]!r} twice; a pair needs two people"))
+    for person_id in bureau.fairness.ledger:
+        if msg := known(person_ids, person_id, "person", "people"):
+            errors.append((("fairness", "ledger", person_id), msg))
+    seen_days: dict = {}
+    for kind in ("holidays", "workdays"):
+        for i, day in enumerate(getattr(bureau.holidays, kind)):
+            if day.date in seen_days:
+                errors.append(
+                    (
+                        ("holidays", kind, i, "date"),
+                        f"{day.date.isoformat()} is listed in holidays.{seen_days[day.date]} and again in "
+                        f"holidays.{kind}",
+                    )
+                )
+            else:
+                seen_days[day.date] = kind
+    for role, needed in bureau.requirements.items():
+        if role not in role_ids or needed <= 0:
+            continue
+        eligible = [p.id for p in bureau.people if role in p.roles]
+        if len(eligible) < needed:
+            who = ", ".join(eligible) if eligible else "nobody"
+            errors.append(
+                (
+                    ("requirements", role),
+                    f"each shift needs {needed} {role} but only {len(eligible)} "
+                    f"{'person has' if len(eligible) == 1 else 'people have'} that role ({who})",
+                )
+            )
+    for name in ("calendar", "inspections", "reports"):
+        section = getattr(bureau, name)
+        check = getattr(section, "check_references", None)
+        if section is not None and callable(check):
+            for loc, message in check(bureau):
+                loc = tuple(loc)
+                errors.append((loc if loc[:1] == (name,) else (name, *loc), message))
+    return errors
+
+
+def _unique(errors: list[tuple[Location, str]], section: str, ids: list[str], what: str) -> set[str]:
+    first: dict[str, int] = {}
+    for index, value in enumerate(ids):
+        if value in first:
+            errors.append(
+                ((section, index, "id"), f"duplicate {what} id {value!r} (first at {section}[{first[value]}])")
+            )
+        else:
+            first[value] = index
+    return set(first)

@@ -1,0 +1,213 @@
+"""Render a feed as RFC 5545 text: one VEVENT per shift in the feed, deterministic to the byte.
+
+Nothing here reads the clock or draws random numbers: UID comes from the shift's stable uid and the scope,
+SEQUENCE from the shift's revision, LAST-MODIFIED and DTSTAMP from its changed_at. Events are in the
+order of the loaded shifts (start, uid), so the same roster always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import zoneinfo
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from roster.calendar.feed import FeedData, FeedPerson, FeedShift, Scope
+from roster.calendar.ical import CRLF, duration, escape_text, fold, local_stamp, param_value, utc_stamp, vtimezone_lines
+
+PRODID = "-//dutyflow//Duty roster calendar 1.0//"
+LANGS = ("zh-CN", "en")
+
+
+def prodid(language: str) -> str:
+    return PRODID + ("EN" if language == "en" else "ZH")
+
+
+class EventTexts(NamedTuple):
+    uid: str
+    summary: str
+    description: str
+
+
+@dataclass(frozen=True)
+class RenderedFeed:
+    body: bytes
+    etag: str  # strong validator: a hash of the body, quoted
+    last_modified: dt.datetime
+    events: int
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _en_day(day: dt.datetime) -> str:
+    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
+
+
+class Words:
+    """Staff-facing wording in one language."""
+
+    def __init__(self, data: FeedData, lang: str) -> None:
+        self.en = lang == "en"
+        self.roles = {
+            r.id: (r.name_en or r.id.replace("_", " ").capitalize()) if self.en else r.name for r in data.bureau.roles
+        }
+        section = data.calendar
+        bureau = data.bureau.bureau.name
+        if self.en:
+            self.calendar_name = section.name_en or f"{bureau} duty roster"
+        else:
+            self.calendar_name = section.name or f"{bureau}值班表"
+
+    def role(self, role_id: str) -> str:
+        return self.roles.get(role_id, role_id)
+
+    def when(self, start: dt.datetime, end: dt.datetime) -> str:
+        if self.en:  # spelled out here: strftime's %a/%b follow the process locale
+            return f"{_en_day(start)} {start:%H:%M} – {_en_day(end)} {end:%H:%M}"
+        return f"{start.month}月{start.day}日 {start:%H:%M} 至 {end.month}月{end.day}日 {end:%H:%M}"
+
+    def list_sep(self) -> str:
+        return ", " if self.en else "、"
+
+
+def _person_label(people: dict[str, FeedPerson], person_id: str) -> tuple[str, str]:
+    person = people.get(person_id)
+    return (person.name, person.phone) if person else (person_id, "")
+
+
+def event_texts(shift: FeedShift, scope: Scope, data: FeedData, words: Words, zone: zoneinfo.ZoneInfo) -> EventTexts:
+    """UID, summary and description of one shift's event in ``scope``'s feed (unescaped)."""
+    people = data.people
+    local_start, local_end = shift.starts_at.astimezone(zone), shift.ends_at.astimezone(zone)
+    lines = []
+    if scope.kind == "person":
+        mine = next(seat for seat in shift.seats if seat.person_id == scope.id)
+        others = [seat for seat in shift.seats if seat.person_id != scope.id]
+        role = words.role(mine.role)
+        summary = f"On duty: {role}" if words.en else f"值班：{role}"
+        lines.append(f"Your duty: {role}" if words.en else f"您的岗位：{role}")
+        heading = "Also on duty:" if words.en else "同班人员："
+    else:
+        if scope.kind == "role":
+            names = [_person_label(people, s.person_id)[0] for s in shift.seats if s.role == scope.id]
+            summary = f"{words.role(scope.id)}: " if words.en else f"{words.role(scope.id)}："
+        else:
+            names = [
+                _person_label(people, seat.person_id)[0]
+                + (f" ({words.role(seat.role)})" if words.en else f"（{words.role(seat.role)}）")
+                for seat in shift.seats
+            ]
+            summary = "Duty: " if words.en else "值班："
+        summary += words.list_sep().join(names)
+        others = list(shift.seats)
+        heading = "On duty:" if words.en else "值班人员："
+    lines.append(("Time: " if words.en else "时间：") + words.when(local_start, local_end))
+    handover = f"{local_end:%H:%M}"
+    lines.append(f"Handover: {handover}" if words.en else f"交接班：{handover}")
+    lines.append(heading)
+    for seat in others:
+        name, phone = _person_label(people, seat.person_id)
+        lines.append(f"{words.role(seat.role)} {name} {phone}".rstrip())
+    if not others:
+        lines.append("(nobody else)" if words.en else "（无）")
+
+    if scope.kind == "all":
+        uid = shift.uid
+    else:  # one uid per scope: Google drops an event whose UID it already has in another subscribed calendar
+        local, _, domain = shift.uid.partition("@")
+        uid = f"{local}.{scope.kind}-{scope.id}@{domain or 'dutyflow'}"
+    return EventTexts(uid, summary, "\n".join(lines))
+
+
+def _event_lines(
+    shift: FeedShift, texts: EventTexts, zone: zoneinfo.ZoneInfo, tz_param: str, reminder: int | None
+) -> list[str]:
+    changed = utc_stamp(shift.changed_at)
+    summary = escape_text(texts.summary)
+    out = [
+        "BEGIN:VEVENT",
+        fold(f"UID:{escape_text(texts.uid)}"),
+        f"DTSTAMP:{changed}",
+        f"LAST-MODIFIED:{changed}",
+        f"SEQUENCE:{shift.revision}",
+        f"DTSTART;TZID={tz_param}:{local_stamp(shift.starts_at, zone)}",
+        f"DTEND;TZID={tz_param}:{local_stamp(shift.ends_at, zone)}",
+        fold(f"SUMMARY:{summary}"),
+        fold(f"DESCRIPTION:{escape_text(texts.description)}"),
+        "STATUS:CONFIRMED",
+        "TRANSP:OPAQUE",
+    ]
+    if reminder is not None:
+        out += [
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            fold(f"DESCRIPTION:{summary}"),
+            f"TRIGGER:-{duration(reminder)}",
+            "END:VALARM",
+        ]
+    out.append("END:VEVENT")
+    return out
+
+
+def calendar_name(data: FeedData, scope: Scope, words: Words) -> str:
+    name = words.calendar_name
+    if scope.kind == "person":
+        name += f" · {data.people[scope.id].name}"
+    elif scope.kind == "group":
+        name += f" · {data.groups[scope.id]}"
+    elif scope.kind == "role":
+        name += f" · {words.role(scope.id)}"
+    return name
+
+
+def feed_language(data: FeedData, scope: Scope, lang: str | None) -> str:
+    """``lang`` if given; else the person's own locale for a personal feed; else the bureau's locale."""
+    if lang is not None:
+        if lang not in LANGS:
+            raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+        return lang
+    if scope.kind == "person" and scope.id in data.people:
+        return data.people[scope.id].locale if data.people[scope.id].locale in LANGS else data.bureau.bureau.locale
+    return data.bureau.bureau.locale
+
+
+def render_feed(data: FeedData, scope: Scope, lang: str | None = None) -> RenderedFeed:
+    """The whole VCALENDAR for ``scope`` over the loaded window (raises UnknownOwner for a missing owner)."""
+    shifts = data.shifts_for(scope)
+    language = feed_language(data, scope, lang)
+    words = Words(data, language)
+    section = data.calendar
+    tzid = data.bureau.bureau.timezone
+    zone = zoneinfo.ZoneInfo(tzid)
+
+    name = calendar_name(data, scope, words)
+    reminder = data.people[scope.id].reminder_minutes if scope.kind == "person" else None
+    ttl = duration(section.refresh_minutes)
+
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{prodid(language)}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        fold(f"NAME:{escape_text(name)}"),
+        fold(f"X-WR-CALNAME:{escape_text(name)}"),
+        f"X-WR-TIMEZONE:{tzid}",
+        f"REFRESH-INTERVAL;VALUE=DURATION:{ttl}",
+        f"X-PUBLISHED-TTL:{ttl}",
+    ]
+    if shifts:  # a VTIMEZONE for the one TZID the events use (icalendar generates it from zoneinfo)
+        lines.extend(vtimezone_lines(tzid, max(2038, data.state.window.last_day.year + 2)))
+    tz_param = param_value(tzid)
+    for shift in shifts:
+        lines.extend(_event_lines(shift, event_texts(shift, scope, data, words, zone), zone, tz_param, reminder))
+    lines.append("END:VCALENDAR")
+    body = (CRLF.join(lines) + CRLF).encode("utf-8")
+    return RenderedFeed(body=body, etag=etag_of(body), last_modified=data.state.last_modified, events=len(shifts))

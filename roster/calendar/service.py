@@ -1,0 +1,162 @@
+"""Feeds on demand: fingerprint the roster, answer from the cache when nothing changed, else render once.
+
+The fingerprint (``RosterState``) is one aggregate query; the cache is two-level: this process's memory,
+then the ``calendar_feed_cache`` table shared by every server replica and filled ahead by ``refresh_feeds``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from functools import lru_cache
+
+from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from roster.admin.current import NoBureauApplied
+from roster.admin.schema import BureauFile
+from roster.calendar.feed import FeedData, RosterState, Scope, Window, load_feed_data, newest_bureau, roster_state
+from roster.calendar.render import RenderedFeed, render_feed
+from roster.calendar.schema import CalendarSection
+from roster.storage.models.calendar import CalendarFeedCache
+from roster.storage.models.people import BureauConfig
+from roster.timeutil import local_date_of
+
+_MEMORY_ENTRIES = 256
+
+
+class _MemoryCache:
+    """A small LRU of rendered feeds: (database, owner) -> (cache key, feed)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[str, str], tuple[str, RenderedFeed]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, slot: tuple[str, str], key: str) -> RenderedFeed | None:
+        with self._lock:
+            item = self._items.get(slot)
+            if item is None or item[0] != key:
+                return None
+            self._items.move_to_end(slot)
+            return item[1]
+
+    def put(self, slot: tuple[str, str], key: str, feed: RenderedFeed) -> None:
+        with self._lock:
+            self._items[slot] = (key, feed)
+            self._items.move_to_end(slot)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+memory_cache = _MemoryCache(_MEMORY_ENTRIES)
+
+
+def cache_owner(scope: Scope, lang: str | None) -> str:
+    return scope.key if lang is None else f"{scope.key}?lang={lang}"
+
+
+@lru_cache(maxsize=8)
+def bureau_by_sha(database: str, sha256: str, conn: _Conn) -> BureauFile:
+    document = conn.connection.execute(
+        select(BureauConfig.document).where(BureauConfig.sha256 == sha256).order_by(BureauConfig.id.desc()).limit(1)
+    ).scalar_one()
+    return BureauFile.model_validate(document)
+
+
+class _Conn:
+    """Carries a connection into the lru_cache without being part of the key (the sha256 is)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+
+def current_state(conn: Connection, now: dt.datetime) -> tuple[BureauFile, RosterState]:
+    """The admin file in force and the fingerprint of the window of shifts feeds show at ``now``."""
+    newest = newest_bureau(conn)
+    if newest is None:
+        raise NoBureauApplied()
+    sha, applied_at = newest
+    bureau = bureau_by_sha(str(conn.engine.url), sha, _Conn(conn))
+    today = local_date_of(now, bureau.bureau.timezone)
+    window = Window.around(today, bureau.calendar or CalendarSection())
+    return bureau, roster_state(conn, window, sha, applied_at)
+
+
+def store(engine: Engine, owner: str, key: str, feed: RenderedFeed, now: dt.datetime) -> None:
+    """Upsert one rendered feed into the shared cache table (replicas may race: last writer wins)."""
+    values = {
+        "owner": owner,
+        "cache_key": key,
+        "etag": feed.etag,
+        "last_modified": feed.last_modified,
+        "rendered_at": now,
+        "body": feed.body,
+    }
+    insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(CalendarFeedCache).values(values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[CalendarFeedCache.owner], set_={k: v for k, v in values.items() if k != "owner"}
+    )
+    with engine.begin() as conn:
+        conn.execute(statement)
+
+
+def stored(conn: Connection, owner: str, key: str) -> RenderedFeed | None:
+    row = conn.execute(
+        select(CalendarFeedCache.etag, CalendarFeedCache.last_modified, CalendarFeedCache.body).where(
+            CalendarFeedCache.owner == owner, CalendarFeedCache.cache_key == key
+        )
+    ).first()
+    if row is None:
+        return None
+    return RenderedFeed(body=bytes(row.body), etag=row.etag, last_modified=row.last_modified, events=-1)
+
+
+def feed_for(engine: Engine, scope: Scope, now: dt.datetime, lang: str | None = None) -> RenderedFeed:
+    """The feed of ``scope`` as of ``now``: from memory, else the cache table, else rendered (and cached).
+
+    Raises NoBureauApplied, or UnknownOwner when the owner is gone from the roster."""
+    slot_db = str(engine.url)
+    owner = cache_owner(scope, lang)
+    with engine.connect() as conn:
+        bureau, state = current_state(conn, now)
+        key = state.cache_key(scope, lang)
+        feed = memory_cache.get((slot_db, owner), key)
+        if feed is not None:
+            return feed
+        feed = stored(conn, owner, key)
+        if feed is None:
+            feed = render_feed(load_feed_data(conn, bureau, state), scope, lang)
+            rendered = True
+        else:
+            rendered = False
+    if rendered:
+        store(engine, owner, key, feed, now)
+    memory_cache.put((slot_db, owner), key, feed)
+    return feed
+
+
+def prune(engine: Engine, keep: set[str]) -> int:
+    """Drop cached feeds of owners nobody subscribes to any more."""
+    with engine.begin() as conn:
+        owners = set(conn.scalars(select(CalendarFeedCache.owner)))
+        stale = owners - keep
+        if stale:
+            conn.execute(delete(CalendarFeedCache).where(CalendarFeedCache.owner.in_(sorted(stale))))
+    return len(stale)
+
+
+__all__ = ["FeedData", "cache_owner", "current_state", "feed_for", "memory_cache", "prune", "store", "stored"]
