@@ -32,6 +32,7 @@ def outbox_values(
     locale: str = "zh-CN",
     payload: dict[str, Any] | None = None,
     not_before: dt.datetime | None = None,
+    fallback_of: int | None = None,
 ) -> dict[str, Any]:
     """The keyword arguments of ``enqueue``, kept as one message."""
     return dict(
@@ -46,6 +47,7 @@ def outbox_values(
         locale=locale,
         payload=payload,
         not_before=not_before,
+        fallback_of=fallback_of,
     )
 
 
@@ -69,6 +71,7 @@ def _row(m: dict[str, Any]) -> dict[str, Any]:
         claimed_by=None,
         claimed_until=None,
         sent_at=None,
+        fallback_of=m["fallback_of"],
     )
 
 
