@@ -7,6 +7,7 @@ import email.policy
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -80,7 +81,8 @@ class WebhookPeer:
 
 
 @contextmanager
-def webhook_server(fail_first: int = 0) -> Iterator[WebhookPeer]:
+def webhook_server(fail_first: int = 0, latency: float = 0.0) -> Iterator[WebhookPeer]:
+    """``latency``: seconds each answer is delayed, like a robot API across the internet (no CPU used)."""
     peer = WebhookPeer(port=0, fail_first=fail_first)
 
     class Handler(BaseHTTPRequestHandler):
@@ -94,6 +96,8 @@ def webhook_server(fail_first: int = 0) -> Iterator[WebhookPeer]:
                 failing = path in peer.broken or seen_on_path <= peer.fail_first
                 if not failing:
                     peer.delivered.append(body | {"_path": self.path})
+            if latency:
+                time.sleep(latency)
             self.send_response(500 if failing else 200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
