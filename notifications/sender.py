@@ -59,8 +59,12 @@ def console_to(stream: TextIO) -> Iterator[None]:
         _console_stream.pop()
 
 
+# Shown by some services (the email From name when none is configured, the X-Application header).
+_ASSET = apprise.AppriseAsset(app_id="dutyflow", app_desc="dutyflow duty system", app_url="")
+
+
 def send(url: str, title: str, body: str) -> SendOutcome:
-    notifier = apprise.Apprise()
+    notifier = apprise.Apprise(asset=_ASSET)
     # A URL Apprise cannot parse is a configuration error, not a network hiccup.
     if not notifier.add(url):
         return SendOutcome(False, "Apprise cannot use this channel address (check the target)", permanent=True)

@@ -70,6 +70,7 @@ def test_english_locale_gets_english_footer(db_url: str) -> None:
         assert deliver(s, NOW, worker="mailer", policy=POLICY, smtp=_smtp(port))["sent"] == 1
         [mail] = mails
         assert mail.mail_from == "dutyflow@localhost"
+        assert mail.message["x-application"] == "dutyflow"
         assert "Sent automatically by the dutyflow duty system." in mail.text
 
 
