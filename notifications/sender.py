@@ -17,6 +17,8 @@ from typing import Any, TextIO
 import apprise
 from apprise.decorators import notify as apprise_plugin
 
+from notifications import robot_replies
+
 _local = threading.local()
 _console_stream: list[TextIO] = []
 
@@ -37,6 +39,7 @@ class _PerThreadErrors(logging.Handler):
 
 _handler = _PerThreadErrors(level=logging.WARNING)
 logging.getLogger("apprise").addHandler(_handler)
+robot_replies.install()
 
 
 @apprise_plugin(on="console", name="dutyflow console")
