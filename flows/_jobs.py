@@ -1,0 +1,99 @@
+"""The one task every flow uses: resolve a job entry point lazily and run it, retrying transient faults.
+
+Jobs (``roster.*.jobs``, ``notifications.jobs``) are owned by their features; importing them only when a
+flow runs means ``import flows`` works even while a feature is missing, and the failure then names the job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+import pendulum
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+# Delays between the attempts of a job that hit a transient fault: quick, then backing off. A job is
+# idempotent, so running it again after a half-done attempt is safe.
+RETRY_DELAYS_SECONDS = [5, 30, 120]
+
+
+class JobUnavailable(RuntimeError):
+    """The job's feature is not installed (or the entry point is misspelt)."""
+
+
+def load_job(path: str) -> Callable[..., dict[str, Any]]:
+    """``"roster.reports.jobs.check_reports"`` -> the function; a clear error naming the job otherwise."""
+    module_name, _, function_name = path.rpartition(".")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        # Only "the job's own module (or its package) is missing" means unavailable; a missing
+        # dependency *inside* the job is a real bug and must surface as itself.
+        if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
+            raise JobUnavailable(
+                f"job {path} is not available: module {module_name} is missing (is its feature installed?)"
+            ) from exc
+        raise
+    job = getattr(module, function_name, None)
+    if not callable(job):
+        raise JobUnavailable(f"job {path} is not available: {module_name} has no function {function_name!r}")
+    return job
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Faults worth retrying: the database or network was briefly unreachable, locked or timed out.
+
+    Integrity errors, bad data and bugs are not transient: retrying them only repeats the failure.
+    """
+    from sqlalchemy import exc as sa_exc
+
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)):
+        return True
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return True
+    try:
+        import httpx
+    except ImportError:  # pragma: no cover - httpx is a dependency
+        return False
+    return isinstance(exc, httpx.TransportError)
+
+
+def retry_on_transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Prefect ``retry_condition_fn``: retry only when the failure is transient."""
+    try:
+        state.result()
+    except BaseException as exc:  # noqa: BLE001 - we classify whatever the job raised
+        return is_transient(exc)
+    return False
+
+
+def resolve_now(now: dt.datetime | None) -> pendulum.DateTime:
+    """The flow's ``now`` parameter as an aware UTC instant; the real clock when absent.
+
+    A naive value (as typed by someone replaying a run) is read as UTC, never as the server's zone.
+    """
+    if now is None:
+        return pendulum.now("UTC")
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=dt.UTC)
+    return pendulum.instance(now).in_timezone("UTC")
+
+
+@task(
+    name="run-job",
+    task_run_name="{job}",
+    retries=len(RETRY_DELAYS_SECONDS),
+    retry_delay_seconds=RETRY_DELAYS_SECONDS,
+    retry_condition_fn=retry_on_transient,
+    cache_policy=NO_CACHE,  # a job must really run every time; its idempotence is its own
+    log_prints=True,
+)
+def run_job(job: str, now: dt.datetime, kwargs: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run the job ``job`` (dotted path) at ``now`` and return its small JSON-able summary."""
+    function = load_job(job)
+    return function(now, **(kwargs or {}))

@@ -1,0 +1,87 @@
+"""``dutyflow flows``: list the scheduled flows, run one now, or serve them all against a Prefect server."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from roster.cli._common import JsonOption, NowOption, fail, print_json
+
+flows_app = typer.Typer(
+    help="Prefect flows: list them, run one right now, serve their schedules.", no_args_is_help=True
+)
+
+
+@flows_app.command("list")
+def list_flows(json_output: JsonOption = False) -> None:
+    """The flows with their schedules (bureau-local cron) and the job each one runs."""
+    from flows.registry import FLOWS, SCHEDULE_TIMEZONE
+
+    rows = [
+        {"name": s.name, "cron": s.cron, "timezone": SCHEDULE_TIMEZONE, "job": s.job, "description": s.description}
+        for s in FLOWS
+    ]
+    if json_output:
+        print_json(rows)
+        return
+    for row in rows:
+        typer.echo(f"{row['name']:<22} {row['cron']:<12} {row['timezone']}  {row['job']}")
+
+
+@flows_app.command("run")
+def run_flow(
+    name: Annotated[str, typer.Argument(help="Flow name, e.g. check-reports (see `dutyflow flows list`).")],
+    now: NowOption = None,
+) -> None:
+    """Run one flow once, right now, through Prefect (recorded by the server at $PREFECT_API_URL if set)."""
+    from flows.registry import UnknownFlow, spec_named
+    from roster.config import DEFAULT_TIMEZONE
+
+    try:
+        spec = spec_named(name)
+    except UnknownFlow as exc:
+        fail(f"NAME: {exc}")
+    from roster.cli._common import resolve_now
+
+    instant = resolve_now(now, DEFAULT_TIMEZONE) if now is not None else None
+    _prefect_env_defaults()
+    from flows._jobs import JobUnavailable
+
+    flow = spec.load()
+    try:
+        summary = flow(now=instant)
+    except JobUnavailable as exc:
+        fail(str(exc))
+    print_json(summary)
+
+
+@flows_app.command("serve")
+def serve_flows(
+    limit: Annotated[int | None, typer.Option(help="At most this many flow runs at once.")] = None,
+) -> None:
+    """Register every flow's deployment with its schedule and run them as they come due (needs a Prefect
+    server: $PREFECT_API_URL). `dutyflow up` starts this for you."""
+    import os
+
+    if not os.environ.get("PREFECT_API_URL"):
+        fail("PREFECT_API_URL is not set: start a Prefect server (or use `dutyflow up`, which does both)")
+    from flows.serving import serve_all
+
+    serve_all(limit=limit)
+
+
+def _prefect_env_defaults() -> None:
+    """Keep Prefect's own state under $DUTYFLOW_HOME/prefect unless the admin chose otherwise."""
+    import os
+
+    from roster.config import dutyflow_home
+
+    if "PREFECT_HOME" not in os.environ:
+        home = dutyflow_home() / "prefect"
+        home.mkdir(parents=True, exist_ok=True)
+        os.environ["PREFECT_HOME"] = str(home.resolve())
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(flows_app, name="flows")

@@ -1,0 +1,140 @@
+"""``dutyflow up``: everything on one machine — a local Prefect server, the flows' schedules, the HTTP server.
+
+Three child processes, each in its own process group, supervised here: ``prefect server start`` (SQLite
+under $DUTYFLOW_HOME/prefect, loopback), ``dutyflow flows serve`` (registers each flow's deployment with its
+cron schedule and runs due flow runs), and ``dutyflow serve`` (feeds, reports). Ctrl-C or SIGTERM stops them
+in reverse order; if one dies, the others are stopped too and the exit code is 1.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from roster.cli._common import fail
+
+LOOPBACK = "127.0.0.1"
+DEFAULT_PREFECT_PORT = 4200
+
+
+def up(
+    prefect_port: Annotated[
+        int | None,
+        typer.Option("--prefect-port", help="Port of the local Prefect server (default: 4200, or a free one)."),
+    ] = None,
+    http_port: Annotated[int, typer.Option("--http-port", help="Port of the HTTP server (feeds, reports).")] = 8080,
+    no_http: Annotated[bool, typer.Option("--no-http", help="Do not start the HTTP server.")] = False,
+    startup_timeout: Annotated[
+        float, typer.Option("--startup-timeout", help="Seconds to wait for each server to answer.")
+    ] = 120.0,
+) -> None:
+    """Run everything until Ctrl-C: a local Prefect server (UI included), every flow on its schedule,
+    and the HTTP server. Flows always run at the real time (--now is not accepted here: to replay one
+    instant, use `dutyflow flows run NAME --now ...`)."""
+    import os
+    import signal
+    import sys
+    import time
+
+    from flows.serving import PROJECT_ROOT
+    from roster import supervise
+    from roster.config import database_url, dutyflow_home
+
+    if prefect_port is None:
+        prefect_port = DEFAULT_PREFECT_PORT if supervise.port_is_free(DEFAULT_PREFECT_PORT) else supervise.free_port()
+    elif not supervise.port_is_free(prefect_port):
+        fail(f"--prefect-port: port {prefect_port} on {LOOPBACK} is already in use")
+    if not no_http and not supervise.port_is_free(http_port):
+        fail(f"--http-port: port {http_port} on {LOOPBACK} is already in use (choose another or --no-http)")
+
+    home = dutyflow_home().resolve()
+    prefect_home = home / "prefect"
+    prefect_home.mkdir(parents=True, exist_ok=True)
+    db_url = database_url()
+    api_url = f"http://{LOOPBACK}:{prefect_port}/api"
+    env = dict(os.environ)
+    env.update(
+        DUTYFLOW_HOME=str(home),
+        DUTYFLOW_DATABASE_URL=db_url,
+        PREFECT_HOME=str(prefect_home),
+        PREFECT_API_URL=api_url,
+        PREFECT_SERVER_API_HOST=LOOPBACK,
+        PREFECT_SERVER_API_PORT=str(prefect_port),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+    )
+    # The admin may point Prefect's server at PostgreSQL; otherwise its SQLite file lives with ours.
+    if not (env.get("PREFECT_SERVER_DATABASE_CONNECTION_URL") or env.get("PREFECT_API_DATABASE_CONNECTION_URL")):
+        env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = f"sqlite+aiosqlite:///{prefect_home / 'prefect.db'}"
+
+    from roster.storage import get_engine
+
+    get_engine(db_url)  # migrate once, before any child races to do it
+
+    stop_requested: list[int] = []
+
+    def request_stop(signum: int, _frame: object) -> None:
+        stop_requested.append(signum)
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    children: list[supervise.Child] = []
+    exit_code = 0
+    try:
+        server = supervise.start(
+            "prefect server",
+            [sys.executable, "-m", "prefect", "server", "start", "--host", LOOPBACK, "--port", str(prefect_port)],
+            env,
+            cwd=str(prefect_home),
+        )
+        children.append(server)
+        typer.echo(f"starting Prefect server on {api_url} ...")
+        if not supervise.wait_http_ok(f"{api_url}/health", server, startup_timeout, lambda: bool(stop_requested)):
+            return
+        children.append(
+            supervise.start(
+                "flow runner",
+                [sys.executable, "-m", "roster.cli", "flows", "serve"],
+                env,
+                cwd=str(PROJECT_ROOT),
+                stop_signal=signal.SIGINT,  # lets the runner pause schedules and finish cleanly
+            )
+        )
+        http_url = f"http://{LOOPBACK}:{http_port}"
+        if not no_http:
+            web = supervise.start(
+                "HTTP server",
+                [sys.executable, "-m", "roster.cli", "serve", "--host", LOOPBACK, "--port", str(http_port)],
+                env,
+                cwd=str(PROJECT_ROOT),
+            )
+            children.append(web)
+            if not supervise.wait_http_ok(f"{http_url}/healthz", web, startup_timeout, lambda: bool(stop_requested)):
+                return
+        typer.echo(f"Prefect UI:  http://{LOOPBACK}:{prefect_port}")
+        typer.echo(f"Prefect API: {api_url}")
+        if not no_http:
+            typer.echo(f"HTTP server: {http_url}  (calendar feeds, reports)")
+        typer.echo("dutyflow is up; Ctrl-C stops everything.")
+        while not stop_requested:
+            dead = [c for c in children if not c.alive]
+            if dead:
+                typer.echo(f"error: {dead[0].name} exited with code {dead[0].process.returncode}", err=True)
+                exit_code = 1
+                break
+            time.sleep(0.5)
+    except (supervise.ChildExited, TimeoutError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        exit_code = 1
+    finally:
+        typer.echo("stopping ...")
+        for child in reversed(children):
+            child.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if exit_code:
+        raise typer.Exit(exit_code)
+    typer.echo("stopped.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("up")(up)

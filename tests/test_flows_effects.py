@@ -1,0 +1,190 @@
+"""Each flow whose job exists, on the real Prefect engine: its effect in the database, and that two runs at
+once (a slow run overlapping the next tick, or two workers) leave no duplicate effects."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import threading
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from roster.storage import open_session, reset_engines
+from roster.storage.models.outbox import OutboxMessage
+
+pytest_plugins = ["tests.conftest_prefect"]
+pytestmark = [
+    pytest.mark.prefect,
+    pytest.mark.xdist_group("prefect-harness"),
+    pytest.mark.usefixtures("prefect_harness"),
+]
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DAY = dt.date(2026, 11, 23)
+
+
+def local(hh: int, mm: int = 0, day: dt.date = DAY) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hh, mm, tzinfo=SHANGHAI).astimezone(dt.UTC)
+
+
+def run_twice_at_once(flow: Callable[..., dict], **parameters: object) -> list[dict]:
+    """Start two runs of ``flow`` together (a barrier makes them really overlap) and return both results."""
+    barrier = threading.Barrier(2)
+    results: list[dict] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            results.append(flow(**parameters))
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert not errors, errors
+    assert len(results) == 2
+    return results
+
+
+def _outbox(url: str) -> list[tuple]:
+    with open_session(url) as s:
+        return [
+            (m.dedup_key, m.person_id or m.address, m.payload.get("unit"), m.payload.get("step"))
+            for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        ]
+
+
+# --- deliver-notifications ---------------------------------------------------------------------------------
+
+
+def test_deliver_notifications_sends_each_due_message_exactly_once(any_db_url: str) -> None:
+    from flows.deliver_notifications import deliver_notifications
+    from notifications.outbox import enqueue
+    from tests.notifications_helpers import webhook_server
+
+    now = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)
+    with webhook_server() as peer:
+        keys = [f"flows-test|site-{i:03d}|webhook" for i in range(20)]
+        with open_session(any_db_url) as s:
+            for key in keys:
+                enqueue(
+                    s,
+                    key=key,
+                    source="inspection",
+                    channel="webhook",
+                    address=peer.url(),
+                    subject="巡查任务",
+                    body=f"今日巡查：{key}",
+                    now=now,
+                )
+            s.commit()
+
+        results = run_twice_at_once(deliver_notifications, now=now, database_url=any_db_url)
+
+        assert sorted(peer.delivered_keys()) == sorted(keys)  # every message once, none twice, none skipped
+        assert sum(r["sent"] for r in results) == len(keys)
+    with open_session(any_db_url) as s:
+        statuses = Counter(s.scalars(select(OutboxMessage.status)))
+    assert statuses == {"sent": len(keys)}
+
+
+# --- check-reports -------------------------------------------------------------------------------------------
+
+
+def _reports_bureau(url: str) -> None:
+    from tests.reports_helpers import add_full_shift, install_bureau, replay_document, seed_bureau
+
+    with open_session(url) as s:
+        install_bureau(s, seed_bureau(replay_document()), local(0))
+        add_full_shift(s, DAY - dt.timedelta(days=1), "p05")
+        add_full_shift(s, DAY, "p02")
+        s.commit()
+
+
+def test_check_reports_escalates_like_the_job_and_never_twice(
+    any_db_url: str, sqlite_template: Path, tmp_path: Path
+) -> None:
+    from flows.check_reports import check_reports
+    from roster.reports.jobs import check_reports as check_reports_job
+    from roster.storage.models.reports import EscalationEvent
+
+    # The reference: the job called directly, once, on an identical database of its own.
+    reference_path = tmp_path / "reference.db"
+    shutil.copy(sqlite_template, reference_path)
+    reference = f"sqlite:///{reference_path}"
+    for url in (reference, any_db_url):
+        _reports_bureau(url)
+    at = local(9, 5)
+    check_reports_job(at, database_url=reference)
+
+    run_twice_at_once(check_reports, now=at, database_url=any_db_url)
+
+    expected, got = _outbox(reference), _outbox(any_db_url)
+    assert expected, "the scenario must escalate something by 09:05"
+    assert sorted(got) == sorted(expected)
+    with open_session(any_db_url) as s:
+        keys = list(s.scalars(select(EscalationEvent.event_key)))
+    assert len(keys) == len(set(keys))
+    # A third tick at the same instant (a retried or replayed run) adds nothing.
+    assert check_reports(now=at, database_url=any_db_url) is not None
+    assert sorted(_outbox(any_db_url)) == sorted(expected)
+    reset_engines()
+
+
+def test_flows_run_cli_replays_an_instant(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from roster.cli import app
+
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))  # the command must not touch ~/.prefect
+    _reports_bureau(db_url)
+    result = CliRunner().invoke(app, ["flows", "run", "check-reports", "--now", "2026-11-23T06:00:00+08:00"])
+    assert result.exit_code == 0, result.output
+    units = {unit for _, _, unit, _ in _outbox(db_url)}
+    assert "c-night" in units  # the unit whose 06:00 step was due at the replayed instant
+    assert all(created.astimezone(SHANGHAI).hour == 6 for created in _created_at(db_url))
+
+
+def _created_at(url: str) -> list[dt.datetime]:
+    with open_session(url) as s:
+        return list(s.scalars(select(OutboxMessage.created_at)))
+
+
+# --- refresh-feeds -------------------------------------------------------------------------------------------
+
+
+def test_refresh_feeds_renders_each_subscribed_feed_once(any_db_url: str) -> None:
+    from flows.refresh_feeds import refresh_feeds
+    from roster.calendar.feed import Scope
+    from roster.calendar.tokens import issue
+    from roster.storage.models.calendar import CalendarFeedCache
+    from tests.calendar_helpers import apply_bureau, load_example, plan
+
+    now = local(10)
+    with open_session(any_db_url) as s:
+        bureau = load_example()
+        apply_bureau(s, bureau, now)
+        plan(s, bureau, DAY, 14, now)
+        for scope in (Scope("person", "p01"), Scope("group", "construction"), Scope("all")):
+            issue(s, scope, now)
+        s.commit()
+
+    results = run_twice_at_once(refresh_feeds, now=now, database_url=any_db_url)
+
+    assert sum(r["rendered"] + r["unchanged"] for r in results) == 6  # 3 owners, seen by both runs
+    with open_session(any_db_url) as s:
+        owners = list(s.scalars(select(CalendarFeedCache.owner)))
+        assert len(owners) == len(set(owners)) == 3
+    # Nothing changed since: the next (hourly) run renders nothing.
+    again = refresh_feeds(now=now + dt.timedelta(hours=1), database_url=any_db_url)
+    assert again["rendered"] == 0 and again["unchanged"] == 3
+    with open_session(any_db_url) as s:
+        assert s.scalar(select(func.count()).select_from(CalendarFeedCache)) == 3

@@ -1,0 +1,152 @@
+"""Flow plumbing without the Prefect engine: registry vs prefect.yaml, lazy job loading, retry policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from pathlib import Path
+
+import pendulum
+import pytest
+from ruamel.yaml import YAML
+from sqlalchemy import exc as sa_exc
+from typer.testing import CliRunner
+
+from flows._jobs import JobUnavailable, is_transient, load_job, resolve_now
+from flows.plan_roster import plan_changed
+from flows.registry import FLOWS, SCHEDULE_TIMEZONE, WORK_POOL, UnknownFlow, spec_named
+from roster.cli import app
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_job_in_the_brief_has_exactly_one_flow() -> None:
+    assert sorted(s.job for s in FLOWS) == sorted(
+        [
+            "roster.planning.jobs.plan_ahead",
+            "roster.inspections.jobs.assign_day",
+            "roster.inspections.jobs.daily_report",
+            "roster.reports.jobs.check_reports",
+            "notifications.jobs.deliver_due",
+            "roster.calendar.jobs.refresh_feeds",
+        ]
+    )
+    for spec in FLOWS:
+        module = importlib.import_module(spec.module)  # imports even while the job's feature is missing
+        flow = spec.load()
+        assert flow.name == spec.name
+        assert spec.job == module.JOB
+        assert "now" in flow.parameters.properties
+        path, function = spec.entrypoint.split(":")
+        assert (PROJECT_ROOT / path).is_file() and function == spec.function
+
+
+def test_prefect_yaml_matches_the_registry() -> None:
+    document = YAML(typ="safe").load((PROJECT_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    deployments = {d["name"]: d for d in document["deployments"]}
+    assert set(deployments) == {s.name for s in FLOWS}
+    for spec in FLOWS:
+        deployment = deployments[spec.name]
+        assert deployment["entrypoint"] == spec.entrypoint
+        assert deployment["schedules"] == [{"cron": spec.cron, "timezone": SCHEDULE_TIMEZONE, "active": True}]
+        assert deployment["work_pool"]["name"] == WORK_POOL
+        assert deployment["parameters"] == {"now": None, **spec.parameters}
+    pull = document["pull"]
+    assert list(pull[0]) == ["prefect.deployments.steps.set_working_directory"]
+
+
+def test_schedules_are_the_briefed_cadences() -> None:
+    crons = {s.name: s.cron for s in FLOWS}
+    assert crons["assign-inspections"] == "0 7 * * *"
+    assert crons["check-reports"] == "*/5 * * * *"
+    assert crons["deliver-notifications"] == "* * * * *"
+    assert crons["refresh-feeds"] == "0 * * * *"
+    assert crons["plan-roster"].split()[2:] == ["*", "*", "1"]  # weekly
+
+
+def test_unknown_flow_names_the_known_ones() -> None:
+    with pytest.raises(UnknownFlow) as info:
+        spec_named("check-report")
+    assert "check-reports" in str(info.value)
+
+
+def test_missing_job_module_is_reported_by_job_name() -> None:
+    with pytest.raises(JobUnavailable, match=r"job roster\.nosuchfeature\.jobs\.run is not available"):
+        load_job("roster.nosuchfeature.jobs.run")
+    with pytest.raises(JobUnavailable, match="has no function 'nope'"):
+        load_job("roster.timeutil.nope")
+    assert load_job("roster.timeutil.utc_now") is importlib.import_module("roster.timeutil").utc_now
+
+
+def test_a_missing_dependency_inside_a_job_is_not_disguised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "brokenjob.py").write_text("import no_such_dependency_xyz\ndef run(now): return {}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ModuleNotFoundError, match="no_such_dependency_xyz"):
+        load_job("brokenjob.run")
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (sa_exc.OperationalError("SELECT 1", {}, Exception("database is locked")), True),
+        (sa_exc.InterfaceError("SELECT 1", {}, Exception("connection closed")), True),
+        (sa_exc.TimeoutError("QueuePool limit"), True),
+        (ConnectionRefusedError(111, "refused"), True),
+        (TimeoutError(), True),
+        (sa_exc.IntegrityError("INSERT", {}, Exception("duplicate key")), False),
+        (sa_exc.ProgrammingError("SELECT", {}, Exception("no such table")), False),
+        (ValueError("bad data"), False),
+        (JobUnavailable("job x is not available"), False),
+    ],
+)
+def test_only_transient_faults_are_retried(error: BaseException, transient: bool) -> None:
+    assert is_transient(error) is transient
+
+
+def test_an_invalidated_connection_is_transient() -> None:
+    error = sa_exc.DBAPIError("SELECT 1", {}, Exception("server closed the connection"), connection_invalidated=True)
+    assert is_transient(error)
+
+
+def test_now_defaults_to_the_clock_and_naive_means_utc() -> None:
+    before = pendulum.now("UTC")
+    assert before <= resolve_now(None) <= pendulum.now("UTC")
+    assert resolve_now(dt.datetime(2026, 3, 2, 1, 0)) == pendulum.datetime(2026, 3, 2, 1, 0, tz="UTC")
+    local = pendulum.datetime(2026, 3, 2, 9, 0, tz="Asia/Shanghai")
+    assert resolve_now(local) == pendulum.datetime(2026, 3, 2, 1, 0, tz="UTC")
+    assert resolve_now(local).timezone_name == "UTC"
+
+
+@pytest.mark.parametrize(
+    ("summary", "changed"),
+    [
+        ({"planned": False, "reason": "already planned"}, False),
+        ({"planned": True, "created": 0, "changed": 0}, False),
+        ({"planned": True, "created": 12, "changed": 0}, True),
+        ({"planned": True, "created": 0, "changed": 3}, True),
+        ({"changes": []}, False),
+        ({"something": "else"}, True),  # cannot tell: refresh (idempotent) rather than leave feeds stale
+    ],
+)
+def test_plan_changed(summary: dict, changed: bool) -> None:
+    assert plan_changed(summary) is changed
+
+
+def test_cli_lists_flows_with_zone() -> None:
+    result = CliRunner().invoke(app, ["flows", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"timezone": "Asia/Shanghai"' in result.output and '"check-reports"' in result.output
+
+
+def test_cli_run_rejects_unknown_flow_and_bad_now() -> None:
+    result = CliRunner().invoke(app, ["flows", "run", "nope"])
+    assert result.exit_code == 2 and "unknown flow 'nope'" in result.output
+    result = CliRunner().invoke(app, ["flows", "run", "check-reports", "--now", "yesterday-ish"])
+    assert result.exit_code == 2 and "--now" in result.output
+
+
+def test_cli_up_help_says_now_is_not_meaningful() -> None:
+    result = CliRunner().invoke(app, ["up", "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.output.replace("│", " ").split())
+    assert "--now is not accepted" in text and "--prefect-port" in text and "--no-http" in text

@@ -1,0 +1,125 @@
+"""`dutyflow up` as a user runs it: a subprocess that serves Prefect + schedules + HTTP until Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from flows.registry import FLOWS
+from roster.supervise import free_port
+from tests.flows_helpers import PROJECT_ROOT, wait_until_ok
+
+pytest_plugins = ["tests.conftest_prefect"]
+pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+
+
+def _descendants(root: int) -> set[int]:
+    """Every live process below ``root`` (from /proc: pid -> ppid)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # The command name (2nd field) may contain spaces; the ppid is the 2nd field after its ")".
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found: set[int] = set()
+    frontier = {root}
+    while frontier:
+        frontier = {pid for pid, ppid in parents.items() if ppid in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie has exited; only its parent's wait() is missing.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _served_deployments(api_url: str) -> set[str]:
+    response = httpx.post(f"{api_url}/deployments/filter", json={}, timeout=5)
+    response.raise_for_status()
+    return {d["name"] for d in response.json()}
+
+
+def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    prefect_port, http_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(DUTYFLOW_HOME=str(tmp_path / "home"), PYTHONUNBUFFERED="1")
+    env.pop("DUTYFLOW_DATABASE_URL", None)
+    log_path = tmp_path / "up.log"
+    with log_path.open("wb") as log:
+        up = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "roster.cli",
+                "up",
+                "--prefect-port",
+                str(prefect_port),
+                "--http-port",
+                str(http_port),
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            api_url = f"http://127.0.0.1:{prefect_port}/api"
+            wait_until_ok(f"http://127.0.0.1:{http_port}/healthz", up, timeout=180)
+            wait_until_ok(f"{api_url}/health", up)
+            deadline = time.monotonic() + 120
+            while _served_deployments(api_url) != {s.name for s in FLOWS}:
+                assert up.poll() is None and time.monotonic() < deadline, log_path.read_text()
+                time.sleep(0.5)
+            # Prefect's state lives under DUTYFLOW_HOME, not in the user's ~/.prefect.
+            assert (tmp_path / "home" / "prefect" / "prefect.db").is_file()
+            children = _descendants(up.pid)
+            assert len(children) >= 3  # Prefect server, flow runner, HTTP server (and their own children)
+
+            up.send_signal(signal.SIGINT)
+            assert up.wait(90) == 0, log_path.read_text()
+        finally:
+            if up.poll() is None:
+                up.kill()
+                up.wait()
+    output = log_path.read_text()
+    assert f"Prefect UI:  http://127.0.0.1:{prefect_port}" in output
+    assert f"HTTP server: http://127.0.0.1:{http_port}" in output
+    assert "stopped." in output
+    deadline = time.monotonic() + 10
+    while (left := {pid for pid in children if _alive(pid)}) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left, f"orphaned processes: {left}"
+
+
+def test_up_refuses_a_busy_http_port(tmp_path: Path) -> None:
+    import socket
+
+    from typer.testing import CliRunner
+
+    from roster.cli import app
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(app, ["up", "--http-port", str(port)], env={"DUTYFLOW_HOME": str(tmp_path)})
+    assert result.exit_code == 2
+    assert f"--http-port: port {port}" in result.output
