@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from roster.cli._common import JsonOption, NowOption, fail, print_json
+from roster.cli._common import JsonOption, NowOption, fail, print_json, resolve_now
 
 flows_app = typer.Typer(
     help="Prefect flows: list them, run one right now, serve their schedules.", no_args_is_help=True
@@ -34,7 +34,8 @@ def run_flow(
     name: Annotated[str, typer.Argument(help="Flow name, e.g. check-reports (see `dutyflow flows list`).")],
     now: NowOption = None,
 ) -> None:
-    """Run one flow once, right now, through Prefect (recorded by the server at $PREFECT_API_URL if set)."""
+    """Run one flow once, right now, in this process. The run is recorded by $PREFECT_API_URL, else by the
+    server of a running `dutyflow up`, else by a temporary Prefect server."""
     from flows.registry import UnknownFlow, spec_named
     from roster.config import DEFAULT_TIMEZONE
 
@@ -42,8 +43,6 @@ def run_flow(
         spec = spec_named(name)
     except UnknownFlow as exc:
         fail(f"NAME: {exc}")
-    from roster.cli._common import resolve_now
-
     instant = resolve_now(now, DEFAULT_TIMEZONE) if now is not None else None
     _prefect_env_defaults()
     from flows._jobs import JobUnavailable
@@ -72,15 +71,27 @@ def serve_flows(
 
 
 def _prefect_env_defaults() -> None:
-    """Keep Prefect's own state under $DUTYFLOW_HOME/prefect unless the admin chose otherwise."""
+    """Keep Prefect's state under $DUTYFLOW_HOME/prefect unless the admin chose otherwise, and record runs
+    on the server of a running `dutyflow up` (same home) when no PREFECT_API_URL is given."""
     import os
+    import urllib.request
 
+    from roster.cli.up import running_api_file
     from roster.config import dutyflow_home
 
+    home = dutyflow_home() / "prefect"
     if "PREFECT_HOME" not in os.environ:
-        home = dutyflow_home() / "prefect"
         home.mkdir(parents=True, exist_ok=True)
         os.environ["PREFECT_HOME"] = str(home.resolve())
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    try:
+        api_url = running_api_file(home).read_text(encoding="utf-8").strip()
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:  # noqa: S310 - our own URL
+            if response.status == 200:
+                os.environ["PREFECT_API_URL"] = api_url
+    except OSError:
+        pass  # no server running: Prefect starts a temporary one for this run
 
 
 def register(app: typer.Typer) -> None:
