@@ -18,7 +18,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "chuxiong.yaml"
 RUNS = 5
-TARGET_SECONDS = 1.0  # "well under a second": the whole command, interpreter start included
+# "Well under a second" on a quiet machine. Judged as a ratio to `python -c pass` measured in the same run
+# (the machine may be shared and loaded): 40x a ~20 ms interpreter start is ~0.8 s, the whole command.
+# Measured 20x (0.42 s) on a quiet machine; under heavy load imports suffer more than `pass` (~28-36x).
+TARGET_RATIO = 40
+TARGET_PEAK_MB = 100
 
 # Runs one command in a child and reports the child's wall time and peak RSS (KiB on Linux).
 _MEASURE = """
@@ -83,29 +87,86 @@ def _best(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     return min(r["seconds"] for r in runs), max(r["rss_kb"] for r in runs) / 1024, max(r["rc"] for r in runs)
 
 
+def _interleaved(command: list[str], env: dict[str, str]) -> tuple[float, float, float, float, int]:
+    """Best of RUNS for the command and for `python -c pass`, alternating so both see the same load."""
+    baseline = [sys.executable, "-c", "pass"]
+    pairs = [(_measure(baseline, env), _measure(command, env)) for _ in range(RUNS)]
+    return (
+        min(c["seconds"] for _, c in pairs),
+        max(c["rss_kb"] for _, c in pairs) / 1024,
+        min(b["seconds"] for b, _ in pairs),
+        max(b["rss_kb"] for b, _ in pairs) / 1024,
+        max(c["rc"] for _, c in pairs),
+    )
+
+
+PG_ADMIN_URL = os.environ.get("DUTYFLOW_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _row(case: str, seconds: float, baseline: float, baseline_mb: float, peak_mb: float, rc: int) -> dict:
+    return {
+        "benchmark": "now",
+        "case": case,
+        "seconds": round(seconds, 4),
+        "baseline_seconds": round(baseline, 4),
+        "ratio": round(seconds / baseline, 1) if baseline else None,
+        "peak_mb": round(peak_mb, 1),
+        "target": f"ratio <= {TARGET_RATIO}, peak <= {TARGET_PEAK_MB} MB",
+        "ok": rc == 0 and seconds <= TARGET_RATIO * baseline and peak_mb <= TARGET_PEAK_MB,
+        "notes": f"best of {RUNS}; baseline `python -c pass` peak {baseline_mb:.1f} MB; exit code {rc}",
+    }
+
+
+def _case(name: str, url: str, tmp: str) -> dict:
+    env = {**os.environ, "DUTYFLOW_DATABASE_URL": url, "DUTYFLOW_HOME": tmp}
+    command = [sys.executable, "-m", "roster.cli", "now", "--json", "--now", "2026-07-01T12:00:00+08:00"]
+    _measure(command, env)  # warm the OS file cache and bytecode
+    seconds, peak_mb, baseline, baseline_mb, rc = _interleaved(command, env)
+    return _row(name, seconds, baseline, baseline_mb, peak_mb, rc)
+
+
+def _postgres_database() -> tuple[str, object] | None:
+    """A throwaway PostgreSQL database, or None when no server answers (the SQLite row still runs)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    name = f"dutyflow_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception:
+        admin.dispose()
+        return None
+
+    def drop() -> None:
+        from roster.storage import reset_engines
+
+        reset_engines()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", drop
+
+
 def run() -> list[dict]:
+    rows = []
+    start = dt.date(2026, 1, 1)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        start = dt.date(2026, 1, 1)
         build_database(url, start)
-        env = {**os.environ, "DUTYFLOW_DATABASE_URL": url, "DUTYFLOW_HOME": tmp}
-        baseline, baseline_mb, _ = _best([sys.executable, "-c", "pass"], env)
-        command = [sys.executable, "-m", "roster.cli", "now", "--json", "--now", "2026-07-01T12:00:00+08:00"]
-        _measure(command, env)  # warm the OS file cache and bytecode
-        seconds, peak_mb, rc = _best(command, env)
-    return [
-        {
-            "benchmark": "now",
-            "case": "dutyflow now --json, seed bureau, 365 shifts (SQLite)",
-            "seconds": round(seconds, 4),
-            "baseline_seconds": round(baseline, 4),
-            "ratio": round(seconds / baseline, 1) if baseline else None,
-            "peak_mb": round(peak_mb, 1),
-            "target": f"< {TARGET_SECONDS} s wall",
-            "ok": rc == 0 and seconds < TARGET_SECONDS,
-            "notes": f"best of {RUNS}; baseline `python -c pass` peak {baseline_mb:.1f} MB; exit code {rc}",
-        }
-    ]
+        rows.append(_case("dutyflow now --json, seed bureau, 365 shifts (SQLite)", url, tmp))
+        pg = _postgres_database()
+        if pg is not None:
+            url, drop = pg
+            try:
+                build_database(url, start)
+                rows.append(_case("dutyflow now --json, seed bureau, 365 shifts (PostgreSQL)", url, tmp))
+            finally:
+                drop()
+    return rows
 
 
 if __name__ == "__main__":

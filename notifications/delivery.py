@@ -22,6 +22,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
@@ -72,7 +73,7 @@ def claim_due(session: Session, *, now: dt.datetime, worker: str, limit: int, le
     """Claim up to ``limit`` due messages for ``worker`` and commit the claim."""
     session.expire_all()  # rows cached from an earlier batch are stale: their state changed via UPDATEs
     candidates = (
-        select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.claimed_by)
+        select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.claimed_by, OutboxMessage.channel)
         .where(_due(now))
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
@@ -103,7 +104,7 @@ def claim_due(session: Session, *, now: dt.datetime, worker: str, limit: int, le
                 OutboxAttempt(
                     message_id=message_id,
                     at=now,
-                    channel="-",
+                    channel=previous.channel,
                     ok=False,
                     error=f"lease of worker {previous.claimed_by} expired before it recorded a result",
                     worker=worker,
@@ -168,55 +169,55 @@ def record_outcome(
     at: dt.datetime,
     worker: str,
     policy: DeliveryPolicy,
+    commit: bool = True,
 ) -> str:
-    """Write the attempt and the message's next state in one transaction. Returns the new status."""
-    session.add(
-        OutboxAttempt(
-            message_id=message.id, at=at, channel=message.channel, ok=outcome.ok, error=outcome.error, worker=worker
-        )
-    )
+    """Write the attempt and the message's next state. Returns the new status, or "lease_lost".
+
+    The state change is fenced on this worker still holding the claim; a worker whose lease ran out only
+    adds its attempt to the audit (the current holder's result is the one that counts).
+    """
     mine = and_(OutboxMessage.id == message.id, OutboxMessage.status == SENDING, OutboxMessage.claimed_by == worker)
     released = {"claimed_by": None, "claimed_until": None, "attempts": OutboxMessage.attempts + 1}
+    follow_up: Callable[[], None] | None = None
     if outcome.ok:
         status, values = SENT, {"status": SENT, "sent_at": at, "last_error": None}
     else:
         failures = message.attempts + 1
         if outcome.permanent or failures >= policy.max_attempts:
-            status, values = _exhausted(session, message, outcome, at=at)
+            status, follow_up = _exhausted(session, message, outcome, at=at)
+            values = {"status": status, "last_error": outcome.error}
         else:
             delay = policy.retry_delay(failures, message.dedup_key)
             status, values = PENDING, {"status": PENDING, "last_error": outcome.error, "next_attempt_at": at + delay}
     result = session.execute(
         update(OutboxMessage).where(mine).values(**values, **released).execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
-        # Our lease ran out and another worker holds the message now: its result is the one that counts.
-        session.rollback()
-        session.add(
-            OutboxAttempt(
-                message_id=message.id,
-                at=at,
-                channel=message.channel,
-                ok=outcome.ok,
-                error=(outcome.error or "sent") + " (recorded after this worker's lease expired)",
-                worker=worker,
-            )
-        )
+    lost = result.rowcount != 1
+    error = outcome.error
+    if lost:
+        error = (outcome.error or "sent") + " (recorded after this worker's lease expired)"
+    session.add(
+        OutboxAttempt(message_id=message.id, at=at, channel=message.channel, ok=outcome.ok, error=error, worker=worker)
+    )
+    if not lost and follow_up is not None:
+        follow_up()
+    if commit:
         session.commit()
-        return "lease_lost"
-    session.commit()
-    return status
+    return "lease_lost" if lost else status
 
 
 def _exhausted(
     session: Session, message: Claimed, outcome: SendOutcome, *, at: dt.datetime
-) -> tuple[str, dict[str, Any]]:
-    """The channel is used up: hand the message to the person's next channel, or make it a dead letter."""
+) -> tuple[str, Callable[[], None]]:
+    """The channel is used up: the message falls back to the person's next channel, or is a dead letter.
+
+    Returns the new status and what to write once the state change is known to be ours.
+    """
     row = session.get(OutboxMessage, message.id, populate_existing=True)
     assert row is not None
     chain = _chain(session, row)
     person = session.get(Person, row.person_id, populate_existing=True) if row.person_id else None
-    following = _next_channel(person.channels if person else [], row, tried={(m.channel, m.address) for m in chain})
+    following = _next_channel(_channel_order(chain[-1], person), row, tried={(m.channel, m.address) for m in chain})
     failures = message.attempts + 1
     if following is not None:
         kind, target = following
@@ -228,22 +229,29 @@ def _exhausted(
             from_channel=channel_name(row.channel, row.locale),
             attempts=failures,
         )
-        enqueue(
-            session,
-            key=_fallback_key(row.dedup_key, kind, target),
-            source=row.source,
-            channel=kind,
-            address=target,
-            subject=row.subject,
-            body=f"{notice}\n\n{root.body}",
-            now=at,
-            person_id=row.person_id,
-            locale=row.locale,
-            payload={**row.payload, "fallback_from": row.id},
-            fallback_of=row.id,
-        )
-        return FALLEN_BACK, {"status": FALLEN_BACK, "last_error": outcome.error}
-    if row.source != DEAD_LETTER_SOURCE:
+
+        def fall_back() -> None:
+            enqueue(
+                session,
+                key=_fallback_key(row.dedup_key, kind, target),
+                source=row.source,
+                channel=kind,
+                address=target,
+                subject=row.subject,
+                body=f"{notice}\n\n{root.body}",
+                now=at,
+                person_id=row.person_id,
+                locale=row.locale,
+                payload={**row.payload, "fallback_from": row.id},
+                fallback_of=row.id,
+            )
+
+        return FALLEN_BACK, fall_back
+
+    def bury() -> None:
+        log.warning("outbox message %s is a dead letter: %s", row.id, outcome.error)
+        if row.source == DEAD_LETTER_SOURCE:
+            return  # a notice about a notice would loop
         # Tell the operator on the console channel (always available) so a dead letter is never silent.
         enqueue(
             session,
@@ -265,8 +273,8 @@ def _exhausted(
             locale=row.locale,
             payload={"dead_letter_of": row.id},
         )
-    log.warning("outbox message %s is a dead letter: %s", row.id, outcome.error)
-    return DEAD, {"status": DEAD, "last_error": outcome.error}
+
+    return DEAD, bury
 
 
 def _chain(session: Session, row: OutboxMessage) -> list[OutboxMessage]:
@@ -280,11 +288,27 @@ def _chain(session: Session, row: OutboxMessage) -> list[OutboxMessage]:
     return chain
 
 
+def _channel_order(root: OutboxMessage, person: Person | None) -> list[tuple[str, str]]:
+    """The recipient's channels in order of preference.
+
+    Evaluation may name them when it enqueues (``payload["fallback_channels"]``: [[kind, target], ...] after
+    the message's own channel — the only source for recipients who are not people, e.g. a unit's contact);
+    the person's current channels from the admin file follow.
+    """
+    ordered: list[tuple[str, str]] = [(root.channel, root.address)]
+    for pair in root.payload.get("fallback_channels") or []:
+        if isinstance(pair, list | tuple) and len(pair) == 2 and all(pair):
+            ordered.append((str(pair[0]), str(pair[1])))
+    for channel in person.channels if person else []:
+        if isinstance(channel, dict) and channel.get("kind") and channel.get("target"):
+            ordered.append((str(channel["kind"]), str(channel["target"])))
+    return list(dict.fromkeys(ordered))
+
+
 def _next_channel(
-    channels: list[dict[str, Any]], row: OutboxMessage, *, tried: set[tuple[str, str]]
+    ordered: list[tuple[str, str]], row: OutboxMessage, *, tried: set[tuple[str, str]]
 ) -> tuple[str, str] | None:
-    """The first of the person's channels after this one (in their order) that the chain has not tried."""
-    ordered = [(str(c.get("kind")), str(c.get("target"))) for c in channels if c.get("kind") and c.get("target")]
+    """The first channel after this one (in preference order) that the chain has not tried."""
     current = (row.channel, row.address)
     start = ordered.index(current) + 1 if current in ordered else 0
     for candidate in ordered[start:] + ordered[:start]:
@@ -313,7 +337,9 @@ def deliver(
     """Send everything due at ``now`` (and what falls due during the run, e.g. fallbacks), up to ``limit``.
 
     The clock of the run is ``now`` plus the real time elapsed since the call, so leases and backoff stay
-    honest in a long run while tests keep full control of the starting instant.
+    honest in a long run while tests keep full control of the starting instant. A claimed batch is sent
+    by ``policy.concurrency`` threads (sending is waiting on the network), then its outcomes are recorded
+    in one transaction.
     """
     policy = policy or DeliveryPolicy.from_env()
     smtp = smtp or SmtpSettings.from_env()
@@ -323,25 +349,34 @@ def deliver(
     def clock() -> dt.datetime:
         return now + dt.timedelta(seconds=time.monotonic() - started)
 
-    while limit is None or tally.claimed < limit:
-        size = policy.batch_size if limit is None else min(policy.batch_size, limit - tally.claimed)
-        batch = claim_due(session, now=clock(), worker=tally.worker, limit=size, lease=policy.lease)
-        if not batch:
-            break
-        tally.claimed += len(batch)
-        skipped = 0
-        for message in batch:
-            if clock() >= message.claimed_until:
-                # Too slow: the lease is gone and another worker may already be sending it. Leave it.
-                skipped += 1
-                continue
-            outcome = send_claimed(message, smtp, sender)
-            status = record_outcome(session, message, outcome, at=clock(), worker=tally.worker, policy=policy)
-            if status == PENDING:
-                tally.retrying += 1
-            else:
-                setattr(tally, status, getattr(tally, status) + 1)
-        tally.skipped_expired += skipped
-        if skipped == len(batch):
-            break  # the lease is too short for this batch; stop rather than reclaim it in a loop
+    def attempt(message: Claimed) -> tuple[SendOutcome, dt.datetime] | None:
+        if clock() >= message.claimed_until:
+            return None  # too slow: the lease is gone and another worker may be sending it; leave it
+        outcome = send_claimed(message, smtp, sender)
+        return outcome, clock()
+
+    with ThreadPoolExecutor(max_workers=policy.concurrency, thread_name_prefix="deliver") as pool:
+        while limit is None or tally.claimed < limit:
+            size = policy.batch_size if limit is None else min(policy.batch_size, limit - tally.claimed)
+            batch = claim_due(session, now=clock(), worker=tally.worker, limit=size, lease=policy.lease)
+            if not batch:
+                break
+            tally.claimed += len(batch)
+            results = list(pool.map(attempt, batch)) if policy.concurrency > 1 else [attempt(m) for m in batch]
+            for message, result in zip(batch, results, strict=True):
+                if result is None:
+                    tally.skipped_expired += 1
+                    continue
+                outcome, at = result
+                status = record_outcome(
+                    session, message, outcome, at=at, worker=tally.worker, policy=policy, commit=False
+                )
+                if status == PENDING:
+                    tally.retrying += 1
+                else:
+                    setattr(tally, status, getattr(tally, status) + 1)
+            # One commit per batch: a crash before it re-sends at most this batch once the lease expires.
+            session.commit()
+            if all(result is None for result in results):
+                break  # the lease is too short for this batch; stop rather than reclaim it in a loop
     return tally.as_dict()

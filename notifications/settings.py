@@ -14,6 +14,8 @@ Retry policy:
     DUTYFLOW_NOTIFY_BACKOFF_MAX_SECONDS cap of the delay (default 3600)
     DUTYFLOW_NOTIFY_JITTER          extra delay as a fraction of the delay, 0..1 (default 0.2; deterministic)
     DUTYFLOW_NOTIFY_LEASE_SECONDS   how long a claimed message is reserved for its worker (default 300)
+    DUTYFLOW_NOTIFY_BATCH           messages claimed at a time by one worker (default 25)
+    DUTYFLOW_NOTIFY_CONCURRENCY     sends in flight at once within one worker (default 4)
 """
 
 from __future__ import annotations
@@ -63,7 +65,8 @@ class DeliveryPolicy:
     backoff_max: dt.timedelta = dt.timedelta(hours=1)
     jitter: float = 0.2
     lease: dt.timedelta = dt.timedelta(minutes=5)
-    batch_size: int = 50  # messages claimed per round trip; a lease covers one batch
+    batch_size: int = 25  # messages claimed per round trip; a lease covers one batch
+    concurrency: int = 4  # sends in flight at once within one worker
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> DeliveryPolicy:
@@ -81,6 +84,8 @@ class DeliveryPolicy:
             backoff_max=dt.timedelta(seconds=_int(env, "DUTYFLOW_NOTIFY_BACKOFF_MAX_SECONDS", 3600, minimum=0)),
             jitter=jitter,
             lease=dt.timedelta(seconds=_int(env, "DUTYFLOW_NOTIFY_LEASE_SECONDS", 300, minimum=1)),
+            batch_size=_int(env, "DUTYFLOW_NOTIFY_BATCH", 25, minimum=1),
+            concurrency=_int(env, "DUTYFLOW_NOTIFY_CONCURRENCY", 4, minimum=1),
         )
 
     def retry_delay(self, failures: int, key: str) -> dt.timedelta:

@@ -91,3 +91,56 @@ def reassign(session: Session, uid: str, role: str, seat: int, person_id: str, n
 def seat_holder(session: Session, uid: str, role: str, seat: int) -> str:
     shift = session.scalars(select(Shift).where(Shift.uid == uid)).one()
     return next(a.person_id for a in shift.assignments if a.role == role and a.seat == seat)
+
+
+def parse_with_ics(text: str):  # noqa: ANN201
+    """``ics.Calendar(text)`` with ics 0.7's content-line parser built with ``colorize=False``.
+
+    ics 0.7.3 on tatsu 5.x calls ``colorama.init()`` on every content line it parses, wrapping
+    sys.stdout/stderr once more each time; after ~250 lines the wrappers' ``isatty`` recursion kills the
+    interpreter (see franc6/ics_calendar#193). Same grammar, same parser, just no colouring.
+    """
+    import ics
+    import ics.grammar.parse as ics_parse
+    from ics.grammar.contentline import contentlineParser
+
+    if not getattr(ics_parse.GRAMMAR, "_dutyflow_plain", False):
+        ics_parse.GRAMMAR = contentlineParser(colorize=False)
+        ics_parse.GRAMMAR._dutyflow_plain = True
+    return ics.Calendar(text)
+
+
+def assert_valid_feed(body: bytes) -> dict[str, object]:
+    """The RFC 5545 checks every feed must pass, and its events as icalendar parsed them (by UID)."""
+    import icalendar
+    import vobject
+
+    text = body.decode("utf-8")
+    assert body.endswith(b"\r\n")
+    assert b"\n" not in body.replace(b"\r\n", b"") and b"\r" not in body.replace(b"\r\n", b""), "bare CR or LF"
+    for line in body.split(b"\r\n"):
+        assert len(line) <= 75, f"line longer than 75 octets: {line!r}"
+        line.decode("utf-8")  # folding never splits a UTF-8 sequence
+    calendar = icalendar.Calendar.from_ical(text)
+    events = calendar.walk("VEVENT")
+    uids = [str(e["UID"]) for e in events]
+    assert len(uids) == len(set(uids)), "duplicate UIDs"
+    tzids = {e["DTSTART"].params.get("TZID") for e in events} | {e["DTEND"].params.get("TZID") for e in events}
+    declared = {str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")}
+    assert tzids <= declared, f"TZID without VTIMEZONE: {tzids - declared}"
+    assert str(calendar["METHOD"]) == "PUBLISH" and calendar["VERSION"] == "2.0" and calendar.get("PRODID")
+    assert calendar.get("X-WR-CALNAME") and calendar.get("NAME") and calendar.get("X-PUBLISHED-TTL")
+    assert calendar["REFRESH-INTERVAL"].params.get("VALUE") == "DURATION"
+
+    parsed = vobject.readOne(text, validate=True)
+    assert len(getattr(parsed, "vevent_list", [])) == len(events)
+    assert sorted(str(e.uid.value) for e in getattr(parsed, "vevent_list", [])) == sorted(uids)
+
+    other = parse_with_ics(text)
+    assert sorted(e.uid for e in other.events) == sorted(uids)
+    by_uid = {e.uid: e for e in other.events}
+    for event in events:
+        twin = by_uid[str(event["UID"])]
+        assert twin.begin.datetime == event["DTSTART"].dt  # the same instant in all parsers
+        assert twin.name == str(event["SUMMARY"]) and twin.description == str(event["DESCRIPTION"])
+    return {str(e["UID"]): e for e in events}

@@ -170,3 +170,38 @@ def replay_document() -> dict:
         ],
     }
     return doc
+
+
+class LoopbackServer:
+    """``dutyflow serve``'s app under uvicorn on 127.0.0.1 and a free port, in a thread."""
+
+    def __init__(self, database_url: str) -> None:
+        import socket
+        import threading
+
+        import uvicorn
+
+        from roster.web.app import create_app
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(create_app(database_url), host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LoopbackServer:
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)

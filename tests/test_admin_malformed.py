@@ -209,6 +209,20 @@ CASES = [
         "2026-12-31 is listed in holidays.holidays and again in holidays.workdays",
     ),
     Case(
+        "feature section reference (reports unit with an unknown group)",
+        seed_with("contact: p09, group: construction,", "contact: p09, group: constructio,"),
+        "reports.units[0].group",
+        at("group: constructio,"),
+        "no group 'constructio'",
+    ),
+    Case(
+        "a group listed twice on a person",
+        seed_with("    groups: [construction]\n", "    groups: [construction, construction]\n"),
+        "people[2].groups[1]",
+        at("groups: [construction, construction]"),
+        "group 'construction' is listed twice",
+    ),
+    Case(
         "top level is a list",
         lambda: "- id: p01\n",
         "(file)",
@@ -315,3 +329,17 @@ def test_seed_validates() -> None:
     result = runner.invoke(app, ["validate", str(SEED)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("ok: 44 people, 6 groups, 2 roles, 3 leave spans")
+
+
+def test_a_union_value_reports_the_matching_member_only() -> None:
+    text = replace_once(SEED_TEXT, "contact: p09, group: construction,", "contact: 5, group: construction,")
+    text = replace_once(text, "        name: 李红梅\n", "        nam: 李红梅\n")
+    with pytest.raises(AdminFileError) as raised:
+        parse_bureau(text)
+    issues = [(i.location, i.line, i.message) for i in raised.value.issues]
+    assert len(issues) == 3, issues
+    location, line, message = issues[0]
+    assert (location, line) == ("reports.units[0].contact", line_of(text, "contact: 5,"))
+    assert message.startswith("expected ") and message.endswith("(got int 5)")
+    assert issues[1][0] == "reports.units[6].contact.name" and issues[1][2] == "required field is missing"
+    assert issues[2][:2] == ("reports.units[6].contact.nam", line_of(text, "nam: 李红梅"))

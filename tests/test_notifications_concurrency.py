@@ -122,7 +122,7 @@ def test_crashed_workers_lease_expires_and_the_message_is_retried(any_db_url: st
                 select(OutboxAttempt).where(OutboxAttempt.message_id == lost[0].id).order_by(OutboxAttempt.id)
             ).all()
             assert [(a.worker, a.ok) for a in log] == [("rescuer", False), ("rescuer", True), ("crashed", False)]
-            assert "lease of worker crashed expired" in (log[0].error or "")
+            assert "lease of worker crashed expired" in (log[0].error or "") and log[0].channel == "webhook"
             assert "after this worker's lease expired" in (log[2].error or "")
             assert row.attempts == 2  # the lost try counts against the channel's budget
 

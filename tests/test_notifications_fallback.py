@@ -142,3 +142,26 @@ def test_unusable_channel_falls_back_at_once(db_url: str) -> None:
         email_row = s.scalar(select(OutboxMessage).where(OutboxMessage.channel == "email"))
         assert email_row.attempts == 1 and "DUTYFLOW_SMTP_HOST" in email_row.last_error
         assert peer.delivered[0]["message"].startswith("【改由Webhook发送】此消息原定通过电子邮件发送")
+
+
+def test_fallback_channels_named_by_evaluation_serve_recipients_without_a_person(db_url: str) -> None:
+    """A unit's contact is no Person: the escalation checker lists the contact's other channels itself."""
+    with webhook_server() as peer, open_session(db_url) as s:
+        peer.broken.add("/first")
+        enqueue(
+            s,
+            key="escalation|u1|2026-11-23|1|0|contact:u1|webhook",
+            source="escalation",
+            channel="webhook",
+            address=peer.url("/first"),
+            subject="请报送日报告",
+            body="贵单位今日日报告尚未报送。",
+            now=NOW,
+            payload={"unit": "u1", "fallback_channels": [["webhook", peer.url("/second")]]},
+        )
+        s.commit()
+        _run_until_quiet(s, NOW)
+        [delivered] = peer.delivered
+        assert delivered["_path"].startswith("/second")
+        fallback = s.scalar(select(OutboxMessage).where(OutboxMessage.fallback_of.is_not(None)))
+        assert fallback.status == "sent" and fallback.payload["unit"] == "u1"

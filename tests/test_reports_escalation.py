@@ -36,8 +36,16 @@ def _sent(session) -> list[tuple]:  # noqa: ANN001
     for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)):
         p = m.payload
         who = m.person_id or m.address
-        out.append((m.created_at.astimezone(SHANGHAI).strftime("%H:%M"), p["unit"], p.get("step"), p.get("repeat"),
-                    who, p.get("kind", "alert")))
+        out.append(
+            (
+                m.created_at.astimezone(SHANGHAI).strftime("%H:%M"),
+                p["unit"],
+                p.get("step"),
+                p.get("repeat"),
+                who,
+                p.get("kind", "alert"),
+            )
+        )
     return out
 
 
@@ -160,8 +168,15 @@ def test_two_concurrent_checkers_on_postgres_no_duplicates_none_missing(pg_datab
     doc = replay_document()
     units = doc["reports"]["units"]
     for i in range(60):  # more unit-days, so the checkers really overlap
-        units.append({"id": f"u{i:03d}", "name": f"单位{i}", "contact": f"p{10 + i % 30:02d}",
-                      "group": "construction", "deadline": f"{8 + i % 10:02d}:{(i * 5) % 60:02d}"})
+        units.append(
+            {
+                "id": f"u{i:03d}",
+                "name": f"单位{i}",
+                "contact": f"p{10 + i % 30:02d}",
+                "group": "construction",
+                "deadline": f"{8 + i % 10:02d}:{(i * 5) % 60:02d}",
+            }
+        )
     ticks = [local(0) + dt.timedelta(minutes=15 * k) for k in range(96)]
 
     def prepare(url: str) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from roster.admin.current import document_of
@@ -25,6 +25,7 @@ from roster.storage.models.people import BureauConfig, Group, GroupMembership, L
 from roster.storage.models.shifts import AuditEntry, Shift, ShiftAssignment
 
 FEATURE_SECTIONS = ("calendar", "inspections", "reports")
+APPLY_LOCK_KEY = 7414  # pg_advisory_xact_lock key serializing applies (7413 is the schema migration's)
 # Sections diffed field by field from the stored document; people, groups and leave are diffed as rows.
 DOCUMENT_SECTIONS = ("version", "bureau", "roles", "shift_pattern", "requirements", "rules", "fairness", "holidays")
 
@@ -107,6 +108,10 @@ def apply_validated(
 
 def apply_bureau(session: Session, bureau: BureauFile, now: dt.datetime, actor: str = "admin") -> ApplyReport:
     """Upsert the bureau's rows inside the caller's transaction (the caller commits or rolls back)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Two applies at once (an admin and a deploy script): the second waits, then sees the first's rows
+        # and reports only what is left to change, instead of failing on duplicate keys.
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPLY_LOCK_KEY})
     sha = normalized_sha256(bureau)
     document = document_of(bureau)
     previous = session.scalars(select(BureauConfig).order_by(BureauConfig.id.desc()).limit(1)).first()
@@ -125,6 +130,10 @@ def apply_bureau(session: Session, bureau: BureauFile, now: dt.datetime, actor: 
         if hook is not None:
             changes.extend(hook(session, bureau, now))
 
+    if previous is not None and previous.sha256 != sha and not changes:
+        # Same rows, different document: entries were reordered (the order is kept, so say so).
+        moved = [key for key in document if previous.document.get(key) != document[key]]
+        changes.append(f"order of entries changed in {', '.join(moved) or 'the document'}; nothing else")
     config_id = previous.id if previous is not None else None
     if previous is None or previous.sha256 != sha:
         config = BureauConfig(applied_at=now, sha256=sha, document=document)

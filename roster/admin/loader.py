@@ -185,30 +185,57 @@ def _plain(value: Any, loc: Location, lines: dict[Location, int]) -> Any:
 # ------------------------------------------------------------------------------------------- shape pass
 
 
+TYPE_TAGS = {"str", "int", "float", "bool", "list", "dict", "tuple", "date", "time", "datetime", "none"}
+TYPE_ERRORS = {"string_type", "int_type", "float_type", "bool_type", "dict_type", "list_type", "model_type"}
+
+
 def _pydantic_issues(exc: ValidationError, data: dict, lines: LineMap) -> list[AdminIssue]:
     issues = []
+    # A union (``contact: <person id> | {name, phone}``) fails once per member. Errors of the member that
+    # matches the value's shape say what is wrong; "should be a valid string" from the others is noise.
+    unions: dict[Location, list[tuple[Location, dict]]] = {}
     for error in exc.errors(include_url=False):
-        loc = _data_path(error["loc"], data)
-        message = _message(error, loc)
-        issues.append(AdminIssue(format_location(loc), lines.line_of(loc), message))
+        loc, union_at = _data_path(error["loc"], data)
+        if union_at is None:
+            issues.append(AdminIssue(format_location(loc), lines.line_of(loc), _message(error, loc)))
+        else:
+            unions.setdefault(union_at, []).append((loc, error))
+    for union_at, errors in unions.items():
+        specific = [(loc, e) for loc, e in errors if e["type"] not in TYPE_ERRORS]
+        if specific:
+            issues.extend(AdminIssue(format_location(loc), lines.line_of(loc), _message(e, loc)) for loc, e in specific)
+            continue
+        value = errors[0][1].get("input")
+        expected = sorted({e["msg"].removeprefix("Input should be ") for _, e in errors})
+        message = f"expected {' or '.join(expected)} (got {type(value).__name__} {value!r})"
+        issues.append(AdminIssue(format_location(union_at), lines.line_of(union_at), message))
     return issues
 
 
-def _data_path(loc: tuple, data: Any) -> Location:
-    """pydantic's loc without its own markers ('[key]', union member names such as 'function-after[...]')."""
+def _data_path(loc: tuple, data: Any) -> tuple[Location, Location | None]:
+    """pydantic's loc without its own markers ('[key]', union member tags such as 'constrained-str' or a
+    model's name), and where a union member's tag was dropped (None when there was none)."""
     path: list[str | int] = []
-    node = data
+    union_at: Location | None = None
+    node: Any = data
     for part in loc:
         in_map = isinstance(node, dict) and part in node
         in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         if in_map or in_list:
             node = node[part]
-        elif isinstance(part, str) and (part == "[key]" or "[" in part or part[:1].isupper()):
+        elif part == "[key]":
+            continue
+        elif isinstance(part, str) and (
+            "[" in part or "-" in part or part[:1].isupper() or part in TYPE_TAGS or not isinstance(node, dict)
+        ):
+            # Field names never hold '-' or capitals; a name under a non-mapping value can only be a tag.
+            if union_at is None:
+                union_at = tuple(path)
             continue
         else:
             node = None
         path.append(part)
-    return tuple(path)
+    return tuple(path), union_at
 
 
 def _message(error: dict, loc: Location) -> str:
@@ -228,7 +255,7 @@ def _message(error: dict, loc: Location) -> str:
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             msg = msg[len(prefix) :]
-    if kind in ("string_type", "int_type", "float_type", "bool_type", "dict_type", "list_type", "model_type"):
+    if kind in TYPE_ERRORS:
         msg = f"{msg} (got {type(error.get('input')).__name__} {error.get('input')!r})"
     return msg
 
@@ -305,9 +332,13 @@ def check_references(bureau: BureauFile) -> list[tuple[Location, str]]:
         for j, role in enumerate(person.roles):
             if msg := known(role_ids, role, "role", "roles"):
                 errors.append((("people", i, "roles", j), msg))
+            elif role in person.roles[:j]:
+                errors.append((("people", i, "roles", j), f"role {role!r} is listed twice"))
         for j, group in enumerate(person.groups):
             if msg := known(group_ids, group, "group", "groups"):
                 errors.append((("people", i, "groups", j), msg))
+            elif group in person.groups[:j]:
+                errors.append((("people", i, "groups", j), f"group {group!r} is listed twice"))
     for i, group in enumerate(bureau.groups):
         if group.leader is not None and (msg := known(person_ids, group.leader, "person", "people")):
             errors.append((("groups", i, "leader"), msg))

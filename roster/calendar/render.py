@@ -11,12 +11,23 @@ import datetime as dt
 import hashlib
 import zoneinfo
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from roster.calendar.feed import FeedData, FeedPerson, FeedShift, Scope
 from roster.calendar.ical import CRLF, duration, escape_text, fold, local_stamp, param_value, utc_stamp, vtimezone_lines
 
-PRODID = "PRODID:-//dutyflow//Duty roster calendar 1.0//"
+PRODID = "-//dutyflow//Duty roster calendar 1.0//"
 LANGS = ("zh-CN", "en")
+
+
+def prodid(language: str) -> str:
+    return PRODID + ("EN" if language == "en" else "ZH")
+
+
+class EventTexts(NamedTuple):
+    uid: str
+    summary: str
+    description: str
 
 
 @dataclass(frozen=True)
@@ -39,7 +50,7 @@ def _en_day(day: dt.datetime) -> str:
     return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
 
 
-class _Words:
+class Words:
     """Staff-facing wording in one language."""
 
     def __init__(self, data: FeedData, lang: str) -> None:
@@ -71,70 +82,65 @@ def _person_label(people: dict[str, FeedPerson], person_id: str) -> tuple[str, s
     return (person.name, person.phone) if person else (person_id, "")
 
 
-def _event_lines(
-    shift: FeedShift,
-    scope: Scope,
-    data: FeedData,
-    words: _Words,
-    zone: zoneinfo.ZoneInfo,
-    tzid: str,
-    reminder: int | None,
-) -> list[str]:
+def event_texts(shift: FeedShift, scope: Scope, data: FeedData, words: Words, zone: zoneinfo.ZoneInfo) -> EventTexts:
+    """UID, summary and description of one shift's event in ``scope``'s feed (unescaped)."""
     people = data.people
     local_start, local_end = shift.starts_at.astimezone(zone), shift.ends_at.astimezone(zone)
-    handover = f"{local_end:%H:%M}"
     lines = []
     if scope.kind == "person":
         mine = next(seat for seat in shift.seats if seat.person_id == scope.id)
         others = [seat for seat in shift.seats if seat.person_id != scope.id]
         role = words.role(mine.role)
         summary = f"On duty: {role}" if words.en else f"值班：{role}"
-        uid_tag = f"person-{scope.id}"
         lines.append(f"Your duty: {role}" if words.en else f"您的岗位：{role}")
         heading = "Also on duty:" if words.en else "同班人员："
     else:
-        names = [
-            f"{_person_label(people, seat.person_id)[0]}"
-            + (f" ({words.role(seat.role)})" if words.en else f"（{words.role(seat.role)}）")
-            for seat in shift.seats
-        ]
         if scope.kind == "role":
             names = [_person_label(people, s.person_id)[0] for s in shift.seats if s.role == scope.id]
             summary = f"{words.role(scope.id)}: " if words.en else f"{words.role(scope.id)}："
-            summary += words.list_sep().join(names)
         else:
-            summary = ("Duty: " if words.en else "值班：") + words.list_sep().join(names)
-        uid_tag = None if scope.kind == "all" else f"{scope.kind}-{scope.id}"
+            names = [
+                _person_label(people, seat.person_id)[0]
+                + (f" ({words.role(seat.role)})" if words.en else f"（{words.role(seat.role)}）")
+                for seat in shift.seats
+            ]
+            summary = "Duty: " if words.en else "值班："
+        summary += words.list_sep().join(names)
         others = list(shift.seats)
         heading = "On duty:" if words.en else "值班人员："
     lines.append(("Time: " if words.en else "时间：") + words.when(local_start, local_end))
+    handover = f"{local_end:%H:%M}"
     lines.append(f"Handover: {handover}" if words.en else f"交接班：{handover}")
     lines.append(heading)
-    if others:
-        for seat in others:
-            name, phone = _person_label(people, seat.person_id)
-            lines.append(f"{words.role(seat.role)} {name} {phone}".rstrip())
-    else:
+    for seat in others:
+        name, phone = _person_label(people, seat.person_id)
+        lines.append(f"{words.role(seat.role)} {name} {phone}".rstrip())
+    if not others:
         lines.append("(nobody else)" if words.en else "（无）")
-    description = "\n".join(lines)
 
-    if uid_tag is None:
+    if scope.kind == "all":
         uid = shift.uid
     else:  # one uid per scope: Google drops an event whose UID it already has in another subscribed calendar
         local, _, domain = shift.uid.partition("@")
-        uid = f"{local}.{uid_tag}@{domain or 'dutyflow'}"
+        uid = f"{local}.{scope.kind}-{scope.id}@{domain or 'dutyflow'}"
+    return EventTexts(uid, summary, "\n".join(lines))
+
+
+def _event_lines(
+    shift: FeedShift, texts: EventTexts, zone: zoneinfo.ZoneInfo, tz_param: str, reminder: int | None
+) -> list[str]:
     changed = utc_stamp(shift.changed_at)
-    tz = param_value(tzid)
+    summary = escape_text(texts.summary)
     out = [
         "BEGIN:VEVENT",
-        fold(f"UID:{escape_text(uid)}"),
+        fold(f"UID:{escape_text(texts.uid)}"),
         f"DTSTAMP:{changed}",
         f"LAST-MODIFIED:{changed}",
         f"SEQUENCE:{shift.revision}",
-        f"DTSTART;TZID={tz}:{local_stamp(shift.starts_at, zone)}",
-        f"DTEND;TZID={tz}:{local_stamp(shift.ends_at, zone)}",
-        fold(f"SUMMARY:{escape_text(summary)}"),
-        fold(f"DESCRIPTION:{escape_text(description)}"),
+        f"DTSTART;TZID={tz_param}:{local_stamp(shift.starts_at, zone)}",
+        f"DTEND;TZID={tz_param}:{local_stamp(shift.ends_at, zone)}",
+        fold(f"SUMMARY:{summary}"),
+        fold(f"DESCRIPTION:{escape_text(texts.description)}"),
         "STATUS:CONFIRMED",
         "TRANSP:OPAQUE",
     ]
@@ -142,12 +148,23 @@ def _event_lines(
         out += [
             "BEGIN:VALARM",
             "ACTION:DISPLAY",
-            fold(f"DESCRIPTION:{escape_text(summary)}"),
+            fold(f"DESCRIPTION:{summary}"),
             f"TRIGGER:-{duration(reminder)}",
             "END:VALARM",
         ]
     out.append("END:VEVENT")
     return out
+
+
+def calendar_name(data: FeedData, scope: Scope, words: Words) -> str:
+    name = words.calendar_name
+    if scope.kind == "person":
+        name += f" · {data.people[scope.id].name}"
+    elif scope.kind == "group":
+        name += f" · {data.groups[scope.id]}"
+    elif scope.kind == "role":
+        name += f" · {words.role(scope.id)}"
+    return name
 
 
 def feed_language(data: FeedData, scope: Scope, lang: str | None) -> str:
@@ -165,25 +182,19 @@ def render_feed(data: FeedData, scope: Scope, lang: str | None = None) -> Render
     """The whole VCALENDAR for ``scope`` over the loaded window (raises UnknownOwner for a missing owner)."""
     shifts = data.shifts_for(scope)
     language = feed_language(data, scope, lang)
-    words = _Words(data, language)
+    words = Words(data, language)
     section = data.calendar
     tzid = data.bureau.bureau.timezone
     zone = zoneinfo.ZoneInfo(tzid)
 
-    name = words.calendar_name
-    if scope.kind == "person":
-        name += f" · {data.people[scope.id].name}"
-    elif scope.kind == "group":
-        name += f" · {data.groups[scope.id]}"
-    elif scope.kind == "role":
-        name += f" · {words.role(scope.id)}"
+    name = calendar_name(data, scope, words)
     reminder = data.people[scope.id].reminder_minutes if scope.kind == "person" else None
     ttl = duration(section.refresh_minutes)
 
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
-        PRODID + ("EN" if language == "en" else "ZH"),
+        f"PRODID:{prodid(language)}",
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
         fold(f"NAME:{escape_text(name)}"),
@@ -194,8 +205,9 @@ def render_feed(data: FeedData, scope: Scope, lang: str | None = None) -> Render
     ]
     if shifts:  # a VTIMEZONE for the one TZID the events use (icalendar generates it from zoneinfo)
         lines.extend(vtimezone_lines(tzid, max(2038, data.state.window.last_day.year + 2)))
+    tz_param = param_value(tzid)
     for shift in shifts:
-        lines.extend(_event_lines(shift, scope, data, words, zone, tzid, reminder))
+        lines.extend(_event_lines(shift, event_texts(shift, scope, data, words, zone), zone, tz_param, reminder))
     lines.append("END:VCALENDAR")
     body = (CRLF.join(lines) + CRLF).encode("utf-8")
     return RenderedFeed(body=body, etag=etag_of(body), last_modified=data.state.last_modified, events=len(shifts))

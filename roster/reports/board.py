@@ -18,6 +18,7 @@ from roster.reports.expectations import (
     PENDING,
     SUBMITTED,
     ZERO_REPORT,
+    plain_utc,
     reports_on,
     state_of,
     unit_times,
@@ -44,6 +45,7 @@ def report_status(session: Session, day: dt.date, now: dt.datetime) -> list[dict
     """One row per active unit that owes a report on ``day``: its state at ``now`` and the facts behind it.
 
     This is what the bureau's daily-report generator reads."""
+    now = plain_utc(now)
     calendar = _calendar_or_none(session)
     units = session.scalars(select(ReportUnit).where(ReportUnit.active.is_(True)).order_by(ReportUnit.id)).all()
     rows = {r.unit_id: r for r in session.scalars(select(ReportExpectation).where(ReportExpectation.day == day))}
@@ -77,6 +79,7 @@ def monthly_stats(session: Session, month: str, now: dt.datetime) -> list[dict[s
 
     A day counts once its grace period is over (or once it was reported). Punctuality = on-time reports
     (daily or zero) / days owed, excused days left out."""
+    now = plain_utc(now)
     year, mon = (int(x) for x in month.split("-"))
     first = dt.date(year, mon, 1)
     last = dt.date(year, mon, _calendar.monthrange(year, mon)[1])

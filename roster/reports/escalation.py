@@ -31,7 +31,7 @@ from roster.admin.current import NoBureauApplied, current_bureau
 from roster.holidays import HolidayCalendar
 from roster.on_duty import on_duty_at
 from roster.reports import links
-from roster.reports.expectations import LATE, MISSING, ensure_expectations, reports_on
+from roster.reports.expectations import LATE, MISSING, ensure_expectations, plain_utc, reports_on
 from roster.reports.messages import escalation_text
 from roster.storage.models.people import Group, Person
 from roster.storage.models.reports import EscalationEvent, ReportExpectation, ReportUnit
@@ -177,6 +177,7 @@ def _bulk_insert_events(session: Session, rows: list[dict[str, Any]]) -> int:
 
 def check(session: Session, now: dt.datetime) -> dict[str, Any]:
     """One tick. Returns a summary; the caller commits."""
+    now = plain_utc(now)
     try:
         bureau = current_bureau(session)
         calendar: HolidayCalendar | None = HolidayCalendar.from_section(bureau.holidays)
@@ -189,8 +190,11 @@ def check(session: Session, now: dt.datetime) -> dict[str, Any]:
 
     units = {u.id: u for u in session.scalars(select(ReportUnit).where(ReportUnit.active.is_(True)))}
     pairs = []
+    todays: dict[str, dt.date] = {}
     for unit in units.values():
-        today = local_date_of(now, unit.timezone)
+        if unit.timezone not in todays:
+            todays[unit.timezone] = local_date_of(now, unit.timezone)
+        today = todays[unit.timezone]
         for back in range(LOOKBACK_DAYS, -1, -1):
             day = today - dt.timedelta(days=back)
             if reports_on(unit, day, calendar):

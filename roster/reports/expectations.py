@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -37,12 +38,25 @@ class UnitTimes:
     first_check_at: dt.datetime
 
 
+def plain_utc(instant: dt.datetime) -> dt.datetime:
+    """A plain aware ``datetime`` in UTC: callers may pass pendulum instants, whose arithmetic with plain
+    datetimes and timedeltas misbehaves."""
+    if instant.tzinfo is None:
+        raise ValueError("naive datetime given as now; pass an aware UTC instant")
+    return dt.datetime.fromtimestamp(instant.timestamp(), tz=dt.UTC)
+
+
+@lru_cache(maxsize=65536)
+def _wall_clock_utc(day: dt.date, hour: int, minute: int, tz: str) -> dt.datetime:
+    instant = local_wall_clock_to_utc(day, dt.time(hour, minute), tz)
+    return dt.datetime.fromtimestamp(instant.timestamp(), tz=dt.UTC)
+
+
 def unit_times(unit: ReportUnit, day: dt.date) -> UnitTimes:
     """Deadline and grace end as UTC instants. The local wall-clock deadline is resolved to UTC first, and
     only then are durations added (adding to a local time across a DST change gives the wrong instant)."""
     hour, minute = (int(x) for x in unit.deadline.split(":"))
-    deadline = local_wall_clock_to_utc(day, dt.time(hour, minute), unit.timezone)
-    deadline_at = dt.datetime.fromtimestamp(deadline.timestamp(), tz=dt.UTC)
+    deadline_at = _wall_clock_utc(day, hour, minute, unit.timezone)
     first_after = min((int(s["after"]) for s in unit.steps), default=0)
     return UnitTimes(
         deadline_at=deadline_at,
@@ -79,9 +93,24 @@ def state_of(row: ReportExpectation | None, times: UnitTimes, now: dt.datetime) 
 
 
 def ensure_expectations(session: Session, pairs: Iterable[tuple[ReportUnit, dt.date]]) -> int:
-    """Insert missing expectation rows in one statement; returns how many were new."""
+    """Insert the missing expectation rows (one SELECT, one executemany INSERT … ON CONFLICT DO NOTHING, so
+    a concurrent creator is harmless); returns how many were missing."""
+    pairs = list(pairs)
+    if not pairs:
+        return 0
+    days = [day for _, day in pairs]
+    existing = set(
+        session.execute(
+            select(ReportExpectation.unit_id, ReportExpectation.day).where(
+                ReportExpectation.day.between(min(days), max(days)),
+                ReportExpectation.unit_id.in_({unit.id for unit, _ in pairs}),
+            )
+        ).tuples()
+    )
     values = []
     for unit, day in pairs:
+        if (unit.id, day) in existing:
+            continue
         times = unit_times(unit, day)
         values.append(
             {
@@ -93,15 +122,11 @@ def ensure_expectations(session: Session, pairs: Iterable[tuple[ReportUnit, dt.d
                 "next_check_at": times.first_check_at,
             }
         )
-    if not values:
-        return 0
-    inserted = 0
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    for start in range(0, len(values), 2000):  # stay under bind-parameter limits
-        stmt = insert(ReportExpectation).values(values[start : start + 2000])
-        stmt = stmt.on_conflict_do_nothing(index_elements=["unit_id", "day"]).returning(ReportExpectation.id)
-        inserted += len(session.execute(stmt).all())
-    return inserted
+    if values:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        stmt = insert(ReportExpectation).on_conflict_do_nothing(index_elements=["unit_id", "day"])
+        session.execute(stmt, values)
+    return len(values)
 
 
 def expectation_for_update(session: Session, unit: ReportUnit, day: dt.date) -> ReportExpectation:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from notifications.outbox import dedup_key, enqueue
-from roster.reports.expectations import expectation_for_update
+from roster.reports.expectations import expectation_for_update, plain_utc
 from roster.reports.messages import resolved_text
 from roster.storage.models.people import Person
 from roster.storage.models.reports import (
@@ -149,6 +149,7 @@ def submit(
     submission for a day already reported is kept as a correction (revision 2, 3, ...), never overwriting.
     """
     attachments = attachments or []
+    now = plain_utc(now)
     if kind not in KINDS:
         raise ReportError("kind", f"must be one of {', '.join(KINDS)}")
     text = text.strip()
@@ -161,6 +162,13 @@ def submit(
             raise ReportError(f"attachments[{i}].filename", "a plain file name of 1-255 characters is required")
         if len(item.data) > attachment_limit:
             raise ReportError(f"attachments[{i}]", f"{len(item.data)} bytes is over the limit of {attachment_limit}")
+    # PostgreSQL text cannot hold NUL: refuse it here rather than fail at commit.
+    for name, value in (("text", text), ("idempotency_key", idempotency_key or "")):
+        if "\x00" in value:
+            raise ReportError(name, "must not contain NUL characters")
+    for i, item in enumerate(attachments):
+        if "\x00" in item.filename or "\x00" in item.content_type:
+            raise ReportError(f"attachments[{i}].filename", "must not contain NUL characters")
     if idempotency_key is not None and not (1 <= len(idempotency_key) <= 200):
         raise ReportError("idempotency_key", "must be 1-200 characters")
     unit = active_unit(session, unit_id)
@@ -287,6 +295,7 @@ def excuse(
     session: Session, *, unit_id: str, day: dt.date, by: str, reason: str, now: dt.datetime
 ) -> ReportExpectation:
     """Excuse a unit-day (planned closure, outage): no report is owed, escalation stops."""
+    now = plain_utc(now)
     reason = reason.strip()
     if not reason:
         raise ReportError("reason", "a reason is required")
@@ -310,6 +319,7 @@ def acknowledge(
     session: Session, *, unit_id: str, day: dt.date, by: str, now: dt.datetime, via: str = "cli"
 ) -> dict[str, Any]:
     """Someone alerted takes it in hand: record who and how, and stop further escalation steps."""
+    now = plain_utc(now)
     unit = active_unit(session, unit_id)
     person = _person(session, by, "by")
     _check_day(unit, day, now)

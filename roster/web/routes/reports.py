@@ -95,8 +95,9 @@ def _limits(database_url: str | None) -> tuple[int, int]:
         except NoBureauApplied:
             section = None
     limit = int(section.attachment_limit_mb * 1024 * 1024) if section else DEFAULT_ATTACHMENT_LIMIT
-    # base64 grows 4/3; allow every attachment at the limit plus the text.
-    return limit, (limit * 4 // 3 + 4096) * MAX_ATTACHMENTS + 1_000_000
+    # The whole body may carry twice the attachment limit (base64 grows by 4/3) plus 1 MiB of text: a body
+    # beyond that is refused (413) before it is read into memory.
+    return limit, 2 * (limit * 4 // 3) + 1024 * 1024
 
 
 async def _read_capped(request: Request, cap: int) -> bytes | None:

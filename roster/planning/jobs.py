@@ -1,0 +1,67 @@
+"""Job entry points for Prefect flows: open their own session, take ``now``, idempotent, small JSON result."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+
+
+def covered_days(bureau, start: dt.date, days: int) -> tuple[int, str | None]:  # noqa: ANN001
+    """How many of ``days`` from ``start`` have holiday data, and why the rest (if any) cannot be planned."""
+    from roster.holidays import HolidayCalendar, HolidayDataMissing
+
+    calendar = HolidayCalendar.from_section(bureau.holidays)
+    end = start + dt.timedelta(days=days)
+    for year in range(start.year, end.year + 1):
+        if not calendar.covers(year):
+            try:
+                calendar.check_range(max(start, dt.date(year, 1, 1)), 1)
+            except HolidayDataMissing as exc:
+                return max(0, (dt.date(year, 1, 1) - start).days), str(exc)
+    return days, None
+
+
+def plan_ahead(now: dt.datetime, days: int = 56, database_url: str | None = None) -> dict[str, Any]:
+    """Plan the ``days`` starting today (bureau-local) unless every shift there is already fully staffed.
+
+    A window reaching into a year without holiday data is planned up to the end of the last covered year,
+    and the summary carries the warning (the admin must add the next year's holidays)."""
+    from roster.admin.current import current_bureau
+    from roster.planning.plan import plan
+    from roster.shifts import generate_slots
+    from roster.storage import session_scope
+    from roster.storage.models.shifts import Shift, ShiftAssignment
+    from roster.timeutil import local_date_of
+
+    with session_scope(database_url) as session:
+        bureau = current_bureau(session)
+        start = local_date_of(now, bureau.bureau.timezone)
+        summary: dict[str, Any] = {"start": start.isoformat(), "days": days}
+        plannable, warning = covered_days(bureau, start, days)
+        if warning:
+            summary.update(days=plannable, warning=warning)
+        if plannable == 0:
+            return {**summary, "planned": False, "reason": "no holiday data"}
+        slots = generate_slots(start, plannable, bureau.shift_pattern, bureau.bureau.timezone)
+        needed = sum(n for n in bureau.requirements.values() if n > 0)
+        staffed = dict(
+            session.execute(
+                select(Shift.uid, func.count(ShiftAssignment.id))
+                .join(ShiftAssignment, ShiftAssignment.shift_id == Shift.id)
+                .where(Shift.duty_date >= start, Shift.duty_date < start + dt.timedelta(days=plannable))
+                .group_by(Shift.uid)
+            ).all()
+        )
+        if all(staffed.get(s.uid, 0) >= needed for s in slots):
+            return {**summary, "planned": False, "reason": "already planned"}
+        report = plan(session, bureau, start, plannable, now, actor="plan_ahead", time_limit_s=60)
+        return {
+            **summary,
+            "planned": report.ok,
+            "status": report.status,
+            "created": report.created,
+            "changed": len(report.changes),
+            "explanations": report.explanations,
+        }

@@ -1,0 +1,177 @@
+"""The real feed server (uvicorn on a loopback port, httpx client): 200/304/404, headers, access tracking."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+from calendar_helpers import UTC, apply_bureau, assert_valid_feed, load_example, plan, reassign
+from sqlalchemy import select, text
+
+from roster.calendar.export import export_feed
+from roster.calendar.feed import Scope
+from roster.calendar.service import memory_cache
+from roster.calendar.tokens import issue, revoke
+from roster.storage import get_engine, open_session
+from roster.storage.models.calendar import CalendarToken
+from roster.web.app import create_app
+
+NOW = dt.datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+PLANNED = dt.datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def serve(database_url: str, clock: Clock) -> Iterator[str]:
+    app = create_app(database_url)
+    app.state.calendar_clock = clock
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))  # a free port chosen by the kernel
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+@pytest.fixture
+def seeded(any_db_url: str) -> str:
+    memory_cache.clear()
+    bureau = load_example()
+    with open_session(any_db_url) as s:
+        apply_bureau(s, bureau, PLANNED)
+        plan(s, bureau, dt.date(2026, 11, 16), 21, PLANNED)
+        s.commit()
+    return any_db_url
+
+
+@pytest.fixture
+def server(seeded: str, clock: Clock) -> Iterator[str]:
+    yield from serve(seeded, clock)
+
+
+def issue_token(url: str, scope: Scope) -> tuple[str, int]:
+    with open_session(url) as s:
+        token, row = issue(s, scope, NOW)
+        s.commit()
+        return token, row.id
+
+
+def test_feed_served_with_validators_then_304(seeded: str, server: str, clock: Clock) -> None:
+    token, token_id = issue_token(seeded, Scope("person", "p01"))
+    with httpx.Client(base_url=server, headers={"Accept-Encoding": "gzip"}) as client:
+        first = client.get(f"/calendars/{token}.ics")
+        assert first.status_code == 200
+        assert first.headers["content-type"] == "text/calendar; charset=utf-8"
+        assert "content-encoding" not in first.headers  # no gzip, even when offered
+        etag = first.headers["etag"]
+        assert etag.startswith('"') and not etag.startswith("W/")
+        assert first.headers["last-modified"] == "Fri, 20 Nov 2026 02:00:00 GMT"
+        assert "private" in first.headers["cache-control"]
+        assert first.content == export_feed(get_engine(seeded), Scope("person", "p01"), NOW).body
+        assert_valid_feed(first.content)
+
+        again = client.get(f"/calendars/{token}.ics", headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b""
+        assert again.headers["etag"] == etag
+        listed = client.get(f"/calendars/{token}.ics", headers={"If-None-Match": f'"other", W/{etag}'})
+        assert listed.status_code == 304
+        stale = client.get(f"/calendars/{token}.ics", headers={"If-None-Match": '"not-this-one"'})
+        assert stale.status_code == 200 and stale.headers["etag"] == etag
+        since = client.get(f"/calendars/{token}.ics", headers={"If-Modified-Since": first.headers["last-modified"]})
+        assert since.status_code == 304
+
+        # A re-plan touching p01's shift changes the body, so the old ETag no longer matches.
+        with open_session(seeded) as s:
+            reassign(s, "20261124-full@dutyflow", "duty_officer", 0, "p44", NOW)
+            s.commit()
+        changed = client.get(f"/calendars/{token}.ics", headers={"If-None-Match": etag})
+        assert changed.status_code == 200 and changed.headers["etag"] != etag
+        assert changed.headers["last-modified"] == "Mon, 23 Nov 2026 03:00:00 GMT"
+        assert b"p44" not in changed.content and "13" in changed.text
+        assert changed.content == export_feed(get_engine(seeded), Scope("person", "p01"), NOW).body
+
+
+def test_bad_and_revoked_tokens_get_the_same_404(seeded: str, server: str) -> None:
+    token, token_id = issue_token(seeded, Scope("all"))
+    with httpx.Client(base_url=server) as client:
+        assert client.get(f"/calendars/{token}.ics").status_code == 200
+        unknown = client.get("/calendars/" + "A" * 43 + ".ics")
+        malformed = client.get("/calendars/x.ics")
+        with open_session(seeded) as s:
+            revoke(s, str(token_id), NOW)
+            s.commit()
+        revoked = client.get(f"/calendars/{token}.ics")
+    for response in (unknown, malformed, revoked):
+        assert response.status_code == 404
+        assert (
+            response.content == unknown.content and response.headers["content-type"] == unknown.headers["content-type"]
+        )
+
+
+def test_last_access_recorded_at_most_once_a_minute(seeded: str, server: str, clock: Clock) -> None:
+    token, token_id = issue_token(seeded, Scope("group", "construction"))
+
+    def last_access() -> dt.datetime | None:
+        with open_session(seeded) as s:
+            return s.scalars(select(CalendarToken.last_access_at).where(CalendarToken.id == token_id)).one()
+
+    assert last_access() is None
+    with httpx.Client(base_url=server) as client:
+        assert client.get(f"/calendars/{token}.ics").status_code == 200
+        assert last_access() == NOW
+        clock.now = NOW + dt.timedelta(seconds=30)
+        assert client.get(f"/calendars/{token}.ics").status_code == 200
+        assert last_access() == NOW  # within the minute: no write
+        clock.now = NOW + dt.timedelta(minutes=2)
+        assert client.get(f"/calendars/{token}.ics").status_code == 200
+        assert last_access() == NOW + dt.timedelta(minutes=2)
+
+
+def test_feed_served_from_the_shared_cache_after_a_restart(seeded: str, clock: Clock) -> None:
+    """refresh_feeds pre-renders into the table; a fresh server process answers from it."""
+    from roster.calendar.jobs import refresh_feeds
+
+    token, _ = issue_token(seeded, Scope("role", "leader_on_duty"))
+    summary = refresh_feeds(NOW, database_url=seeded)
+    assert summary["rendered"] == 1 and summary["owners"] == 1
+    with get_engine(seeded).begin() as conn:  # poison the stored body: if the server re-rendered we would see it
+        conn.execute(text("UPDATE calendar_feed_cache SET body = :b"), {"b": b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"})
+    memory_cache.clear()
+    for base in serve(seeded, clock):
+        with httpx.Client(base_url=base) as client:
+            assert client.get(f"/calendars/{token}.ics").content == b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+
+
+def test_tokens_are_stored_hashed(seeded: str) -> None:
+    token, token_id = issue_token(seeded, Scope("person", "p01"))
+    with get_engine(seeded).connect() as conn:
+        dump = repr(conn.execute(text("SELECT * FROM calendar_tokens")).all())
+    assert token not in dump
+    assert len(token) >= 43  # 32 random bytes, base64url

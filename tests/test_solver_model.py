@@ -1,0 +1,105 @@
+"""The CP-SAT model against a brute-force search on tiny problems, and against the plain-Python checker."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from roster.solver.cpsat import solve
+from roster.solver.evaluate import penalties, violations
+from roster.solver.problem import (
+    Assignment,
+    Conflict,
+    Cover,
+    FairnessTerm,
+    NotTogether,
+    Person,
+    Problem,
+    Request,
+    ShiftType,
+    Solution,
+    WindowLimit,
+)
+
+
+@st.composite
+def tiny_problems(draw: st.DrawFn) -> Problem:
+    n_shifts = draw(st.integers(1, 2))
+    days = draw(st.integers(2, 3 if n_shifts == 2 else 4))
+    shifts = tuple(
+        ShiftType(
+            s,
+            draw(st.sampled_from([240, 480])),
+            frozenset(draw(st.sets(st.sampled_from("DN"[:n_shifts]), max_size=1))),
+        )
+        for s in "DN"[:n_shifts]
+    )
+    roles = ("lead", "crew")
+    people = []
+    n_people = 2 if n_shifts == 2 or days == 4 else 3
+    for i in range(n_people):
+        people.append(
+            Person(
+                id=f"p{i}",
+                roles=tuple(draw(st.sampled_from([("lead",), ("crew",), ("lead", "crew")]))),
+                max_consecutive=draw(st.none() | st.integers(1, 3)),
+                min_consecutive=draw(st.integers(1, 2)),
+                min_consecutive_off=draw(st.integers(1, 2)),
+                worked_before=draw(st.sampled_from([0, 0, 1])),
+                days_off=frozenset(draw(st.sets(st.integers(0, days - 1), max_size=1))),
+                limits=(WindowLimit("w", frozenset(range(days)), draw(st.integers(1, days))),),
+                max_weekends=draw(st.none() | st.just(0)),
+            )
+        )
+    cover = []
+    for d in range(days):
+        for s in shifts:
+            role = draw(st.sampled_from([None, "lead", "crew"]))
+            cover.append(Cover(d, s.id, role, min=draw(st.integers(0, 1)), preferred=1, under_weight=5, over_weight=1))
+    requests = [Request("p0", draw(st.integers(0, days - 1)), None, 3, draw(st.booleans()))]
+    fairness = (FairnessTerm("duties", 2, frozenset((d, s.id) for d in range(days) for s in shifts), ("p0", "p1")),)
+    return Problem(
+        days=days,
+        shift_types=shifts,
+        roles=roles,
+        people=tuple(people),
+        cover=tuple(cover),
+        weekends=(frozenset({days - 1}),),
+        requests=tuple(requests),
+        not_together=(NotTogether("p0", "p1", weight=draw(st.none() | st.just(4))),),
+        conflicts=(Conflict((0, shifts[-1].id), (1, shifts[0].id)),) if draw(st.booleans()) else (),
+        fairness=fairness,
+        outside_is_off=draw(st.booleans()),
+    )
+
+
+def brute_force(problem: Problem) -> int | None:
+    options = [None] + [Assignment(s.id, r) for s in problem.shift_types for r in problem.roles]
+    best = None
+    cells = [(p.id, d) for p in problem.people for d in range(problem.days)]
+    for combo in itertools.product(options, repeat=len(cells)):
+        assignments: dict[str, dict[int, Assignment]] = {}
+        for (pid, d), a in zip(cells, combo, strict=True):
+            if a is not None:
+                assignments.setdefault(pid, {})[d] = a
+        solution = Solution(assignments)
+        if violations(problem, solution):
+            continue
+        cost = sum(penalties(problem, solution).values())
+        best = cost if best is None else min(best, cost)
+    return best
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems())
+def test_optimum_matches_brute_force(problem: Problem) -> None:
+    result = solve(problem, time_limit_s=10, workers=1)
+    expected = brute_force(problem)
+    if expected is None:
+        assert result.status == "infeasible"
+        return
+    assert result.status == "optimal"
+    assert violations(problem, result.solution) == []
+    assert result.objective == expected == sum(result.breakdown.values())
