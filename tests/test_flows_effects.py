@@ -256,3 +256,19 @@ def test_daily_report_writes_the_days_report(seeded: str, tmp_path: Path, monkey
     written = sorted(p.name for p in (tmp_path / "home" / "reports").iterdir())
     assert written == ["2026-11-23-zero-report.txt"]
     assert "零报告" in (tmp_path / "home" / "reports" / written[0]).read_text(encoding="utf-8")
+
+
+def test_flows_run_cli_passes_typed_parameters(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from roster.admin.apply import apply_file
+    from roster.cli import app
+
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    apply_file(SEED_FILE, local(0), db_url)
+    result = CliRunner().invoke(app, ["flows", "run", "plan-roster", "--now", "2026-11-23T09:00", "-p", "days=3"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout[result.stdout.index("{") :])
+    assert (summary["start"], summary["days"], summary["created"]) == ("2026-11-23", 3, 3)
+    result = CliRunner().invoke(app, ["flows", "run", "plan-roster", "-p", "days=many"])
+    assert result.exit_code == 2 and "--param" in result.output

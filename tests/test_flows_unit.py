@@ -158,6 +158,15 @@ def test_cli_run_rejects_unknown_flow_and_bad_now() -> None:
     assert result.exit_code == 2 and "--now" in result.output
 
 
+def test_cli_run_rejects_unknown_or_malformed_params(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DUTYFLOW_HOME", str(tmp_path))
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    result = CliRunner().invoke(app, ["flows", "run", "plan-roster", "-p", "weeks=2"])
+    assert result.exit_code == 2 and "unknown parameter 'weeks'" in result.output and "days" in result.output
+    result = CliRunner().invoke(app, ["flows", "run", "plan-roster", "-p", "days"])
+    assert result.exit_code == 2 and "expected KEY=VALUE" in result.output
+
+
 def test_cli_up_help_says_now_is_not_meaningful() -> None:
     result = CliRunner().invoke(app, ["up", "--help"])
     assert result.exit_code == 0

@@ -33,6 +33,10 @@ def list_flows(json_output: JsonOption = False) -> None:
 def run_flow(
     name: Annotated[str, typer.Argument(help="Flow name, e.g. check-reports (see `dutyflow flows list`).")],
     now: NowOption = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="Another flow parameter as KEY=VALUE, e.g. -p days=14 (repeatable)."),
+    ] = None,
 ) -> None:
     """Run one flow once, right now, in this process. The run is recorded by $PREFECT_API_URL, else by the
     server of a running `dutyflow up`, else by a temporary Prefect server."""
@@ -45,14 +49,33 @@ def run_flow(
         fail(f"NAME: {exc}")
     instant = resolve_now(now, DEFAULT_TIMEZONE) if now is not None else None
     _prefect_env_defaults()
+    from prefect.exceptions import ParameterTypeError
+
     from flows._jobs import JobUnavailable
 
     flow = spec.load()
+    parameters = _parse_params(param or [], allowed=set(flow.parameters.properties) - {"now"})
     try:
-        summary = flow(now=instant)
+        summary = flow(now=instant, **parameters)
     except JobUnavailable as exc:
         fail(str(exc))
+    except ParameterTypeError as exc:
+        fail(f"--param: {exc}")
     print_json(summary)
+
+
+def _parse_params(items: list[str], allowed: set[str]) -> dict[str, str]:
+    """``KEY=VALUE`` strings; Prefect converts the values to the flow's parameter types."""
+    parameters: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            fail(f"--param: expected KEY=VALUE, got {item!r}")
+        if key not in allowed:
+            known = ", ".join(sorted(allowed)) or "none"
+            fail(f"--param: unknown parameter {key!r} for this flow (parameters: {known}; use --now for now)")
+        parameters[key] = value
+    return parameters
 
 
 @flows_app.command("serve")
