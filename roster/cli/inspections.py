@@ -206,7 +206,7 @@ def token_revoke(person: Annotated[str, typer.Argument(help="Person id.")], now:
     from roster.storage import session_scope
 
     instant = resolve_now(now, _tz())
-    with session_scope() as session:
+    with _errors(), session_scope() as session:
         count = revoke_tokens(session, person, instant)
     typer.echo(f"revoked {count} token(s) of {person}")
 
