@@ -19,9 +19,16 @@ DateOption = Annotated[str | None, typer.Option("--date", help="Local date YYYY-
 
 
 def _tz() -> str:
+    """The applied bureau's zone (how --now without an offset and default dates are read)."""
+    from roster.admin.current import NoBureauApplied, current_bureau
     from roster.config import DEFAULT_TIMEZONE
+    from roster.storage import open_session
 
-    return DEFAULT_TIMEZONE
+    try:
+        with open_session() as session:
+            return current_bureau(session).bureau.timezone
+    except NoBureauApplied:
+        return DEFAULT_TIMEZONE
 
 
 @contextlib.contextmanager
