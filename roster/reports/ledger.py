@@ -221,11 +221,13 @@ def submit(
         )
     row.submissions += 1
     row.latest_kind = kind
-    if row.first_received_at is None:
+    first_report = row.first_received_at is None
+    if first_report:
         row.first_received_at = now
     if row.resolved_at is None:
         row.resolved_at = now
-        row.next_check_at = None
+    row.next_check_at = None
+    if first_report:  # even when someone had acknowledged: those alerted still learn the report came in
         _tell_those_alerted(session, unit, day, now)
     session.flush()
     return _receipt_of(session, sub, replayed=False)
@@ -244,7 +246,7 @@ def _tell_those_alerted(session: Session, unit: ReportUnit, day: dt.date, now: d
         session.execute(select(Person.id, Person.locale).where(Person.id.in_({a.person_id for a in alerted}))).all()
     )
     received = now.astimezone(dt.UTC).isoformat(timespec="minutes")
-    for person_id, recipient, channel, address in sorted(alerted, key=lambda a: (a.recipient, a.channel or "")):
+    for person_id, recipient, channel, address in sorted(alerted, key=lambda a: (a.person_id or "", a.address or "")):
         locale = locales.get(person_id) or unit.contact.get("locale") or "zh-CN"
         subject, body = resolved_text(locale=locale, unit_name=unit.name, day=day, received_at=received)
         key = dedup_key(
