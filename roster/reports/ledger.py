@@ -342,3 +342,39 @@ def acknowledge(
         "first": first,
         "via": via,
     }
+
+
+class AttachmentCorrupted(RuntimeError):
+    """Stored bytes no longer match the checksum taken when they were received."""
+
+
+def history(session: Session, *, unit_id: str, day: dt.date) -> list[dict[str, Any]]:
+    """Every submission of a unit-day, oldest first (the report, then its corrections), with attachments."""
+    unit = session.get(ReportUnit, unit_id)
+    if unit is None:
+        raise UnknownUnit(unit_id)
+    subs = session.scalars(
+        select(ReportSubmission)
+        .where(ReportSubmission.unit_id == unit_id, ReportSubmission.day == day)
+        .order_by(ReportSubmission.revision)
+    ).all()
+    out = []
+    for sub in subs:
+        receipt = _receipt_of(session, sub, replayed=False).as_dict()
+        receipt.pop("replayed")
+        out.append({**receipt, "text": sub.text, "via": sub.via})
+    return out
+
+
+def attachment_bytes(session: Session, *, receipt: str, filename: str) -> bytes:
+    """An attachment exactly as sent; its sha256 is verified on every read."""
+    row = session.execute(
+        select(ReportAttachment)
+        .join(ReportSubmission, ReportSubmission.id == ReportAttachment.submission_id)
+        .where(ReportSubmission.receipt == receipt, ReportAttachment.filename == filename)
+    ).scalar_one_or_none()
+    if row is None:
+        raise ReportError("filename", f"no attachment {filename!r} on receipt {receipt}")
+    if hashlib.sha256(row.data).hexdigest() != row.sha256:
+        raise AttachmentCorrupted(f"attachment {filename!r} of receipt {receipt} fails its sha256 check")
+    return row.data
