@@ -23,7 +23,10 @@ from dataclasses import dataclass
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could listen on ``port``. SO_REUSEADDR as servers set it: connections of a
+    just-stopped server lingering in TIME_WAIT do not make the port busy, a listener does."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

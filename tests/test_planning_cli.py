@@ -62,6 +62,16 @@ def test_replan_prints_changes_and_swap_cli(db_url: str) -> None:
         officer = next(a.person_id for a in shift.assignments if a.role == "duty_officer")
     leave = [{"person": officer, "from": "2026-12-03", "to": "2026-12-03"}]
     _install(db_url, small_bureau(3, 6, leave=leave))
+    stale = runner.invoke(app, ["coverage", "--start", "2026-12-01", "--days", "7", "--json"])
+    assert stale.exit_code == 1
+    assert [(p["rule"], p["people"]) for p in json.loads(stale.stdout)["problems"]] == [("leave", [officer])]
+    preview = runner.invoke(app, ["plan", "--start", "2026-12-01", "--days", "7", "--now", NOW, "--dry-run"])
+    assert preview.exit_code == 0 and "dry run: nothing written" in preview.stdout and "1 changed" in preview.stdout
+    with open_session(db_url) as s:
+        assert officer in {
+            a.person_id for a in s.query(Shift).filter_by(duty_date=dt.date(2026, 12, 3)).one().assignments
+        }
+        assert s.query(AuditEntry).filter_by(action="plan").count() == 1
     replan = runner.invoke(app, ["plan", "--start", "2026-12-01", "--days", "7", "--now", NOW])
     assert replan.exit_code == 0 and "1 changed" in replan.stdout
     assert f"2026-12-03 duty_officer: {officer}" in replan.stdout
@@ -137,3 +147,25 @@ def test_with_the_admin_apply(any_db_url: str) -> None:
     assert [c["duty_date"] for c in data["changes"]] == [held[0].isoformat()]
     assert "p20" in data["changes"][0]["seats"][0]["old"] and "p20" not in data["changes"][0]["seats"][0]["new"]
     assert runner.invoke(app, ["coverage", "--start", "2026-12-07", "--days", "14"]).exit_code == 0
+
+
+def test_swap_in_a_day_night_pattern(db_url: str) -> None:
+    pattern = {"kind": "day_night", "handover": "08:00", "night_starts": "20:00"}
+    bureau = small_bureau(4, 8, shift_pattern=pattern, rules={"min_rest_hours": 12, "max_consecutive_duties": 2})
+    _install(db_url, bureau)
+    assert runner.invoke(app, ["plan", "--start", "2026-12-01", "--days", "1", "--now", NOW]).exit_code == 0
+    rows = json.loads(runner.invoke(app, ["roster", "show", "--start", "2026-12-01", "--days", "1", "--json"]).stdout)
+    assert [r["slot"] for r in rows] == ["day", "night"]
+    night = rows[1]
+    busy = {p["id"] for r in rows for p in r["officers"] + r["leader_on_duty"]}
+    free = sorted({f"o{i}" for i in range(1, 9)} - busy)
+    assert len(free) == 4  # 8 officers, 4 officer seats
+    giver = night["officers"][0]["id"]
+    base = ["swap", "--shift", "2026-12-01", "--person", giver, "--to", free[0], "--by", "me", "--reason", "r"]
+    assert "--slot: day or night is required" in runner.invoke(app, base).output
+    done = runner.invoke(app, [*base, "--slot", "night", "--now", NOW, "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["moves"][0] == {
+        "uid": "20261201-night@dutyflow", "date": "2026-12-01", "slot": "night", "role": "duty_officer",
+        "seat": 0 if night["officers"][0]["id"] == giver else 1, "old": giver, "new": free[0],
+    }  # fmt: skip

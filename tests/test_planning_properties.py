@@ -106,3 +106,38 @@ def test_fixed_totals_do_not_change_the_optimum(db_url: str) -> None:
     with_totals, without = solve(pp.problem, 20, workers=2), solve(plain, 20, workers=2)
     assert with_totals.status == without.status == "optimal"
     assert with_totals.objective == without.objective
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    who=st.sampled_from(["l1", "l2", "o1", "o4", "o7"]),
+    first=st.integers(0, 9),
+    length=st.integers(0, 3),
+)
+def test_replan_after_leave_reports_exactly_what_changed(db_url: str, who: str, first: int, length: int) -> None:
+    start = dt.date(2026, 6, 1)
+    rules = {"min_rest_hours": 24, "max_consecutive_duties": 1, "max_duties_per_month": 31}
+    bureau = small_bureau(5, 12, rules=rules)
+    with open_session(db_url) as s:
+        clear_roster(s)
+        install_bureau(s, bureau, NOW)
+        assert plan(s, bureau, start, 10, NOW).ok
+        s.commit()
+        before = stored_roster(s)
+        span = (start + dt.timedelta(days=first), start + dt.timedelta(days=first + length))
+        leave = [{"person": who, "from": span[0], "to": span[1]}]
+        install_bureau(s, small_bureau(5, 12, rules=rules, leave=leave), NOW)
+        report = plan(s, small_bureau(5, 12, rules=rules, leave=leave), start, 10, NOW)
+        s.commit()
+        after = stored_roster(s)
+    assert report.ok
+    moved = {key for key in before if before[key] != after[key]}
+    assert {(c.duty_date, c.slot) for c in report.changes} == moved
+    held = {k for k, v in before.items() if span[0] <= k[0] <= span[1] and who in {p for _, p in v["seats"].values()}}
+    assert held <= moved
+    assert not any(span[0] <= k[0] <= span[1] and who in {p for _, p in v["seats"].values()} for k, v in after.items())
+    for change in report.changes:
+        for seat in change.seats:  # the listed old -> new is what was stored before and after
+            key = (change.duty_date, change.slot)
+            assert sorted(seat.old) == sorted(p for (r, _), (_, p) in before[key]["seats"].items() if r == seat.role)
+            assert sorted(seat.new) == sorted(p for (r, _), (_, p) in after[key]["seats"].items() if r == seat.role)

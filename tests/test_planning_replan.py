@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from planning_helpers import install_bureau, small_bureau, stored_roster
 
+from roster.planning.build import build_problem
+from roster.planning.check import coverage
 from roster.planning.plan import plan
 from roster.storage import open_session
 from roster.storage.models.shifts import AuditEntry
@@ -99,3 +102,25 @@ def test_shift_under_way_is_not_replanned(db_url: str) -> None:
         s.commit()
         assert report.ok and report.changes == []  # the leader stays on the duty already under way
         assert stored_roster(s) == before
+
+
+@pytest.mark.parametrize(
+    ("leaders", "officers", "rest"),
+    [(3, 6, 48), (2, 4, 0)],  # rest forces the rotation / max_consecutive_duties 1 alone forces alternation
+)
+def test_next_window_continues_the_rotation(any_db_url: str, leaders: int, officers: int, rest: int) -> None:
+    """Tight rules force a strict rotation: the second window must read who worked the last days of the first
+    (stored duties just outside its horizon: rest, and the consecutive run before it)."""
+    rules = {"min_rest_hours": rest, "max_consecutive_duties": 1, "max_duties_per_month": 31}
+    bureau = small_bureau(leaders, officers, rules=rules)
+    with open_session(any_db_url) as s:
+        install_bureau(s, bureau, T1)
+        assert plan(s, bureau, START, 7, T1).ok
+        s.commit()
+        last_day = {pid for _, pid in stored_roster(s)[(START + dt.timedelta(days=6), "full")]["seats"].values()}
+        pp = build_problem(s, bureau, START + dt.timedelta(days=7), 7, T1)
+        assert {p.id for p in pp.problem.people if p.worked_before == 1} == last_day
+        second = plan(s, bureau, START + dt.timedelta(days=7), 7, T1)
+        s.commit()
+        assert second.ok and second.created == 7
+        assert coverage(s, bureau, START, 14) == []

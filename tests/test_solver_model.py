@@ -59,7 +59,16 @@ def tiny_problems(draw: st.DrawFn) -> Problem:
             role = draw(st.sampled_from([None, "lead", "crew"]))
             cover.append(Cover(d, s.id, role, min=draw(st.integers(0, 1)), preferred=1, under_weight=5, over_weight=1))
     requests = [Request("p0", draw(st.integers(0, days - 1)), None, 3, draw(st.booleans()))]
+    requests.append(Request("p1", draw(st.integers(0, days - 1)), shifts[-1].id, 2, draw(st.booleans())))
     fairness = (FairnessTerm("duties", 2, frozenset((d, s.id) for d in range(days) for s in shifts), ("p0", "p1")),)
+    previous = None
+    if draw(st.booleans()):
+        previous = Solution(
+            {
+                "p0": {0: Assignment(shifts[0].id, draw(st.sampled_from(roles)))},
+                "p1": {days - 1: Assignment(shifts[-1].id, draw(st.sampled_from(roles)))},
+            }
+        )
     return Problem(
         days=days,
         shift_types=shifts,
@@ -71,6 +80,8 @@ def tiny_problems(draw: st.DrawFn) -> Problem:
         not_together=(NotTogether("p0", "p1", weight=draw(st.none() | st.just(4))),),
         conflicts=(Conflict((0, shifts[-1].id), (1, shifts[0].id)),) if draw(st.booleans()) else (),
         fairness=fairness,
+        previous=previous,
+        change_weight=7,
         outside_is_off=draw(st.booleans()),
     )
 
@@ -103,3 +114,18 @@ def test_optimum_matches_brute_force(problem: Problem) -> None:
     assert result.status == "optimal"
     assert violations(problem, result.solution) == []
     assert result.objective == expected == sum(result.breakdown.values())
+
+
+def test_progress_reports_each_improving_roster() -> None:
+    problem = Problem(
+        days=3,
+        shift_types=(ShiftType("D", 480),),
+        roles=("crew",),
+        people=tuple(Person(f"p{i}", ("crew",)) for i in range(3)),
+        cover=tuple(Cover(d, "D", "crew", min=1, max=1) for d in range(3)),
+        fairness=(FairnessTerm("duties", 5, frozenset((d, "D") for d in range(3)), ("p0", "p1", "p2")),),
+    )
+    seen: list[dict] = []
+    result = solve(problem, 5, workers=1, progress=seen.append)
+    assert result.status == "optimal" and result.objective == 0
+    assert seen and seen[-1]["objective"] == 0 and all(s["seconds"] >= 0 for s in seen)

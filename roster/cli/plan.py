@@ -14,6 +14,7 @@ def plan_command(
     days: Annotated[int, typer.Option("--days", min=1, max=800, help="Number of days to plan.")],
     time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, help="Solver time limit in seconds.")] = 30.0,
     by: Annotated[str, typer.Option("--by", help="Who plans (recorded in the audit log).")] = "cli",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")] = False,
     now: NowOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -21,22 +22,32 @@ def plan_command(
     from roster.admin.current import NoBureauApplied, current_bureau
     from roster.planning.build import PlanningError
     from roster.planning.plan import plan
-    from roster.storage import session_scope
+    from roster.storage import open_session
 
     first = resolve_date(start, "--start")
-    try:
-        with session_scope() as session:
+    with open_session() as session:
+        try:
             bureau = current_bureau(session)
             instant = resolve_now(now, bureau.bureau.timezone)
             with _progress(time_limit, enabled=not as_json) as on_solution:
                 report = plan(
                     session, bureau, first, days, instant, actor=by, time_limit_s=time_limit, progress=on_solution
                 )
-    except (NoBureauApplied, PlanningError) as exc:
-        fail(str(exc))
+        except (NoBureauApplied, PlanningError) as exc:
+            session.rollback()
+            fail(str(exc))
+        except BaseException:
+            session.rollback()
+            raise
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
     if as_json:
-        print_json(report.to_dict())
+        print_json({**report.to_dict(), "dry_run": dry_run})
     else:
+        if dry_run:
+            typer.echo("dry run: nothing written")
         _print_report(report)
     if not report.ok:
         raise typer.Exit(1)

@@ -8,6 +8,7 @@ in reverse order; if one dies, the others are stopped too and the exit code is 1
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -110,6 +111,7 @@ def up(
             children.append(web)
             if not supervise.wait_http_ok(f"{http_url}/healthz", web, startup_timeout, lambda: bool(stop_requested)):
                 return
+        running_api_file(prefect_home).write_text(api_url + "\n", encoding="utf-8")
         typer.echo(f"Prefect UI:  http://{LOOPBACK}:{prefect_port}")
         typer.echo(f"Prefect API: {api_url}")
         if not no_http:
@@ -127,6 +129,7 @@ def up(
         exit_code = 1
     finally:
         typer.echo("stopping ...")
+        running_api_file(prefect_home).unlink(missing_ok=True)
         for child in reversed(children):
             child.stop()
         for sig, handler in previous.items():
@@ -134,6 +137,11 @@ def up(
     if exit_code:
         raise typer.Exit(exit_code)
     typer.echo("stopped.")
+
+
+def running_api_file(prefect_home: Path) -> Path:
+    """Where a running ``dutyflow up`` leaves its API URL, so ``dutyflow flows run`` records runs there."""
+    return prefect_home / "running-api-url"
 
 
 def register(app: typer.Typer) -> None:

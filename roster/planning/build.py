@@ -92,7 +92,7 @@ def _month_days(start: dt.date, days: int) -> dict[tuple[int, int], frozenset[in
 
 def _gap(a: tuple[dt.datetime, dt.datetime], b: tuple[dt.datetime, dt.datetime]) -> dt.timedelta:
     """Time between two intervals (negative when they overlap)."""
-    return max(b[0] - a[1], a[0] - b[1]) if (a[1] <= b[0] or b[1] <= a[0]) else -dt.timedelta(seconds=1)
+    return max(b[0] - a[1], a[0] - b[1])
 
 
 def _rest_conflicts(slots: list[ShiftSlot], rest: dt.timedelta, cell_of) -> list[Conflict]:  # noqa: ANN001

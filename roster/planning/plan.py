@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, selectinload
 
 from roster.admin.schema import BureauFile
@@ -75,6 +75,7 @@ def plan(
 ) -> PlanReport:
     from roster.solver.cpsat import solve
 
+    lock_planning(session)
     pp = build_problem(session, bureau, start, days, now)
     problems = precheck(pp)
     if problems:
@@ -114,6 +115,21 @@ def plan(
     )
     session.flush()
     return report
+
+
+PLANNING_LOCK = 0x6475_7479  # "duty": one advisory lock id for every planner and swap of a database
+
+
+def lock_planning(session: Session) -> None:
+    """Serialise planners and swaps: a second one waits, then reads what the first committed (instead of
+    both planning from the same old roster and one failing on the shifts' unique uid).
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: an empty UPDATE takes the database's write lock
+    before anything is read (other writers wait on busy_timeout)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PLANNING_LOCK})
+    else:
+        session.execute(text("UPDATE shifts SET revision = revision WHERE 1 = 0"))
 
 
 def _change_json(change: ShiftChange) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from roster.admin.current import current_bureau
 from roster.planning.check import Violation, load_context, seat_violations
+from roster.planning.plan import lock_planning
 from roster.storage.models.shifts import AuditEntry, Shift, ShiftAssignment
 
 
@@ -74,6 +75,7 @@ def swap(
         raise SwapRefused("input", "--reason: a reason is required (it goes into the audit log)")
     if person_a == person_b:
         raise SwapRefused("input", f"{person_a} cannot swap with themselves")
+    lock_planning(session)
     bureau = current_bureau(session)
     first = _load(session, shift_a)
     seat_a = _seat_of(first, person_a)
