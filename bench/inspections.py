@@ -233,9 +233,6 @@ def run() -> list[dict[str, Any]]:
             and mine["load_spread"] <= base["load_spread"]
             and mine["rotation_violations"] == 0,
             "notes": notes,
-            "planner": mine,
-            "baseline": base,
-            "planner_without_early_visits": plain,
         },
         stored_path(),
     ]

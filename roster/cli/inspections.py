@@ -51,6 +51,8 @@ def assign_cmd(date: DateOption = None, now: NowOption = None, json_: JsonOption
     instant = resolve_now(now, _tz())
     with _errors():
         summary = assign_day(instant, day=_day(date, instant))
+    if "skipped" in summary:
+        fail(summary["skipped"])
     if json_:
         print_json(summary)
         return
@@ -60,8 +62,10 @@ def assign_cmd(date: DateOption = None, now: NowOption = None, json_: JsonOption
         typer.echo(f"  {group:<20} {n}")
     if summary["left"]:
         typer.echo(f"left unassigned ({len(summary['left'])}, most urgent first):")
-        for row in summary["left"]:
+        for row in summary["left"][:20]:
             typer.echo(f"  {row['site']}: {row['why']}")
+        if len(summary["left"]) > 20:
+            typer.echo(f"  ... and {len(summary['left']) - 20} more (--json lists all)")
     typer.echo(f"messages to group leaders enqueued: {summary['messages_enqueued']}")
 
 
@@ -219,6 +223,8 @@ def daily_report_cmd(
     instant = resolve_now(now, _tz())
     with _errors():
         summary = daily_report(instant, day=_day(date, instant))
+    if "skipped" in summary:
+        fail(summary["skipped"])
     if out is not None:
         try:
             out.write_text(summary["text"], encoding="utf-8")

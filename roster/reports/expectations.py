@@ -92,25 +92,33 @@ def state_of(row: ReportExpectation | None, times: UnitTimes, now: dt.datetime) 
     return MISSING
 
 
+def missing_expectations(session: Session, wanted: list[tuple[str, dt.date]]) -> list[tuple[str, dt.date]]:
+    """The (unit id, day) pairs of ``wanted`` that have no expectation row yet (one SELECT)."""
+    if not wanted:
+        return []
+    days = [day for _, day in wanted]
+    existing = set(
+        session.execute(
+            select(ReportExpectation.unit_id, ReportExpectation.day).where(
+                ReportExpectation.day.between(min(days), max(days)),
+                ReportExpectation.unit_id.in_({unit_id for unit_id, _ in wanted}),
+            )
+        ).tuples()
+    )
+    return [pair for pair in wanted if pair not in existing]
+
+
 def ensure_expectations(session: Session, pairs: Iterable[tuple[ReportUnit, dt.date]]) -> int:
     """Insert the missing expectation rows (one SELECT, one executemany INSERT … ON CONFLICT DO NOTHING, so
     a concurrent creator is harmless); returns how many were missing."""
     pairs = list(pairs)
     if not pairs:
         return 0
-    days = [day for _, day in pairs]
-    existing = set(
-        session.execute(
-            select(ReportExpectation.unit_id, ReportExpectation.day).where(
-                ReportExpectation.day.between(min(days), max(days)),
-                ReportExpectation.unit_id.in_({unit.id for unit, _ in pairs}),
-            )
-        ).tuples()
-    )
+    by_id = {unit.id: unit for unit, _ in pairs}
+    missing = missing_expectations(session, [(unit.id, day) for unit, day in pairs])
+    pairs = [(by_id[unit_id], day) for unit_id, day in missing]
     values = []
     for unit, day in pairs:
-        if (unit.id, day) in existing:
-            continue
         times = unit_times(unit, day)
         values.append(
             {
