@@ -60,9 +60,10 @@ def build_daily_report(session: Session, day: dt.date, now: dt.datetime) -> Dail
     issues = [(v, newest[v.id]) for v in done if newest[v.id].outcome == "issue"]
     overdue = [o for o in overdue_inspections(session, now) if o.day <= day]
     units = _report_units(session, day, now)
-    units_behind = [u for u in units or [] if u.get("state") in ("late", "missing")]
-    # A zero report: nothing found, nothing outstanding (inspection results or units' own reports).
-    zero = not issues and not overdue and not units_behind
+    # A zero report: the day's inspections found nothing and none is outstanding. Units late with their own
+    # reports are listed in section 四 either way: that is the ledger's business (and its escalation's), not
+    # a finding of the bureau's day.
+    zero = not issues and not overdue
     group_names = {g.id: g.name for g in bureau.groups}
 
     title = "零报告" if zero else "日报告"
