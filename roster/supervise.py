@@ -116,3 +116,13 @@ def wait_http_ok(url: str, child: Child, timeout: float, stopping: Callable[[], 
             pass
         time.sleep(0.3)
     raise TimeoutError(f"{child.name} did not answer {url} within {timeout:.0f} s")
+
+
+def watch(children: list[Child], stopping: Callable[[], bool], poll: float = 0.5) -> Child | None:
+    """Block until ``stopping()`` or a child exits; returns the child that exited (None when asked to stop)."""
+    while not stopping():
+        for child in children:
+            if not child.alive:
+                return child
+        time.sleep(poll)
+    return None

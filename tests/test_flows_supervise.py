@@ -72,3 +72,18 @@ def test_port_is_free_only_without_a_listener() -> None:
         port = listener.getsockname()[1]
         assert not supervise.port_is_free(port)
     assert supervise.port_is_free(port)
+
+
+def test_watch_returns_the_child_that_died_and_none_when_asked_to_stop() -> None:
+    env = dict(os.environ)
+    steady = supervise.start("steady", ["sleep", "300"], env)
+    crash = [sys.executable, "-c", "import time; time.sleep(0.5); raise SystemExit(4)"]
+    crashing = supervise.start("crashing", crash, env)
+    try:
+        dead = supervise.watch([steady, crashing], stopping=lambda: False, poll=0.05)
+        assert dead is crashing and crashing.process.returncode == 4
+        assert steady.alive
+        assert supervise.watch([steady], stopping=lambda: True) is None
+    finally:
+        steady.stop()
+        crashing.stop()

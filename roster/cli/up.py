@@ -36,7 +36,6 @@ def up(
     import os
     import signal
     import sys
-    import time
 
     from flows.serving import PROJECT_ROOT
     from roster import supervise
@@ -117,13 +116,10 @@ def up(
         if not no_http:
             typer.echo(f"HTTP server: {http_url}  (calendar feeds, reports)")
         typer.echo("dutyflow is up; Ctrl-C stops everything.")
-        while not stop_requested:
-            dead = [c for c in children if not c.alive]
-            if dead:
-                typer.echo(f"error: {dead[0].name} exited with code {dead[0].process.returncode}", err=True)
-                exit_code = 1
-                break
-            time.sleep(0.5)
+        dead = supervise.watch(children, lambda: bool(stop_requested))
+        if dead is not None:
+            typer.echo(f"error: {dead.name} exited with code {dead.process.returncode}; stopping the rest", err=True)
+            exit_code = 1
     except (supervise.ChildExited, TimeoutError) as exc:
         typer.echo(f"error: {exc}", err=True)
         exit_code = 1
