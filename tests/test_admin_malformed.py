@@ -199,14 +199,11 @@ CASES = [
         "not a valid id 'P44'",
     ),
     Case(
-        "a day both holiday and workday",
-        seed_with(
-            "  holidays: []\n  workdays: []\n",
-            "  holidays: [{date: 2026-12-31}]\n  workdays: [{date: 2026-12-31}]\n",
-        ),
-        "holidays.workdays[0].date",
+        "a day listed twice",
+        seed_with("  workdays: []\n", "  workdays: [{date: 2030-01-05}, {date: 2030-01-05}]\n"),
+        "holidays.workdays[1].date",
         at("workdays: [{date"),
-        "2026-12-31 is listed in holidays.holidays and again in holidays.workdays",
+        "2030-01-05 is listed twice in holidays.workdays",
     ),
     Case(
         "feature section reference (reports unit with an unknown group)",
@@ -368,3 +365,16 @@ def test_a_broken_element_does_not_also_raise_reference_errors() -> None:
     with pytest.raises(AdminFileError) as raised:
         parse_bureau(text)
     assert [i.location for i in raised.value.issues] == ["leave[1].person"]
+
+
+def test_a_day_both_holiday_and_workday() -> None:
+    text = (
+        "version: 1\nbureau: {name: X}\npeople:\n  - {id: p1, name: A, phone: '13812345678', roles: [leader_on_duty]}\n"
+    )
+    text += "requirements: {leader_on_duty: 1}\nholidays:\n  holidays: [{date: 2027-01-01}]\n"
+    text += "  workdays:\n    - {date: 2027-01-02}\n    - {date: 2027-01-01}\n"
+    with pytest.raises(AdminFileError) as raised:
+        parse_bureau(text)
+    assert [tuple(i) for i in raised.value.issues] == [
+        ("holidays.workdays[1].date", 10, "2027-01-01 is listed in holidays.holidays and again in holidays.workdays")
+    ]

@@ -319,3 +319,19 @@ def test_daily_report_through_the_real_apply_and_report_ledger(db_url: str) -> N
     assert noon["kind"] == "zero_report" and "四、各单位报告情况" in noon["text"] and "待报送" in noon["text"]
     night = daily_report(EVENING + dt.timedelta(hours=2), db_url)  # 22:30: units that never filed are missing
     assert night["kind"] == "daily_report" and "未报送" in night["text"]
+
+
+def test_cli_daily_report_out_file_and_token_errors(bureau_db: str, tmp_path) -> None:  # noqa: ANN001
+    runner = CliRunner()
+    runner.invoke(app, ["inspections", "assign", "--date", "2026-12-01", "--now", "2026-12-01T07:00"])
+    target = tmp_path / "to-city.txt"
+    out = runner.invoke(app, ["daily-report", "--date", "2026-12-01", "--out", str(target), "--now",
+                              "2026-12-01T21:00"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert target.read_text("utf-8").startswith("楚雄市住房和城乡建设局疫情防控日报告")
+    assert "带班领导：马永红" in target.read_text("utf-8")
+    bad = runner.invoke(app, ["daily-report", "--out", str(tmp_path / "no" / "such" / "dir.txt"), "--now",
+                              "2026-12-01T21:00"])  # fmt: skip
+    assert bad.exit_code == 2 and "--out" in bad.output
+    revoke = runner.invoke(app, ["inspections", "token", "revoke", "p99"])
+    assert revoke.exit_code == 2 and "unknown person 'p99'" in revoke.output

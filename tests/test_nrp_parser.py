@@ -5,8 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from roster.nrp.parser import NrpFormatError, parse_file, parse_text
+from roster.nrp.parser import (
+    NrpCover,
+    NrpFormatError,
+    NrpInstance,
+    NrpRequest,
+    NrpShift,
+    NrpStaff,
+    parse_file,
+    parse_text,
+    to_text,
+)
 
 DATA = Path(__file__).resolve().parent.parent / "bench" / "data" / "nrp"
 
@@ -129,3 +141,60 @@ def test_missing_required_section_and_unreadable_file(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(NrpFormatError, match="not UTF-8"):
         parse_file(binary)
+
+
+@pytest.mark.parametrize("number", [1, 2, 3])
+def test_writing_an_instance_back_reads_the_same(number: int) -> None:
+    inst = parse_file(DATA / f"Instance{number}.txt")
+    assert parse_text(to_text(inst), inst.name) == inst
+
+
+_ids = st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjk0123456789_", min_size=1, max_size=4)
+
+
+@st.composite
+def instances(draw: st.DrawFn) -> NrpInstance:
+    horizon = draw(st.integers(1, 35))
+    shift_ids = draw(st.lists(_ids, min_size=1, max_size=5, unique=True))
+    shifts = tuple(
+        NrpShift(sid, draw(st.integers(0, 900)), frozenset(draw(st.lists(st.sampled_from(shift_ids), max_size=3))))
+        for sid in shift_ids
+    )
+    staff_ids = draw(st.lists(_ids, min_size=1, max_size=6, unique=True))
+    small = st.integers(0, 10_000)
+    staff = tuple(
+        NrpStaff(
+            eid,
+            {sid: draw(st.integers(0, horizon)) for sid in draw(st.lists(st.sampled_from(shift_ids), unique=True))},
+            *(draw(small) for _ in range(6)),
+        )
+        for eid in staff_ids
+    )
+    day = st.integers(0, horizon - 1)
+    days_off = {
+        e: frozenset(draw(st.sets(day, min_size=1, max_size=3))) for e in draw(st.sets(st.sampled_from(staff_ids)))
+    }
+    request = st.builds(NrpRequest, st.sampled_from(staff_ids), day, st.sampled_from(shift_ids), st.integers(0, 5))
+    cells = draw(st.sets(st.tuples(day, st.sampled_from(shift_ids)), max_size=10))
+    cover = tuple(
+        NrpCover(d, s, draw(st.integers(0, 9)), draw(st.integers(0, 100)), draw(st.integers(0, 5)))
+        for d, s in sorted(cells)
+    )
+    return NrpInstance(
+        "generated",
+        horizon,
+        shifts,
+        staff,
+        days_off,
+        tuple(draw(st.lists(request, max_size=6))),
+        tuple(draw(st.lists(request, max_size=6))),
+        cover,
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(instances())
+def test_round_trip_of_arbitrary_instances(inst: NrpInstance) -> None:
+    text = to_text(inst)
+    assert parse_text(text, "generated") == inst
+    assert parse_text(text.replace("\r\n", "\n"), "generated") == inst

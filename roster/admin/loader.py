@@ -423,13 +423,13 @@ def check_references(bureau: BureauFile, features: bool = True) -> list[tuple[Lo
     for kind in ("holidays", "workdays"):
         for i, day in enumerate(getattr(bureau.holidays, kind)):
             if day.date in seen_days:
-                errors.append(
-                    (
-                        ("holidays", kind, i, "date"),
-                        f"{day.date.isoformat()} is listed in holidays.{seen_days[day.date]} and again in "
-                        f"holidays.{kind}",
-                    )
+                first = seen_days[day.date]
+                where = (
+                    f"twice in holidays.{kind}"
+                    if first == kind
+                    else f"in holidays.{first} and again in holidays.{kind}"
                 )
+                errors.append((("holidays", kind, i, "date"), f"{day.date.isoformat()} is listed {where}"))
             else:
                 seen_days[day.date] = kind
     for role, needed in bureau.requirements.items():

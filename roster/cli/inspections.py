@@ -19,9 +19,16 @@ DateOption = Annotated[str | None, typer.Option("--date", help="Local date YYYY-
 
 
 def _tz() -> str:
+    """The applied bureau's zone (how --now without an offset and default dates are read)."""
+    from roster.admin.current import NoBureauApplied, current_bureau
     from roster.config import DEFAULT_TIMEZONE
+    from roster.storage import open_session
 
-    return DEFAULT_TIMEZONE
+    try:
+        with open_session() as session:
+            return current_bureau(session).bureau.timezone
+    except NoBureauApplied:
+        return DEFAULT_TIMEZONE
 
 
 @contextlib.contextmanager
@@ -206,7 +213,7 @@ def token_revoke(person: Annotated[str, typer.Argument(help="Person id.")], now:
     from roster.storage import session_scope
 
     instant = resolve_now(now, _tz())
-    with session_scope() as session:
+    with _errors(), session_scope() as session:
         count = revoke_tokens(session, person, instant)
     typer.echo(f"revoked {count} token(s) of {person}")
 

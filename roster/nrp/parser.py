@@ -322,3 +322,34 @@ def parse_file(path: str | Path) -> NrpInstance:
     except UnicodeDecodeError as exc:
         raise NrpFormatError(str(path), 0, None, f"not UTF-8/ASCII text ({exc.reason})") from None
     return parse_text(text, name=path.stem, source=str(path))
+
+
+def to_text(instance: NrpInstance) -> str:
+    """The instance in the benchmark's own format (CRLF, every section, the set's header comments):
+    ``parse_text(to_text(x)) == x`` for every instance, so generated or edited instances can be written out."""
+    lines = ["# Written by dutyflow (roster.nrp.parser.to_text)", "SECTION_HORIZON", "# The horizon length in days:"]
+    lines += [str(instance.horizon), "", "SECTION_SHIFTS", "# ShiftID, Length in mins, Shifts which cannot follow"]
+    lines += [f"{s.id},{s.minutes},{'|'.join(sorted(s.cannot_follow))}" for s in instance.shifts]
+    lines += [
+        "",
+        "SECTION_STAFF",
+        "# ID, MaxShifts, MaxTotalMinutes, MinTotalMinutes, MaxConsecutiveShifts, MinConsecutiveShifts, "
+        "MinConsecutiveDaysOff, MaxWeekends",
+    ]
+    for e in instance.staff:
+        caps = "|".join(f"{sid}={n}" for sid, n in e.max_shifts.items())
+        lines.append(
+            f"{e.id},{caps},{e.max_total_minutes},{e.min_total_minutes},{e.max_consecutive_shifts},"
+            f"{e.min_consecutive_shifts},{e.min_consecutive_days_off},{e.max_weekends}"
+        )
+    lines += ["", "SECTION_DAYS_OFF", "# EmployeeID, DayIndexes (start at zero)"]
+    lines += [f"{eid},{','.join(str(d) for d in sorted(days))}" for eid, days in instance.days_off.items() if days]
+    for name, requests in (
+        ("SECTION_SHIFT_ON_REQUESTS", instance.on_requests),
+        ("SECTION_SHIFT_OFF_REQUESTS", instance.off_requests),
+    ):
+        lines += ["", name, "# EmployeeID, Day, ShiftID, Weight"]
+        lines += [f"{r.employee},{r.day},{r.shift},{r.weight}" for r in requests]
+    lines += ["", "SECTION_COVER", "# Day, ShiftID, Requirement, Weight for under, Weight for over"]
+    lines += [f"{c.day},{c.shift},{c.requirement},{c.under_weight},{c.over_weight}" for c in instance.cover]
+    return "\r\n".join(lines) + "\r\n"

@@ -49,7 +49,8 @@ def _not_modified_since(header: str, last_modified: dt.datetime) -> bool:
     return last_modified.replace(microsecond=0) <= since
 
 
-@router.api_route("/calendars/{token}.ics", methods=["GET", "HEAD"])
+@router.head("/calendars/{token}.ics", include_in_schema=False)  # same answer without the body
+@router.get("/calendars/{token}.ics")
 async def calendar_feed(token: str, request: Request, lang: str | None = None) -> Response:
     """The duty calendar of the token's owner (a person, a group, a role or the whole roster)."""
     started = time.thread_time()  # CPU of this thread: the request's own cost, whatever the machine's load
