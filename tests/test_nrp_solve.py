@@ -50,6 +50,9 @@ def test_instance1_solved_and_confirmed_by_the_evaluator(instance1: NrpInstance)
     assert outcome.evaluation.penalty == result.objective and outcome.confirmed
     # 607 is the published optimum; the model proves it in well under a second on an idle machine.
     assert result.status == "optimal" and result.objective == 607
+    # The cover-only phase ran first: 6 uncovered seats is the least possible (600 of the 607).
+    assert outcome.cover_first is not None and outcome.cover_first.objective == 600
+    assert dict(outcome.cover_first.breakdown).get("requests", 0) == 0
 
 
 def test_default_parameters_agree_too(instance1: NrpInstance) -> None:

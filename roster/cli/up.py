@@ -52,6 +52,9 @@ def up(
     prefect_home = home / "prefect"
     prefect_home.mkdir(parents=True, exist_ok=True)
     db_url = database_url()
+    if db_url.startswith("sqlite:///") and not db_url.startswith("sqlite:////"):
+        # A relative SQLite path means "from here"; the children start elsewhere, so make it absolute.
+        db_url = f"sqlite:///{Path(db_url.removeprefix('sqlite:///')).resolve()}"
     api_url = f"http://{LOOPBACK}:{prefect_port}/api"
     env = dict(os.environ)
     env.update(

@@ -39,6 +39,7 @@ from roster.reports.expectations import (
     missing_expectations,
     plain_utc,
     reports_on,
+    take_write_lock,
 )
 from roster.reports.messages import escalation_text
 from roster.reports.outbox_bulk import enqueue_many, outbox_values
@@ -200,6 +201,7 @@ def check(session: Session, now: dt.datetime) -> dict[str, Any]:
     public_url = section.public_url if section else "http://127.0.0.1:8080"
     link_ttl = dt.timedelta(hours=section.link_ttl_hours if section else 48)
 
+    take_write_lock(session)  # SQLite: read what is due inside the write transaction (no stale alerts)
     # Which unit-days should exist: light columns of every active unit (no JSON decoding of 1,000 policies).
     light = session.execute(
         select(ReportUnit.id, ReportUnit.timezone, ReportUnit.days, ReportUnit.active_from).where(

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -137,9 +137,20 @@ def ensure_expectations(session: Session, pairs: Iterable[tuple[ReportUnit, dt.d
     return len(values)
 
 
+def take_write_lock(session: Session) -> None:
+    """On SQLite, start the write transaction now, before reading: the driver begins a transaction only at
+    the first write, so reads before it could be stale by the time we write (two submitters both seeing
+    "no submission with this key", a tick alerting a unit-day a submission just resolved). A write statement
+    that changes nothing takes the database's write lock; other writers queue (busy_timeout). PostgreSQL
+    uses row locks instead."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE report_expectations SET id = id WHERE 0"))
+
+
 def expectation_for_update(session: Session, unit: ReportUnit, day: dt.date) -> ReportExpectation:
-    """The unit-day's row, created if needed and locked (PostgreSQL row lock; SQLite serializes writers
-    from the INSERT on), so that concurrent submissions, acks and ticks for the same day queue up."""
+    """The unit-day's row, created if needed and locked (PostgreSQL: a row lock; SQLite: the write lock taken
+    before anything is read), so that concurrent submissions, acks and ticks for the same day queue up."""
+    take_write_lock(session)
     ensure_expectations(session, [(unit, day)])
     stmt = select(ReportExpectation).where(ReportExpectation.unit_id == unit.id, ReportExpectation.day == day)
     if session.get_bind().dialect.name == "postgresql":

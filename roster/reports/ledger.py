@@ -176,7 +176,7 @@ def submit(
     content = _content_sha256(kind, text, attachments)
     key = idempotency_key or f"content:{day.isoformat()}:{content}"
 
-    row = expectation_for_update(session, unit, day)  # first statement writes: concurrent submitters queue here
+    row = expectation_for_update(session, unit, day)  # concurrent submitters of this unit-day queue here
     existing = session.scalars(
         select(ReportSubmission).where(ReportSubmission.unit_id == unit.id, ReportSubmission.idempotency_key == key)
     ).first()
