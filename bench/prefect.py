@@ -119,7 +119,10 @@ def _latest_tick(api_url: str, deployment: str) -> dt.datetime | None:
 
 
 def run() -> list[dict]:
+    from bench import quick
     from roster import supervise
+
+    runs, ticks = (3, 1) if quick() else (RUNS, TICKS)
     from roster.reports.jobs import check_reports as job
     from roster.storage import reset_engines
 
@@ -127,7 +130,7 @@ def run() -> list[dict]:
         home = Path(tmp)
         url = f"sqlite:///{home / 'dutyflow.db'}"
         _setup(url)
-        baseline = [_timed(job, url) for _ in range(RUNS)]
+        baseline = [_timed(job, url) for _ in range(runs)]
 
         port = supervise.free_port()
         api_url = f"http://127.0.0.1:{port}/api"
@@ -156,7 +159,7 @@ def run() -> list[dict]:
             from flows.check_reports import check_reports as flow
 
             _timed(flow, url)  # warm-up: registers the flow, opens the client
-            wrapped = [_timed(flow, url) for _ in range(RUNS)]
+            wrapped = [_timed(flow, url) for _ in range(runs)]
 
             # Scheduled ticks: serve the deployment on an every-minute cron, measure tick -> effect.
             _clear(url)
@@ -174,7 +177,7 @@ def run() -> list[dict]:
             )
             children.append(runner)
             latencies = []
-            for _ in range(TICKS):
+            for _ in range(ticks):
                 _clear(url)
                 deadline = time.monotonic() + 180
                 while _escalations(url) == 0:
@@ -200,7 +203,7 @@ def run() -> list[dict]:
     return [
         {
             "benchmark": "prefect",
-            "case": f"tick_to_effect (check-reports, served, {TICKS} cron ticks, median)",
+            "case": f"tick_to_effect (check-reports, served, {ticks} cron ticks, median)",
             "seconds": round(tick, 3),
             "baseline_seconds": round(direct, 4),
             "ratio": round(tick / direct, 1),
@@ -212,7 +215,7 @@ def run() -> list[dict]:
         },
         {
             "benchmark": "prefect",
-            "case": f"flow_wrapper (check-reports flow vs job, {RUNS} runs each, median)",
+            "case": f"flow_wrapper (check-reports flow vs job, {runs} runs each, median)",
             "seconds": round(flow_median, 4),
             "baseline_seconds": round(direct, 4),
             "ratio": round(flow_median / direct, 1),

@@ -43,13 +43,32 @@ def load_job(path: str) -> Callable[..., dict[str, Any]]:
     return job
 
 
-def is_transient(exc: BaseException) -> bool:
-    """Faults worth retrying: the database or network was briefly unreachable, locked or timed out.
+def lost_a_race(exc: BaseException) -> bool:
+    """A unique-constraint violation: a concurrent run of the same idempotent job inserted the row first.
 
-    Integrity errors, bad data and bugs are not transient: retrying them only repeats the failure.
+    Running the job again sees the winner's rows and has nothing left to do. Other integrity errors (foreign
+    key, NOT NULL, CHECK) are bugs or bad data and are not retried.
     """
     from sqlalchemy import exc as sa_exc
 
+    if not isinstance(exc, sa_exc.IntegrityError):
+        return False
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if sqlstate is not None:
+        return sqlstate == "23505"  # PostgreSQL unique_violation
+    return "UNIQUE constraint failed" in str(exc.orig)  # SQLite
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Faults worth retrying: the database or network was briefly unreachable, locked or timed out, or a
+    concurrent run of the same job won a race for a unique row.
+
+    Other integrity errors, bad data and bugs are not transient: retrying them only repeats the failure.
+    """
+    from sqlalchemy import exc as sa_exc
+
+    if lost_a_race(exc):
+        return True
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True
     if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)):

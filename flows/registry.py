@@ -28,6 +28,7 @@ class FlowSpec:
     cron: str  # in SCHEDULE_TIMEZONE
     description: str
     parameters: dict[str, Any] = field(default_factory=dict)  # deployment defaults besides `now`
+    concurrency_limit: int | None = None  # at most this many runs of the deployment at once (None: no limit)
 
     @property
     def entrypoint(self) -> str:
@@ -48,6 +49,8 @@ FLOWS: tuple[FlowSpec, ...] = (
         cron="0 9 * * 1",
         description="Plan the duty roster ahead (rolling horizon); republish calendars if anything changed.",
         parameters={"days": 56},
+        # The solver is CPU-heavy and a second overlapping plan would only find the first one's work.
+        concurrency_limit=1,
     ),
     FlowSpec(
         name="assign-inspections",
@@ -87,7 +90,7 @@ FLOWS: tuple[FlowSpec, ...] = (
         module="flows.daily_report",
         function="daily_report",
         job="roster.inspections.jobs.daily_report",
-        cron="30 16 * * *",
+        cron="30 17 * * *",
         description="Generate the bureau's daily report (inspections and statistics of the day).",
     ),
 )

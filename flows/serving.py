@@ -23,6 +23,7 @@ def deployment_for(spec: FlowSpec, cron: str | None = None) -> Any:
         name=spec.name,
         schedules=[Cron(cron or spec.cron, timezone=SCHEDULE_TIMEZONE)],
         parameters=dict(spec.parameters),
+        concurrency_limit=spec.concurrency_limit,
         description=spec.description,
         tags=["dutyflow"],
     )

@@ -17,6 +17,8 @@ from typing import Any, TextIO
 import apprise
 from apprise.decorators import notify as apprise_plugin
 
+from notifications import robot_replies
+
 _local = threading.local()
 _console_stream: list[TextIO] = []
 
@@ -37,6 +39,7 @@ class _PerThreadErrors(logging.Handler):
 
 _handler = _PerThreadErrors(level=logging.WARNING)
 logging.getLogger("apprise").addHandler(_handler)
+robot_replies.install()
 
 
 @apprise_plugin(on="console", name="dutyflow console")
@@ -59,8 +62,12 @@ def console_to(stream: TextIO) -> Iterator[None]:
         _console_stream.pop()
 
 
+# Shown by some services (the email From name when none is configured, the X-Application header).
+_ASSET = apprise.AppriseAsset(app_id="dutyflow", app_desc="dutyflow duty system", app_url="")
+
+
 def send(url: str, title: str, body: str) -> SendOutcome:
-    notifier = apprise.Apprise()
+    notifier = apprise.Apprise(asset=_ASSET)
     # A URL Apprise cannot parse is a configuration error, not a network hiccup.
     if not notifier.add(url):
         return SendOutcome(False, "Apprise cannot use this channel address (check the target)", permanent=True)

@@ -23,7 +23,10 @@ from dataclasses import dataclass
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could listen on ``port``. SO_REUSEADDR as servers set it: connections of a
+    just-stopped server lingering in TIME_WAIT do not make the port busy, a listener does."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -113,3 +116,13 @@ def wait_http_ok(url: str, child: Child, timeout: float, stopping: Callable[[], 
             pass
         time.sleep(0.3)
     raise TimeoutError(f"{child.name} did not answer {url} within {timeout:.0f} s")
+
+
+def watch(children: list[Child], stopping: Callable[[], bool], poll: float = 0.5) -> Child | None:
+    """Block until ``stopping()`` or a child exits; returns the child that exited (None when asked to stop)."""
+    while not stopping():
+        for child in children:
+            if not child.alive:
+                return child
+        time.sleep(poll)
+    return None

@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
@@ -144,3 +148,37 @@ def assert_valid_feed(body: bytes) -> dict[str, object]:
         assert twin.begin.datetime == event["DTSTART"].dt  # the same instant in all parsers
         assert twin.name == str(event["SUMMARY"]) and twin.description == str(event["DESCRIPTION"])
     return {str(e["UID"]): e for e in events}
+
+
+class Clock:
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def serve(database_url: str, clock: Clock) -> Iterator[str]:
+    """The real app under uvicorn on a kernel-chosen loopback port, in a thread; yields its base URL."""
+    import uvicorn
+
+    from roster.web.app import create_app
+
+    app = create_app(database_url)
+    app.state.calendar_clock = clock
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))  # a free port chosen by the kernel
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()

@@ -7,6 +7,7 @@ import email.policy
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ class WebhookPeer:
     port: int
     fail_first: int = 0
     broken: set[str] = field(default_factory=set)
+    refusing: set[str] = field(default_factory=set)  # paths answered 200 with a robot's error code
     requests: list[dict[str, Any]] = field(default_factory=list)  # every request, failed ones too
     delivered: list[dict[str, Any]] = field(default_factory=list)  # bodies answered with 200
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -80,7 +82,8 @@ class WebhookPeer:
 
 
 @contextmanager
-def webhook_server(fail_first: int = 0) -> Iterator[WebhookPeer]:
+def webhook_server(fail_first: int = 0, latency: float = 0.0) -> Iterator[WebhookPeer]:
+    """``latency``: seconds each answer is delayed, like a robot API across the internet (no CPU used)."""
     peer = WebhookPeer(port=0, fail_first=fail_first)
 
     class Handler(BaseHTTPRequestHandler):
@@ -92,12 +95,18 @@ def webhook_server(fail_first: int = 0) -> Iterator[WebhookPeer]:
                 peer.requests.append({"path": self.path, "body": body})
                 seen_on_path = sum(1 for r in peer.requests if r["path"].split("?")[0] == path)
                 failing = path in peer.broken or seen_on_path <= peer.fail_first
-                if not failing:
+                refusing = path in peer.refusing
+                if not failing and not refusing:
                     peer.delivered.append(body | {"_path": self.path})
+            if latency:
+                time.sleep(latency)
             self.send_response(500 if failing else 200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
-            self.wfile.write(b'{"errcode": 1}' if failing else b'{"errcode": 0, "errmsg": "ok"}')
+            if refusing:
+                self.wfile.write(b'{"errcode": 93000, "errmsg": "invalid webhook url"}')
+            else:
+                self.wfile.write(b'{"errcode": 1}' if failing else b'{"errcode": 0, "errmsg": "ok"}')
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             pass

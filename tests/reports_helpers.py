@@ -4,17 +4,13 @@ and shifts with a leader on duty, inserted directly until the admin engineer's `
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from pathlib import Path
 
 import yaml
 from sqlalchemy.orm import Session
 
-from roster.admin.current import document_of
+from roster.admin.apply import apply_bureau
 from roster.admin.schema import BureauFile
-from roster.reports.admin_apply import apply_section
-from roster.storage.models.people import BureauConfig, Group, GroupMembership, Person
 from roster.storage.models.shifts import Shift, ShiftAssignment
 
 SEED = Path(__file__).resolve().parents[1] / "examples" / "chuxiong.yaml"
@@ -26,39 +22,11 @@ def seed_bureau(document: dict | None = None) -> BureauFile:
 
 
 def install_bureau(session: Session, bureau: BureauFile, now: dt.datetime) -> list[str]:
-    """People, groups, the applied document and the reports section, as ``dutyflow apply`` would."""
-    for p in bureau.people:
-        session.merge(
-            Person(
-                id=p.id,
-                name=p.name,
-                phone=p.phone,
-                email=p.email,
-                rank=p.rank,
-                roles=list(p.roles),
-                locale=p.locale or bureau.bureau.locale,
-                active=True,
-                channels=[c.model_dump() for c in p.channels],
-            )
-        )
-    session.flush()
-    for g in bureau.groups:
-        session.merge(Group(id=g.id, name=g.name, sector=g.sector, leader_id=g.leader, active=True))
-    session.flush()
-    for p in bureau.people:
-        for gid in p.groups:
-            session.add(GroupMembership(group_id=gid, person_id=p.id))
-    doc = document_of(bureau)
-    # The core's clock validator reads HH:MM only, while the dumped document says HH:MM:SS (reported to the
-    # lead); store what the admin file said.
-    for key in ("handover", "night_starts"):
-        if doc["shift_pattern"].get(key):
-            doc["shift_pattern"][key] = doc["shift_pattern"][key][:5]
-    sha = hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
-    session.add(BureauConfig(applied_at=now, sha256=sha, document=doc))
-    changes = apply_section(session, bureau, now)
+    """Apply the file as ``dutyflow apply`` does (people, groups, document, then this feature's section);
+    returns the reports section's change lines."""
+    report = apply_bureau(session, bureau, now)
     session.commit()
-    return changes
+    return [line for line in report.changes if line.startswith("reports:")]
 
 
 def add_full_shift(session: Session, day: dt.date, leader: str, officers: tuple[str, ...] = ()) -> None:

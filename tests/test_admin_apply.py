@@ -267,3 +267,14 @@ def test_reordering_people_is_reported_as_such(db_url: str, tmp_path: Path) -> N
     assert report.changes == ["order of entries changed in people; nothing else"]
     with open_session(db_url) as s:
         assert [p.id for p in current_bureau(s).people][-2:] == ["p44", "p43"]
+
+
+def test_cli_summarizes_a_long_report_per_kind_unless_verbose(db_url: str) -> None:
+    result = runner.invoke(app, ["apply", str(SEED), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "people: 44 change(s)" in result.output and "  ... and 41 more" in result.output
+    assert "memberships: 42 change(s)" in result.output and "leave: 3 change(s)" in result.output
+    assert "person p44 (周国庆) added" not in result.output
+    result = runner.invoke(app, ["apply", str(SEED), "--dry-run", "--verbose"])
+    assert "+ person p44 (周国庆) added" in result.output and "... and" not in result.output
+    assert count(db_url, Person) == 0  # dry runs both

@@ -199,14 +199,11 @@ CASES = [
         "not a valid id 'P44'",
     ),
     Case(
-        "a day both holiday and workday",
-        seed_with(
-            "  holidays: []\n  workdays: []\n",
-            "  holidays: [{date: 2026-12-31}]\n  workdays: [{date: 2026-12-31}]\n",
-        ),
-        "holidays.workdays[0].date",
+        "a day listed twice",
+        seed_with("  workdays: []\n", "  workdays: [{date: 2030-01-05}, {date: 2030-01-05}]\n"),
+        "holidays.workdays[1].date",
         at("workdays: [{date"),
-        "2026-12-31 is listed in holidays.holidays and again in holidays.workdays",
+        "2030-01-05 is listed twice in holidays.workdays",
     ),
     Case(
         "feature section reference (reports unit with an unknown group)",
@@ -343,3 +340,41 @@ def test_a_union_value_reports_the_matching_member_only() -> None:
     assert message.startswith("expected ") and message.endswith("(got int 5)")
     assert issues[1][0] == "reports.units[6].contact.name" and issues[1][2] == "required field is missing"
     assert issues[2][:2] == ("reports.units[6].contact.nam", line_of(text, "nam: 李红梅"))
+
+
+def test_reference_errors_are_reported_together_with_shape_errors() -> None:
+    text = replace_once(SEED_TEXT, '"15083496675"', '"150834"')  # shape: bad phone (p04)
+    text = replace_once(text, "    name: 马永红\n", "")  # shape: p02 has no name
+    text = replace_once(text, "    groups: [construction]\n", "    groups: [construktion]\n")  # reference
+    text = replace_once(text, "{person: p16, from", "{person: p61, from")  # reference
+    text = replace_once(text, "  leader_on_duty: 1\n", "  leader_on_duty: 9\n")  # reference: too few
+    with pytest.raises(AdminFileError) as raised:
+        parse_bureau(text)
+    assert [(i.location, i.line) for i in raised.value.issues] == [
+        ("requirements.leader_on_duty", line_of(text, "leader_on_duty: 9")),
+        ("people[1].name", line_of(text, "  - id: p02")),
+        ("people[2].groups[0]", line_of(text, "groups: [construktion]")),
+        ("people[3].phone", line_of(text, '"150834"')),
+        ("leave[1].person", line_of(text, "person: p61")),
+    ]
+
+
+def test_a_broken_element_does_not_also_raise_reference_errors() -> None:
+    # The leave span's person is not text: one shape error, not a second "unknown person" for the same place.
+    text = replace_once(SEED_TEXT, "{person: p16, from", "{person: [p16], from")
+    with pytest.raises(AdminFileError) as raised:
+        parse_bureau(text)
+    assert [i.location for i in raised.value.issues] == ["leave[1].person"]
+
+
+def test_a_day_both_holiday_and_workday() -> None:
+    text = (
+        "version: 1\nbureau: {name: X}\npeople:\n  - {id: p1, name: A, phone: '13812345678', roles: [leader_on_duty]}\n"
+    )
+    text += "requirements: {leader_on_duty: 1}\nholidays:\n  holidays: [{date: 2027-01-01}]\n"
+    text += "  workdays:\n    - {date: 2027-01-02}\n    - {date: 2027-01-01}\n"
+    with pytest.raises(AdminFileError) as raised:
+        parse_bureau(text)
+    assert [tuple(i) for i in raised.value.issues] == [
+        ("holidays.workdays[1].date", 10, "2027-01-01 is listed in holidays.holidays and again in holidays.workdays")
+    ]

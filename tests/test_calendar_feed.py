@@ -213,6 +213,12 @@ def test_unknown_owner_and_empty_feed(roster_db: str) -> None:
         export(roster_db, Scope("person", "nobody"))
     with pytest.raises(UnknownOwner):
         export(roster_db, Scope("group", "nothing"))
+    with open_session(roster_db) as s:
+        s.get(Person, "p02").active = False  # removed from the admin file: no feed of their own any more
+        s.commit()
+    with pytest.raises(UnknownOwner):
+        export(roster_db, Scope("person", "p02"))
+    assert "马永红" in export(roster_db, Scope("all")).decode()  # still named on the shifts they held
     empty = export(roster_db, Scope("person", "p01"), start=dt.date(2030, 1, 1), days=2)
     assert assert_valid_feed(empty) == {}
 
@@ -256,3 +262,17 @@ def test_cli_export_errors_name_the_argument(roster_db: str, tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     events = assert_valid_feed(Path(out).read_bytes())
     assert len(events) == 3 and all(str(e["SUMMARY"]) == "On duty: Leader on duty" for e in events.values())
+
+
+def test_cli_export_to_stdout_and_without_an_applied_file(db_url: str) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["calendar", "export", "--all", "--out", "-", "--now", NOW.isoformat()])
+    assert result.exit_code == 2 and "dutyflow apply" in result.output  # nothing applied yet
+    bureau = load_example()
+    with open_session(db_url) as s:
+        apply_bureau(s, bureau, PLANNED)
+        plan(s, bureau, FIRST, 3, PLANNED)
+        s.commit()
+    result = runner.invoke(app, ["calendar", "export", "--all", "--out", "-", "--now", NOW.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert len(assert_valid_feed(result.stdout_bytes)) == 3

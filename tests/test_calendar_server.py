@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
-from calendar_helpers import UTC, apply_bureau, assert_valid_feed, load_example, plan, reassign
+from calendar_helpers import UTC, Clock, apply_bureau, assert_valid_feed, load_example, plan, reassign, serve
 from sqlalchemy import select, text
 
 from roster.calendar.export import export_feed
@@ -20,39 +16,9 @@ from roster.calendar.service import memory_cache
 from roster.calendar.tokens import issue, revoke
 from roster.storage import get_engine, open_session
 from roster.storage.models.calendar import CalendarToken
-from roster.web.app import create_app
 
 NOW = dt.datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 PLANNED = dt.datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-def serve(database_url: str, clock: Clock) -> Iterator[str]:
-    app = create_app(database_url)
-    app.state.calendar_clock = clock
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))  # a free port chosen by the kernel
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 @pytest.fixture
@@ -104,6 +70,12 @@ def test_feed_served_with_validators_then_304(seeded: str, server: str, clock: C
         assert listed.status_code == 304
         stale = client.get(f"/calendars/{token}.ics", headers={"If-None-Match": '"not-this-one"'})
         assert stale.status_code == 200 and stale.headers["etag"] == etag
+        head = client.head(f"/calendars/{token}.ics")
+        assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == etag
+        english = client.get(f"/calendars/{token}.ics?lang=en")
+        assert english.status_code == 200 and "On duty: Leader on duty" in english.text
+        assert english.headers["etag"] != etag
+        assert client.get(f"/calendars/{token}.ics?lang=fr").status_code == 400
         since = client.get(f"/calendars/{token}.ics", headers={"If-Modified-Since": first.headers["last-modified"]})
         assert since.status_code == 304
 

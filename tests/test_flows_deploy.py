@@ -57,6 +57,8 @@ def test_deploy_all_registers_every_flow_with_its_bureau_local_cron(
         assert deployment.entrypoint == spec.entrypoint
         assert deployment.work_pool_name == WORK_POOL
         assert deployment.parameters == {"now": None, **spec.parameters}
+        limit = deployment.global_concurrency_limit
+        assert (limit.limit if limit else None) == spec.concurrency_limit
         [schedule] = deployment.schedules
         assert schedule.active
         assert schedule.schedule.cron == spec.cron

@@ -188,3 +188,91 @@ def test_refresh_feeds_renders_each_subscribed_feed_once(any_db_url: str) -> Non
     assert again["rendered"] == 0 and again["unchanged"] == 3
     with open_session(any_db_url) as s:
         assert s.scalar(select(func.count()).select_from(CalendarFeedCache)) == 3
+
+
+# --- plan-roster (-> refresh-feeds), assign-inspections, daily-report on the seed bureau --------------------
+
+SEED_FILE = Path(__file__).resolve().parent.parent / "examples" / "chuxiong.yaml"
+MONDAY_MORNING = local(9)  # 2026-11-23 is a Monday: the plan-roster tick
+
+
+@pytest.fixture
+def seeded(any_db_url: str) -> str:
+    """The seed bureau applied by the real admin apply."""
+    from roster.admin.apply import apply_file
+
+    apply_file(SEED_FILE, local(0), any_db_url)
+    return any_db_url
+
+
+def test_plan_roster_plans_once_and_republishes_feeds_only_when_it_changed_something(seeded: str) -> None:
+    from flows.plan_roster import plan_roster
+    from roster.calendar.feed import Scope
+    from roster.calendar.tokens import issue
+    from roster.storage.models.calendar import CalendarFeedCache
+    from roster.storage.models.shifts import Shift, ShiftAssignment
+
+    with open_session(seeded) as s:
+        issue(s, Scope("all"), local(0))
+        s.commit()
+
+    results = run_twice_at_once(plan_roster, now=MONDAY_MORNING, days=7, database_url=seeded)
+
+    with open_session(seeded) as s:
+        shifts = s.scalar(select(func.count()).select_from(Shift))
+        seats = list(s.execute(select(ShiftAssignment.shift_id, ShiftAssignment.role, ShiftAssignment.seat)))
+        cached = list(s.scalars(select(CalendarFeedCache.owner)))
+    assert shifts == 7  # one 24-hour shift a day, planned once although two runs raced
+    assert len(seats) == len(set(seats)) == 7 * 3  # leader + two officers each, no seat twice
+    assert any("feeds" in r for r in results)  # the run that planned republished the calendars
+    assert len(cached) == 1
+    again = plan_roster(now=MONDAY_MORNING, days=7, database_url=seeded)
+    assert again["planned"] is False and "feeds" not in again  # nothing changed: no republishing
+
+
+def test_assign_inspections_assigns_the_day_once(seeded: str) -> None:
+    from flows.assign_inspections import assign_inspections
+    from roster.storage.models.inspections import InspectionVisit
+
+    at = local(7)
+    results = run_twice_at_once(assign_inspections, now=at, database_url=seeded)
+
+    assert {r["date"] for r in results} == {"2026-11-23"}
+    assert results[0]["visits"] == results[1]["visits"] > 0
+    with open_session(seeded) as s:
+        visits = s.scalar(select(func.count()).select_from(InspectionVisit))
+        to_leaders = Counter(k for k, *_ in _outbox(seeded))
+    assert visits == results[0]["visits"]
+    assert to_leaders and set(to_leaders.values()) == {1}  # each group leader told once
+
+
+def test_daily_report_writes_the_days_report(seeded: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.daily_report import daily_report
+
+    monkeypatch.setenv("DUTYFLOW_HOME", str(tmp_path / "home"))
+    results = run_twice_at_once(daily_report, now=local(17, 30), database_url=seeded)
+
+    # Whether it is a daily or a zero report is the inspections feature's business; both runs must agree
+    # and leave exactly one file for the day.
+    [(day, kind)] = {(r["date"], r["kind"]) for r in results}
+    assert day == "2026-11-23" and kind in ("daily_report", "zero_report")
+    written = sorted(p.name for p in (tmp_path / "home" / "reports").iterdir())
+    assert written == [f"2026-11-23-{kind.replace('_', '-')}.txt"]
+    text = (tmp_path / "home" / "reports" / written[0]).read_text(encoding="utf-8")
+    assert ("零报告" if kind == "zero_report" else "日报告") in text
+
+
+def test_flows_run_cli_passes_typed_parameters(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from roster.admin.apply import apply_file
+    from roster.cli import app
+
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    apply_file(SEED_FILE, local(0), db_url)
+    result = CliRunner().invoke(app, ["flows", "run", "plan-roster", "--now", "2026-11-23T09:00", "-p", "days=3"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout[result.stdout.index("{") :])
+    assert (summary["start"], summary["days"], summary["created"]) == ("2026-11-23", 3, 3)
+    result = CliRunner().invoke(app, ["flows", "run", "plan-roster", "-p", "days=many"])
+    assert result.exit_code == 2 and "--param" in result.output

@@ -51,6 +51,7 @@ def test_prefect_yaml_matches_the_registry() -> None:
         assert deployment["schedules"] == [{"cron": spec.cron, "timezone": SCHEDULE_TIMEZONE, "active": True}]
         assert deployment["work_pool"]["name"] == WORK_POOL
         assert deployment["parameters"] == {"now": None, **spec.parameters}
+        assert deployment.get("concurrency_limit") == spec.concurrency_limit
     pull = document["pull"]
     assert list(pull[0]) == ["prefect.deployments.steps.set_working_directory"]
 
@@ -93,7 +94,9 @@ def test_a_missing_dependency_inside_a_job_is_not_disguised(tmp_path: Path, monk
         (sa_exc.TimeoutError("QueuePool limit"), True),
         (ConnectionRefusedError(111, "refused"), True),
         (TimeoutError(), True),
-        (sa_exc.IntegrityError("INSERT", {}, Exception("duplicate key")), False),
+        (sa_exc.IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed: shifts.uid")), True),
+        (sa_exc.IntegrityError("INSERT", {}, Exception("FOREIGN KEY constraint failed")), False),
+        (sa_exc.IntegrityError("INSERT", {}, Exception("NOT NULL constraint failed: shifts.uid")), False),
         (sa_exc.ProgrammingError("SELECT", {}, Exception("no such table")), False),
         (ValueError("bad data"), False),
         (JobUnavailable("job x is not available"), False),
@@ -101,6 +104,16 @@ def test_a_missing_dependency_inside_a_job_is_not_disguised(tmp_path: Path, monk
 )
 def test_only_transient_faults_are_retried(error: BaseException, transient: bool) -> None:
     assert is_transient(error) is transient
+
+
+def test_postgres_unique_violation_is_a_lost_race_but_other_integrity_errors_are_not() -> None:
+    class PgError(Exception):
+        def __init__(self, sqlstate: str) -> None:
+            super().__init__(sqlstate)
+            self.sqlstate = sqlstate
+
+    assert is_transient(sa_exc.IntegrityError("INSERT", {}, PgError("23505")))  # unique_violation
+    assert not is_transient(sa_exc.IntegrityError("INSERT", {}, PgError("23503")))  # foreign_key_violation
 
 
 def test_an_invalidated_connection_is_transient() -> None:
@@ -143,6 +156,15 @@ def test_cli_run_rejects_unknown_flow_and_bad_now() -> None:
     assert result.exit_code == 2 and "unknown flow 'nope'" in result.output
     result = CliRunner().invoke(app, ["flows", "run", "check-reports", "--now", "yesterday-ish"])
     assert result.exit_code == 2 and "--now" in result.output
+
+
+def test_cli_run_rejects_unknown_or_malformed_params(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DUTYFLOW_HOME", str(tmp_path))
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    result = CliRunner().invoke(app, ["flows", "run", "plan-roster", "-p", "weeks=2"])
+    assert result.exit_code == 2 and "unknown parameter 'weeks'" in result.output and "days" in result.output
+    result = CliRunner().invoke(app, ["flows", "run", "plan-roster", "-p", "days"])
+    assert result.exit_code == 2 and "expected KEY=VALUE" in result.output
 
 
 def test_cli_up_help_says_now_is_not_meaningful() -> None:

@@ -90,6 +90,20 @@ def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> Non
                 time.sleep(0.5)
             # Prefect's state lives under DUTYFLOW_HOME, not in the user's ~/.prefect.
             assert (tmp_path / "home" / "prefect" / "prefect.db").is_file()
+            # `flows run` with the same DUTYFLOW_HOME records its run on this server (no temporary one).
+            ran = subprocess.run(
+                [sys.executable, "-m", "roster.cli", "flows", "run", "deliver-notifications"],
+                cwd=PROJECT_ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
+            assert ran.returncode == 0, ran.stdout + ran.stderr
+            assert '"claimed"' in ran.stdout
+            runs = httpx.post(f"{api_url}/flow_runs/filter", json={}, timeout=5).json()
+            assert any(r["state_type"] == "COMPLETED" and r["deployment_id"] is None for r in runs), runs
+
             children = _descendants(up.pid)
             assert len(children) >= 3  # Prefect server, flow runner, HTTP server (and their own children)
 

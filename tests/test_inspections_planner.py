@@ -38,6 +38,20 @@ def worlds(draw):  # noqa: ANN001, ANN201
     return sites, groups, rotation, seed
 
 
+@st.composite
+def calendars(draw):  # noqa: ANN001, ANN201
+    """Random public holidays (runs of 1-7 days) in the quarter; weekends as weekends."""
+    holidays: set[dt.date] = set()
+    for _ in range(draw(st.integers(0, 4))):
+        first = START + dt.timedelta(days=draw(st.integers(0, 85)))
+        holidays |= {first + dt.timedelta(days=i) for i in range(draw(st.integers(1, 7)))}
+
+    def kind(day: dt.date) -> str:
+        return "holiday" if day in holidays else "weekend" if day.weekday() >= 5 else "workday"
+
+    return kind
+
+
 def _away(groups, seed: int):  # noqa: ANN001, ANN202
     """Each day one random member per group is on leave or duty."""
     people = sorted(m for g in groups for m in g.members)
@@ -50,14 +64,20 @@ def _away(groups, seed: int):  # noqa: ANN001, ANN202
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(worlds())
-def test_quarter_meets_cadence_and_rules(world) -> None:  # noqa: ANN001
+@given(worlds(), calendars(), st.integers(0, 3), st.data())
+def test_quarter_meets_cadence_and_rules(world, day_kind, early: int, data) -> None:  # noqa: ANN001
     sites, groups, rotation, seed = world
+    # Some site types are inspected on holidays, the others wait for the next working day.
+    sites = tuple(replace(s, on_holidays=data.draw(st.booleans())) for s in sites)
     unavailable = _away(groups, seed)
     # Generous capacity: every due site fits every day, so no cadence may be missed.
     capacity = planner.Capacity(visits_per_inspector=len(sites) + 2, inspectors_per_visit=1)
-    sim = simulate(START, 90, sites, groups, capacity=capacity, rotation=rotation, unavailable=unavailable)
-    assert cadence_misses(sim, sites) == 0
+    sim = simulate(START, 90, sites, groups, capacity=capacity, rotation=rotation, unavailable=unavailable,
+                   day_kind=day_kind, early_visit_days=early)  # fmt: skip
+    assert cadence_misses(sim, sites, day_kind) == 0
+    for plan in sim.days:  # nobody inspects a site on a day its rule says not to
+        kinds = {s.id: s for s in sites}
+        assert all(planner.inspectable(kinds[v.site_id], day_kind(plan.day)) for v in plan.visits)
     for plan, available in zip(sim.days, sim.available, strict=True):
         away = unavailable(plan.day)
         for v in plan.visits:

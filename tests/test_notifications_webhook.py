@@ -92,19 +92,38 @@ def test_backoff_is_exponential_capped_and_deterministic() -> None:
     assert len(delays) > 1 and all(dt.timedelta(seconds=10) <= d <= dt.timedelta(seconds=15) for d in delays)
 
 
-def test_wecom_robot_payload_reaches_a_local_stand_in(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Apprise hard-codes the WeCom host; pointing the plugin's URL template at our server keeps the real
-    request (path, key, JSON shape) under test."""
-    from apprise.plugins.wecombot import NotifyWeComBot
+ROBOTS = {
+    # kind: (plugin module, class, URL template on our server, path of the request, reply check)
+    "wecom": ("wecombot", "NotifyWeComBot", "/cgi-bin/webhook/send?key={key}", "/cgi-bin/webhook/send?key=a1b2c3d4"),
+    "dingtalk": ("dingtalk", "NotifyDingTalk", "/robot/send?access_token={token}", "/robot/send?access_token=a1b2c3d4"),
+    "feishu": ("feishu", "NotifyFeishu", "/open-apis/bot/v2/hook/{token}/", "/open-apis/bot/v2/hook/a1b2c3d4/"),
+}
 
+
+def _robot_text(kind: str, body: dict) -> str:
+    if kind == "feishu":
+        assert body["msg_type"] == "text"
+        return body["content"]["text"]
+    assert body["msgtype"] == "text"
+    return body["text"]["content"]
+
+
+@pytest.mark.parametrize("kind", sorted(ROBOTS))
+def test_group_robot_payload_reaches_a_local_stand_in(kind: str, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apprise hard-codes the robots' hosts (qyapi.weixin.qq.com, oapi.dingtalk.com, open.feishu.cn); pointing
+    the plugin's URL template at our server keeps the real request (path, key, JSON shape) under test."""
+    import importlib
+
+    module, cls, template, expected_path = ROBOTS[kind]
+    plugin = getattr(importlib.import_module(f"apprise.plugins.{module}"), cls)
     with webhook_server() as peer, open_session(db_url) as s:
-        monkeypatch.setattr(NotifyWeComBot, "notify_url", peer.url("/cgi-bin/webhook/send") + "?key={key}")
+        monkeypatch.setattr(plugin, "notify_url", f"http://127.0.0.1:{peer.port}{template}")
         enqueue(
             s,
-            key="inspection|water|2026-11-23|p02|wecom",
+            key=f"inspection|water|2026-11-23|p02|{kind}",
             source="inspection",
-            channel="wecom",
-            address="693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa",
+            channel=kind,
+            address="a1b2c3d4",
             subject="今日巡查任务",
             body="供水组今日巡查：第一水厂、第二水厂。",
             now=NOW,
@@ -113,6 +132,28 @@ def test_wecom_robot_payload_reaches_a_local_stand_in(db_url: str, monkeypatch: 
         s.commit()
         assert deliver(s, NOW, worker="w1", policy=POLICY, smtp=NO_SMTP)["sent"] == 1
         [body] = peer.delivered
-        assert body["_path"] == "/cgi-bin/webhook/send?key=693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"
-        assert body["msgtype"] == "text"
-        assert body["text"]["content"] == "【今日巡查任务】\n供水组今日巡查：第一水厂、第二水厂。"
+        assert body["_path"] == expected_path
+        assert _robot_text(kind, body) == "【今日巡查任务】\n供水组今日巡查：第一水厂、第二水厂。"
+
+
+@pytest.mark.parametrize("kind", sorted(ROBOTS))
+def test_robot_refusal_with_http_200_is_a_failure_not_a_silent_loss(
+    kind: str, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Robots answer 200 with {"errcode": 93000, ...} for a wrong key; Apprise alone would call that sent."""
+    import importlib
+
+    module, cls, template, expected_path = ROBOTS[kind]
+    plugin = getattr(importlib.import_module(f"apprise.plugins.{module}"), cls)
+    with webhook_server() as peer, open_session(db_url) as s:
+        monkeypatch.setattr(plugin, "notify_url", f"http://127.0.0.1:{peer.port}{template}")
+        peer.refusing.add(expected_path.split("?")[0])
+        enqueue(
+            s, key=f"k|{kind}", source="inspection", channel=kind, address="a1b2c3d4", subject="s", body="b", now=NOW
+        )
+        s.commit()
+        summary = deliver(s, NOW, worker="w1", policy=POLICY, smtp=NO_SMTP)
+        assert (summary["sent"], summary["retrying"]) == (0, 1)
+        message = s.scalar(select(OutboxMessage))
+        assert message.status == "pending"
+        assert "code 93000, invalid webhook url" in (message.last_error or "")

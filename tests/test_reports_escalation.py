@@ -66,6 +66,7 @@ def test_whole_day_replay_sends_exactly_the_expected_messages_in_order(db_url: s
         local(11): lambda s, t: submit(s, unit_id="e-ontime", day=DAY, kind="zero", now=t),
         local(15, 40): lambda s, t: submit(s, unit_id="b-firm", day=DAY, kind="report", text="无异常", now=t),
         local(18, 10): lambda s, t: acknowledge(s, unit_id="a-group", day=DAY, by="p03", now=t),
+        local(20): lambda s, t: submit(s, unit_id="a-group", day=DAY, kind="report", text="补报", now=t),
     }
     with open_session(db_url) as s:
         _setup(s)
@@ -82,12 +83,16 @@ def test_whole_day_replay_sends_exactly_the_expected_messages_in_order(db_url: s
             ("17:00", "a-group", 1, 2, "p09", "alert"),
             ("17:00", "a-group", 2, 0, "p03", "alert"),
             ("18:00", "a-group", 3, 0, "p02", "alert"),
-            # acked at 18:10 by p03: the bureau head (step 4, 19:00) is never told
+            # acked at 18:10 by p03: the bureau head (step 4, 19:00) is never told; the report comes in at
+            # 20:00 and everyone alerted hears it (已补报), the bureau head still not
+            ("20:00", "a-group", None, None, "p02", "resolved"),
+            ("20:00", "a-group", None, None, "p03", "resolved"),
+            ("20:00", "a-group", None, None, "p09", "resolved"),
         ]
         unreachable = s.scalars(select(EscalationEvent).where(EscalationEvent.kind == "unreachable")).all()
         assert [(e.unit_id, e.step, e.target) for e in unreachable] == [("f-skip", 1, "unit_contact")]
-        resolved = s.scalars(select(OutboxMessage).where(OutboxMessage.subject.like("%已补报%"))).one()
-        assert "锦绣物业" in resolved.subject
+        resolved = s.scalars(select(OutboxMessage).where(OutboxMessage.subject.like("%已补报%"))).all()
+        assert len(resolved) == 4 and "锦绣物业" in resolved[0].subject
         # a second pass over the same day changes nothing
         before = s.scalar(select(func.count()).select_from(OutboxMessage))
         _tick_range(s, local(0), local(23, 55))

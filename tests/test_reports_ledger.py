@@ -129,6 +129,11 @@ def test_attachment_stored_exactly_with_checksum(bureau_db: str) -> None:
 
 
 def test_concurrent_submissions_with_one_key_make_one_record(bureau_db: str) -> None:
+    from roster.reports.escalation import check
+
+    with open_session(bureau_db) as s:  # the day's row exists already: nothing but the lock orders the writers
+        check(s, local(1))
+        s.commit()
     receipts: list[str] = []
     errors: list[BaseException] = []
     barrier = threading.Barrier(6)
@@ -275,3 +280,39 @@ def test_cli_submit_status_ack_excuse_and_stats(bureau_db: str, tmp_path) -> Non
     assert r.exit_code == 0 and len(r.stdout.strip()) >= 43
     r = runner.invoke(app, ["reports", "token", "revoke", "a-group"])
     assert r.exit_code == 0 and "revoked 1" in r.stdout
+
+
+def test_history_lists_corrections_and_verifies_attachments(bureau_db: str, tmp_path) -> None:  # noqa: ANN001
+    from sqlalchemy import update
+
+    from roster.reports.ledger import AttachmentCorrupted, attachment_bytes, history
+
+    blob = b"\x00\x01binary\xff" * 100
+    with open_session(bureau_db) as s:
+        first = submit(
+            s,
+            unit_id="a-group",
+            day=DAY,
+            kind="report",
+            text="初报",
+            now=local(15),
+            attachments=[Attachment("表.bin", "application/octet-stream", blob)],
+        )
+        submit(s, unit_id="a-group", day=DAY, kind="report", text="更正", now=local(16, 10))
+        s.commit()
+        entries = history(s, unit_id="a-group", day=DAY)
+        assert [(e["revision"], e["text"], e["correction"]) for e in entries] == [(1, "初报", False), (2, "更正", True)]
+        assert attachment_bytes(s, receipt=first.receipt, filename="表.bin") == blob
+
+    out = tmp_path / "saved"
+    r = runner.invoke(app, ["reports", "history", "a-group", "--date", "2026-11-23", "--save-attachments", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "r2 correction" in r.stdout and (out / "r1" / "表.bin").read_bytes() == blob
+
+    with open_session(bureau_db) as s:
+        s.execute(update(ReportAttachment).values(data=blob + b"!"))  # bit rot
+        s.commit()
+        with pytest.raises(AttachmentCorrupted):
+            attachment_bytes(s, receipt=first.receipt, filename="表.bin")
+    r = runner.invoke(app, ["reports", "history", "a-group", "--date", "2026-11-23", "--save-attachments", str(out)])
+    assert r.exit_code == 3 and "sha256" in r.output

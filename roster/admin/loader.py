@@ -94,7 +94,9 @@ def parse_bureau(text: str, source: str = "admin file") -> BureauFile:
     try:
         bureau = BureauFile.model_validate(data)
     except ValidationError as exc:
-        issues.extend(_pydantic_issues(exc, data, lines))
+        shape = _pydantic_issues(exc, data, lines)
+        issues.extend(issue for _, issue in shape)
+        issues.extend(_lenient_reference_issues(data, lines, [loc for loc, _ in shape]))
         raise AdminFileError(issues, source) from None
     issues.extend(
         AdminIssue(format_location(loc), lines.line_of(loc), message) for loc, message in check_references(bureau)
@@ -189,26 +191,28 @@ TYPE_TAGS = {"str", "int", "float", "bool", "list", "dict", "tuple", "date", "ti
 TYPE_ERRORS = {"string_type", "int_type", "float_type", "bool_type", "dict_type", "list_type", "model_type"}
 
 
-def _pydantic_issues(exc: ValidationError, data: dict, lines: LineMap) -> list[AdminIssue]:
-    issues = []
+def _pydantic_issues(exc: ValidationError, data: dict, lines: LineMap) -> list[tuple[Location, AdminIssue]]:
+    issues: list[tuple[Location, AdminIssue]] = []
     # A union (``contact: <person id> | {name, phone}``) fails once per member. Errors of the member that
     # matches the value's shape say what is wrong; "should be a valid string" from the others is noise.
     unions: dict[Location, list[tuple[Location, dict]]] = {}
     for error in exc.errors(include_url=False):
         loc, union_at = _data_path(error["loc"], data)
         if union_at is None:
-            issues.append(AdminIssue(format_location(loc), lines.line_of(loc), _message(error, loc)))
+            issues.append((loc, AdminIssue(format_location(loc), lines.line_of(loc), _message(error, loc))))
         else:
             unions.setdefault(union_at, []).append((loc, error))
     for union_at, errors in unions.items():
         specific = [(loc, e) for loc, e in errors if e["type"] not in TYPE_ERRORS]
         if specific:
-            issues.extend(AdminIssue(format_location(loc), lines.line_of(loc), _message(e, loc)) for loc, e in specific)
+            issues.extend(
+                (loc, AdminIssue(format_location(loc), lines.line_of(loc), _message(e, loc))) for loc, e in specific
+            )
             continue
         value = errors[0][1].get("input")
         expected = sorted({e["msg"].removeprefix("Input should be ") for _, e in errors})
         message = f"expected {' or '.join(expected)} (got {type(value).__name__} {value!r})"
-        issues.append(AdminIssue(format_location(union_at), lines.line_of(union_at), message))
+        issues.append((union_at, AdminIssue(format_location(union_at), lines.line_of(union_at), message)))
     return issues
 
 
@@ -306,7 +310,68 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 # -------------------------------------------------------------------------------------- reference pass
 
 
-def check_references(bureau: BureauFile) -> list[tuple[Location, str]]:
+def _lenient_reference_issues(data: dict, lines: LineMap, broken: list[Location]) -> list[AdminIssue]:
+    """Reference errors of a file that failed the shape pass, so the admin sees every error in one go.
+
+    The raw data is read leniently (wrong types become empty values) and any error at or inside a place
+    that already has a shape error is dropped: it would only repeat it. Feature sections are skipped.
+    """
+    try:
+        view = _LenientBureau(data)
+        found = check_references(view, features=False)  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - best effort on a broken file; the shape errors stand on their own
+        return []
+    return [
+        AdminIssue(format_location(loc), lines.line_of(loc), message)
+        for loc, message in found
+        if not any(loc[: len(b)] == b for b in broken)
+    ]
+
+
+class _Lenient:
+    """Attribute access over a raw mapping: missing or wrongly typed values read as the default."""
+
+    def __init__(self, raw: Any, **defaults: Any) -> None:
+        raw = raw if isinstance(raw, dict) else {}
+        for name, default in defaults.items():
+            value = raw.get(name, default)
+            if isinstance(default, str | type(None)):
+                value = value if isinstance(value, str) else default
+            elif isinstance(default, list):
+                value = [v for v in value if isinstance(v, str | list)] if isinstance(value, list) else []
+            elif isinstance(default, dict):
+                value = value if isinstance(value, dict) else {}
+            setattr(self, name, value)
+
+
+class _LenientBureau:
+    def __init__(self, data: dict) -> None:
+        def items(name: str) -> list[Any]:
+            value = data.get(name)
+            return value if isinstance(value, list) else []
+
+        self.bureau = _Lenient(data.get("bureau"), head=None)
+        self.people = [_Lenient(p, id="", roles=[], groups=[]) for p in items("people")]
+        self.groups = [_Lenient(g, id="", leader=None) for g in items("groups")]
+        self.leave = [_Lenient(span, person="") for span in items("leave")]
+        roles = data.get("roles")
+        default_roles = [{"id": "leader_on_duty"}, {"id": "duty_officer"}]
+        self.roles = [_Lenient(r, id="") for r in (roles if isinstance(roles, list) else default_roles)]
+        requirements = data.get("requirements", {"leader_on_duty": 1, "duty_officer": 2})
+        self.requirements = {
+            k: v for k, v in (requirements if isinstance(requirements, dict) else {}).items() if isinstance(v, int)
+        }
+        pairs = _Lenient(data.get("rules"), not_together=[]).not_together
+        self.rules = types.SimpleNamespace(
+            not_together=[
+                tuple(p) for p in pairs if isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p)
+            ]
+        )
+        self.fairness = _Lenient(data.get("fairness"), ledger={})
+        self.holidays = _Lenient({}, holidays=[], workdays=[])
+
+
+def check_references(bureau: BureauFile, features: bool = True) -> list[tuple[Location, str]]:
     """Ids that must exist elsewhere in the file, unique ids, and enough eligible people per role."""
     errors: list[tuple[Location, str]] = []
     person_ids = _unique(errors, "people", [p.id for p in bureau.people], "person")
@@ -358,13 +423,13 @@ def check_references(bureau: BureauFile) -> list[tuple[Location, str]]:
     for kind in ("holidays", "workdays"):
         for i, day in enumerate(getattr(bureau.holidays, kind)):
             if day.date in seen_days:
-                errors.append(
-                    (
-                        ("holidays", kind, i, "date"),
-                        f"{day.date.isoformat()} is listed in holidays.{seen_days[day.date]} and again in "
-                        f"holidays.{kind}",
-                    )
+                first = seen_days[day.date]
+                where = (
+                    f"twice in holidays.{kind}"
+                    if first == kind
+                    else f"in holidays.{first} and again in holidays.{kind}"
                 )
+                errors.append((("holidays", kind, i, "date"), f"{day.date.isoformat()} is listed {where}"))
             else:
                 seen_days[day.date] = kind
     for role, needed in bureau.requirements.items():
@@ -380,7 +445,7 @@ def check_references(bureau: BureauFile) -> list[tuple[Location, str]]:
                     f"{'person has' if len(eligible) == 1 else 'people have'} that role ({who})",
                 )
             )
-    for name in ("calendar", "inspections", "reports"):
+    for name in ("calendar", "inspections", "reports") if features else ():
         section = getattr(bureau, name)
         check = getattr(section, "check_references", None)
         if section is not None and callable(check):

@@ -10,10 +10,11 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Date, Integer, bindparam, select, text
 
 from roster.admin.schema import BureauFile
 from roster.calendar.schema import CalendarSection
+from roster.storage.base import UTCDateTime
 from roster.storage.models.people import BureauConfig, Group, GroupMembership, Person
 from roster.storage.models.shifts import Shift, ShiftAssignment
 
@@ -75,6 +76,7 @@ class FeedPerson:
     phone: str
     locale: str
     reminder_minutes: int | None
+    active: bool = True  # False once removed from the admin file: still named on old shifts, no own feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,11 +139,21 @@ def newest_bureau(conn: Connection) -> tuple[str, dt.datetime] | None:
     return None if row is None else (row.sha256, row.applied_at)
 
 
+# Built once: on the feed server's hot path, constructing and cache-keying a select() costs more than
+# running it. Typed columns give aware UTC datetimes on SQLite and PostgreSQL alike.
+_ROSTER_STATE = (
+    text(
+        "SELECT count(*) AS shifts, max(changed_at) AS newest, coalesce(sum(revision), 0) AS revisions "
+        "FROM shifts WHERE duty_date >= :first_day AND duty_date <= :last_day"
+    )
+    .bindparams(bindparam("first_day", type_=Date()), bindparam("last_day", type_=Date()))
+    .columns(shifts=Integer(), newest=UTCDateTime(), revisions=Integer())
+)
+
+
 def roster_state(conn: Connection, window: Window, bureau_sha: str, bureau_applied_at: dt.datetime) -> RosterState:
     count, newest, revisions = conn.execute(
-        select(func.count(), func.max(Shift.changed_at), func.coalesce(func.sum(Shift.revision), 0)).where(
-            Shift.duty_date >= window.first_day, Shift.duty_date <= window.last_day
-        )
+        _ROSTER_STATE, {"first_day": window.first_day, "last_day": window.last_day}
     ).one()
     return RosterState(window, int(count), newest, int(revisions), bureau_sha, bureau_applied_at)
 
@@ -167,8 +179,8 @@ class FeedData:
         if scope.kind == "all":
             return self.shifts
         if scope.kind == "person":
-            if scope.id not in self.people:
-                raise UnknownOwner(f"no person with id {scope.id!r}")
+            if scope.id not in self.people or not self.people[scope.id].active:
+                raise UnknownOwner(f"no active person with id {scope.id!r}")
             if not self._by_person:
                 for shift in self.shifts:
                     for pid in {seat.person_id for seat in shift.seats}:
@@ -190,7 +202,7 @@ class FeedData:
 def load_feed_data(conn: Connection, bureau: BureauFile, state: RosterState) -> FeedData:
     window = state.window
     people = {
-        row.id: FeedPerson(row.id, row.name, row.phone, row.locale or bureau.bureau.locale, row.reminder)
+        row.id: FeedPerson(row.id, row.name, row.phone, row.locale or bureau.bureau.locale, row.reminder, row.active)
         for row in conn.execute(
             select(
                 Person.id,
@@ -198,6 +210,7 @@ def load_feed_data(conn: Connection, bureau: BureauFile, state: RosterState) -> 
                 Person.phone,
                 Person.locale,
                 Person.calendar_reminder_minutes.label("reminder"),
+                Person.active,
             )
         )
     }

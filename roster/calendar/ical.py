@@ -14,17 +14,21 @@ from functools import lru_cache
 
 CRLF = "\r\n"
 MAX_OCTETS = 75  # RFC 5545 3.1: lines SHOULD NOT be longer than 75 octets, excluding the line break
+_FOLD = CRLF + " "
 
 # Control characters are not allowed in TEXT values (RFC 5545 3.3.11), except HTAB; newlines are escaped.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_TEXT_SPECIALS = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n"})
 _SAFE_PARAM = re.compile(r"^[A-Za-z0-9_./+-]+$")
 
 
 def escape_text(value: str) -> str:
     """A TEXT property value: backslash, semicolon, comma and newline escaped; control characters dropped."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", value).translate(_TEXT_SPECIALS)
+    # Chained str.replace: several times faster than str.translate with a mapping on non-ASCII text.
+    escaped = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+    if escaped.isprintable():  # the usual case, checked in C; else drop control characters, CR -> newline
+        return escaped
+    value = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def param_value(value: str) -> str:
@@ -39,8 +43,14 @@ def fold(line: str) -> str:
 
     Continuation lines start with one space, which counts towards their 75 octets.
     """
-    if len(line) <= MAX_OCTETS // 4 or (len(line) <= MAX_OCTETS and line.isascii()):
-        return line  # fast path: short enough whatever the encoding
+    length = len(line)
+    if length <= MAX_OCTETS // 4:
+        return line  # short enough whatever the encoding
+    if line.isascii():  # one octet per character: cut by index, no encoding needed
+        if length <= MAX_OCTETS:
+            return line
+        step = MAX_OCTETS - 1
+        return _FOLD.join([line[:MAX_OCTETS]] + [line[i : i + step] for i in range(MAX_OCTETS, length, step)])
     data = line.encode("utf-8")
     if len(data) <= MAX_OCTETS:
         return line
@@ -53,7 +63,7 @@ def fold(line: str) -> str:
         chunks.append(data[start:end])
         start, limit = end, MAX_OCTETS - 1
     chunks.append(data[start:])
-    return (CRLF + " ").join(chunk.decode("utf-8") for chunk in chunks)
+    return b"\r\n ".join(chunks).decode("utf-8")
 
 
 def utc_stamp(instant: dt.datetime) -> str:
@@ -61,9 +71,9 @@ def utc_stamp(instant: dt.datetime) -> str:
     return instant.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def local_stamp(instant: dt.datetime, zone: dt.tzinfo) -> str:
-    """A local DATE-TIME for use with TZID, form 3: ``20261123T083000``."""
-    return instant.astimezone(zone).strftime("%Y%m%dT%H%M%S")
+def local_stamp(local: dt.datetime) -> str:
+    """A local DATE-TIME (already in the zone) for use with TZID, form 3: ``20261123T083000``."""
+    return f"{local.year:04d}{local.month:02d}{local.day:02d}T{local.hour:02d}{local.minute:02d}{local.second:02d}"
 
 
 def duration(minutes: int) -> str:

@@ -46,6 +46,10 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+def _clock(moment: dt.datetime) -> str:
+    return f"{moment.hour:02d}:{moment.minute:02d}"
+
+
 def _en_day(day: dt.datetime) -> str:
     return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
 
@@ -65,13 +69,36 @@ class Words:
         else:
             self.calendar_name = section.name or f"{bureau}值班表"
 
+        self.people = data.people
+        self._seat_lines: dict[tuple[str, str], str] = {}
+        self._seat_names: dict[tuple[str, str], str] = {}
+
     def role(self, role_id: str) -> str:
         return self.roles.get(role_id, role_id)
 
+    def seat_line(self, role_id: str, person_id: str) -> str:
+        """``带班领导 徐超 15082760689``, memoized: a feed repeats the same few dozen people."""
+        key = (role_id, person_id)
+        line = self._seat_lines.get(key)
+        if line is None:
+            name, phone = _person_label(self.people, person_id)
+            line = self._seat_lines[key] = f"{self.role(role_id)} {name} {phone}".rstrip()
+        return line
+
+    def seat_name(self, role_id: str, person_id: str) -> str:
+        """``徐超（带班领导）``, memoized."""
+        key = (role_id, person_id)
+        label = self._seat_names.get(key)
+        if label is None:
+            name = _person_label(self.people, person_id)[0]
+            role = self.role(role_id)
+            label = self._seat_names[key] = f"{name} ({role})" if self.en else f"{name}（{role}）"
+        return label
+
     def when(self, start: dt.datetime, end: dt.datetime) -> str:
         if self.en:  # spelled out here: strftime's %a/%b follow the process locale
-            return f"{_en_day(start)} {start:%H:%M} – {_en_day(end)} {end:%H:%M}"
-        return f"{start.month}月{start.day}日 {start:%H:%M} 至 {end.month}月{end.day}日 {end:%H:%M}"
+            return f"{_en_day(start)} {_clock(start)} – {_en_day(end)} {_clock(end)}"
+        return f"{start.month}月{start.day}日 {_clock(start)} 至 {end.month}月{end.day}日 {_clock(end)}"
 
     def list_sep(self) -> str:
         return ", " if self.en else "、"
@@ -82,54 +109,71 @@ def _person_label(people: dict[str, FeedPerson], person_id: str) -> tuple[str, s
     return (person.name, person.phone) if person else (person_id, "")
 
 
-def event_texts(shift: FeedShift, scope: Scope, data: FeedData, words: Words, zone: zoneinfo.ZoneInfo) -> EventTexts:
+def event_texts(
+    shift: FeedShift,
+    scope: Scope,
+    data: FeedData,
+    words: Words,
+    zone: zoneinfo.ZoneInfo,
+    local: tuple[dt.datetime, dt.datetime] | None = None,
+) -> EventTexts:
     """UID, summary and description of one shift's event in ``scope``'s feed (unescaped)."""
-    people = data.people
-    local_start, local_end = shift.starts_at.astimezone(zone), shift.ends_at.astimezone(zone)
+    local_start, local_end = local or (shift.starts_at.astimezone(zone), shift.ends_at.astimezone(zone))
+    en = words.en
     lines = []
     if scope.kind == "person":
         mine = next(seat for seat in shift.seats if seat.person_id == scope.id)
         others = [seat for seat in shift.seats if seat.person_id != scope.id]
         role = words.role(mine.role)
-        summary = f"On duty: {role}" if words.en else f"值班：{role}"
-        lines.append(f"Your duty: {role}" if words.en else f"您的岗位：{role}")
-        heading = "Also on duty:" if words.en else "同班人员："
+        summary = f"On duty: {role}" if en else f"值班：{role}"
+        lines.append(f"Your duty: {role}" if en else f"您的岗位：{role}")
+        heading = "Also on duty:" if en else "同班人员："
     else:
         if scope.kind == "role":
-            names = [_person_label(people, s.person_id)[0] for s in shift.seats if s.role == scope.id]
-            summary = f"{words.role(scope.id)}: " if words.en else f"{words.role(scope.id)}："
+            names = [_person_label(data.people, s.person_id)[0] for s in shift.seats if s.role == scope.id]
+            summary = f"{words.role(scope.id)}: " if en else f"{words.role(scope.id)}："
         else:
-            names = [
-                _person_label(people, seat.person_id)[0]
-                + (f" ({words.role(seat.role)})" if words.en else f"（{words.role(seat.role)}）")
-                for seat in shift.seats
-            ]
-            summary = "Duty: " if words.en else "值班："
+            names = [words.seat_name(seat.role, seat.person_id) for seat in shift.seats]
+            summary = "Duty: " if en else "值班："
         summary += words.list_sep().join(names)
-        others = list(shift.seats)
-        heading = "On duty:" if words.en else "值班人员："
-    lines.append(("Time: " if words.en else "时间：") + words.when(local_start, local_end))
-    handover = f"{local_end:%H:%M}"
-    lines.append(f"Handover: {handover}" if words.en else f"交接班：{handover}")
+        others = shift.seats
+        heading = "On duty:" if en else "值班人员："
+    lines.append(("Time: " if en else "时间：") + words.when(local_start, local_end))
+    lines.append(("Handover: " if en else "交接班：") + _clock(local_end))
     lines.append(heading)
-    for seat in others:
-        name, phone = _person_label(people, seat.person_id)
-        lines.append(f"{words.role(seat.role)} {name} {phone}".rstrip())
+    lines.extend(words.seat_line(seat.role, seat.person_id) for seat in others)
     if not others:
-        lines.append("(nobody else)" if words.en else "（无）")
+        lines.append("(nobody else)" if en else "（无）")
 
     if scope.kind == "all":
         uid = shift.uid
     else:  # one uid per scope: Google drops an event whose UID it already has in another subscribed calendar
-        local, _, domain = shift.uid.partition("@")
-        uid = f"{local}.{scope.kind}-{scope.id}@{domain or 'dutyflow'}"
+        local_part, _, domain = shift.uid.partition("@")
+        uid = f"{local_part}.{scope.kind}-{scope.id}@{domain or 'dutyflow'}"
     return EventTexts(uid, summary, "\n".join(lines))
 
 
+def _stamp(stamps: dict[dt.datetime, str], local: dt.datetime) -> str:
+    """Memoized local_stamp. Its own dict: aware datetimes for the same instant are equal keys, so sharing
+    one with the UTC stamps would hand out the wrong form."""
+    text = stamps.get(local)
+    if text is None:
+        text = stamps[local] = local_stamp(local)
+    return text
+
+
 def _event_lines(
-    shift: FeedShift, texts: EventTexts, zone: zoneinfo.ZoneInfo, tz_param: str, reminder: int | None
+    shift: FeedShift,
+    texts: EventTexts,
+    local: tuple[dt.datetime, dt.datetime],
+    tz_param: str,
+    reminder: int | None,
+    stamps: dict[dt.datetime, str],
+    local_stamps: dict[dt.datetime, str],
 ) -> list[str]:
-    changed = utc_stamp(shift.changed_at)
+    changed = stamps.get(shift.changed_at)
+    if changed is None:  # most shifts of a plan share one changed_at
+        changed = stamps[shift.changed_at] = utc_stamp(shift.changed_at)
     summary = escape_text(texts.summary)
     out = [
         "BEGIN:VEVENT",
@@ -137,8 +181,8 @@ def _event_lines(
         f"DTSTAMP:{changed}",
         f"LAST-MODIFIED:{changed}",
         f"SEQUENCE:{shift.revision}",
-        f"DTSTART;TZID={tz_param}:{local_stamp(shift.starts_at, zone)}",
-        f"DTEND;TZID={tz_param}:{local_stamp(shift.ends_at, zone)}",
+        f"DTSTART;TZID={tz_param}:{_stamp(local_stamps, local[0])}",
+        f"DTEND;TZID={tz_param}:{_stamp(local_stamps, local[1])}",
         fold(f"SUMMARY:{summary}"),
         fold(f"DESCRIPTION:{escape_text(texts.description)}"),
         "STATUS:CONFIRMED",
@@ -206,8 +250,20 @@ def render_feed(data: FeedData, scope: Scope, lang: str | None = None) -> Render
     if shifts:  # a VTIMEZONE for the one TZID the events use (icalendar generates it from zoneinfo)
         lines.extend(vtimezone_lines(tzid, max(2038, data.state.window.last_day.year + 2)))
     tz_param = param_value(tzid)
+    stamps: dict[dt.datetime, str] = {}
+    local_stamps: dict[dt.datetime, str] = {}
+    local_times: dict[dt.datetime, dt.datetime] = {}  # contiguous shifts: each end is the next start
+
+    def to_local(instant: dt.datetime) -> dt.datetime:
+        local = local_times.get(instant)
+        if local is None:
+            local = local_times[instant] = instant.astimezone(zone)
+        return local
+
     for shift in shifts:
-        lines.extend(_event_lines(shift, event_texts(shift, scope, data, words, zone), zone, tz_param, reminder))
+        local = (to_local(shift.starts_at), to_local(shift.ends_at))
+        texts = event_texts(shift, scope, data, words, zone, local)
+        lines.extend(_event_lines(shift, texts, local, tz_param, reminder, stamps, local_stamps))
     lines.append("END:VCALENDAR")
     body = (CRLF.join(lines) + CRLF).encode("utf-8")
     return RenderedFeed(body=body, etag=etag_of(body), last_modified=data.state.last_modified, events=len(shifts))

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import zoneinfo
 from collections import OrderedDict
+from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import Connection, Engine, delete, select
@@ -22,7 +24,6 @@ from roster.calendar.render import RenderedFeed, render_feed
 from roster.calendar.schema import CalendarSection
 from roster.storage.models.calendar import CalendarFeedCache
 from roster.storage.models.people import BureauConfig
-from roster.timeutil import local_date_of
 
 _MEMORY_ENTRIES = 256
 
@@ -83,16 +84,65 @@ class _Conn:
         return True
 
 
-def current_state(conn: Connection, now: dt.datetime) -> tuple[BureauFile, RosterState]:
-    """The admin file in force and the fingerprint of the window of shifts feeds show at ``now``."""
-    newest = newest_bureau(conn)
+def current_state(
+    conn: Connection, now: dt.datetime, bureau_row: tuple[str, dt.datetime] | None = None
+) -> tuple[BureauFile, RosterState]:
+    """The admin file in force and the fingerprint of the window of shifts feeds show at ``now``.
+
+    ``bureau_row`` is the (sha256, applied_at) of the newest admin file when the caller already has it."""
+    newest = bureau_row or newest_bureau(conn)
     if newest is None:
         raise NoBureauApplied()
     sha, applied_at = newest
     bureau = bureau_by_sha(str(conn.engine.url), sha, _Conn(conn))
-    today = local_date_of(now, bureau.bureau.timezone)
+    today = now.astimezone(zoneinfo.ZoneInfo(bureau.bureau.timezone)).date()  # ZoneInfo caches its instances
     window = Window.around(today, bureau.calendar or CalendarSection())
     return bureau, roster_state(conn, window, sha, applied_at)
+
+
+@dataclass
+class FeedLookup:
+    """Where a feed request stands after the cheap part: its cache key, and the feed if it was cached."""
+
+    scope: Scope
+    lang: str | None
+    owner: str
+    key: str
+    bureau: BureauFile
+    state: RosterState
+    feed: RenderedFeed | None
+
+
+def lookup(
+    conn: Connection,
+    scope: Scope,
+    now: dt.datetime,
+    lang: str | None = None,
+    bureau_row: tuple[str, dt.datetime] | None = None,
+) -> FeedLookup:
+    """Fingerprint the roster and look in memory, then in the cache table. Never renders."""
+    bureau, state = current_state(conn, now, bureau_row)
+    owner = cache_owner(scope, lang)
+    key = state.cache_key(scope, lang)
+    slot = (str(conn.engine.url), owner)
+    feed = memory_cache.get(slot, key)
+    if feed is None:
+        feed = stored(conn, owner, key)
+        if feed is not None:
+            memory_cache.put(slot, key, feed)
+    return FeedLookup(scope, lang, owner, key, bureau, state, feed)
+
+
+def complete(engine: Engine, found: FeedLookup, now: dt.datetime) -> RenderedFeed:
+    """The looked-up feed, rendering and caching it if it was not cached (raises UnknownOwner)."""
+    if found.feed is not None:
+        return found.feed
+    with engine.connect() as conn:
+        data = load_feed_data(conn, found.bureau, found.state)
+    feed = render_feed(data, found.scope, found.lang)
+    store(engine, found.owner, found.key, feed, now)
+    memory_cache.put((str(engine.url), found.owner), found.key, feed)
+    return feed
 
 
 def store(engine: Engine, owner: str, key: str, feed: RenderedFeed, now: dt.datetime) -> None:
@@ -129,24 +179,9 @@ def feed_for(engine: Engine, scope: Scope, now: dt.datetime, lang: str | None = 
     """The feed of ``scope`` as of ``now``: from memory, else the cache table, else rendered (and cached).
 
     Raises NoBureauApplied, or UnknownOwner when the owner is gone from the roster."""
-    slot_db = str(engine.url)
-    owner = cache_owner(scope, lang)
     with engine.connect() as conn:
-        bureau, state = current_state(conn, now)
-        key = state.cache_key(scope, lang)
-        feed = memory_cache.get((slot_db, owner), key)
-        if feed is not None:
-            return feed
-        feed = stored(conn, owner, key)
-        if feed is None:
-            feed = render_feed(load_feed_data(conn, bureau, state), scope, lang)
-            rendered = True
-        else:
-            rendered = False
-    if rendered:
-        store(engine, owner, key, feed, now)
-    memory_cache.put((slot_db, owner), key, feed)
-    return feed
+        found = lookup(conn, scope, now, lang)
+    return complete(engine, found, now)
 
 
 def prune(engine: Engine, keep: set[str]) -> int:
@@ -159,4 +194,14 @@ def prune(engine: Engine, keep: set[str]) -> int:
     return len(stale)
 
 
-__all__ = ["FeedData", "cache_owner", "current_state", "feed_for", "memory_cache", "prune", "store", "stored"]
+__all__ = [
+    "FeedData",
+    "FeedLookup",
+    "cache_owner",
+    "complete",
+    "current_state",
+    "feed_for",
+    "lookup",
+    "memory_cache",
+    "prune",
+]

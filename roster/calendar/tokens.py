@@ -10,12 +10,14 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, or_, select, update
+from sqlalchemy import Connection, Engine, Integer, String, bindparam, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from roster.admin.current import current_bureau
 from roster.calendar.feed import Scope, UnknownOwner
+from roster.storage.base import UTCDateTime
 from roster.storage.models.calendar import CalendarToken
 from roster.storage.models.people import Group, Person
 
@@ -108,18 +110,43 @@ def list_tokens(session: Session, include_revoked: bool = False) -> list[Calenda
     return list(session.scalars(query))
 
 
-def active_token(conn: Connection, token: str) -> tuple[int, Scope, dt.datetime | None] | None:
-    """(id, owner, last access) of a live token; None for unknown or revoked ones alike."""
+# The feed server's first query: the live token and, in the same round trip, the admin file in force.
+_ACTIVE_TOKEN = (
+    text(
+        "SELECT t.id, t.owner_kind, t.owner_id, t.last_access_at, b.sha256, b.applied_at "
+        "FROM calendar_tokens t LEFT JOIN "
+        "(SELECT sha256, applied_at FROM bureau_configs ORDER BY id DESC LIMIT 1) b ON 1 = 1 "
+        "WHERE t.token_sha256 = :token_sha256 AND t.revoked_at IS NULL"
+    )
+    .bindparams(bindparam("token_sha256", type_=String()))
+    .columns(
+        id=Integer(),
+        owner_kind=String(),
+        owner_id=String(),
+        last_access_at=UTCDateTime(),
+        sha256=String(),
+        applied_at=UTCDateTime(),
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveToken:
+    id: int
+    scope: Scope
+    last_access_at: dt.datetime | None
+    bureau: tuple[str, dt.datetime] | None  # (sha256, applied_at) of the admin file in force
+
+
+def active_token(conn: Connection, token: str) -> LiveToken | None:
+    """A live token with the bureau config in force; None for unknown or revoked tokens alike."""
     if not looks_like_token(token):
         return None
-    row = conn.execute(
-        select(CalendarToken.id, CalendarToken.owner_kind, CalendarToken.owner_id, CalendarToken.last_access_at).where(
-            CalendarToken.token_sha256 == token_hash(token), CalendarToken.revoked_at.is_(None)
-        )
-    ).first()
+    row = conn.execute(_ACTIVE_TOKEN, {"token_sha256": token_hash(token)}).first()
     if row is None:
         return None
-    return row.id, Scope(row.owner_kind, row.owner_id), row.last_access_at
+    bureau = None if row.sha256 is None else (row.sha256, row.applied_at)
+    return LiveToken(row.id, Scope(row.owner_kind, row.owner_id), row.last_access_at, bureau)
 
 
 def record_access(engine: Engine, token_id: int, last_access: dt.datetime | None, now: dt.datetime) -> bool:

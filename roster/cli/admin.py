@@ -43,6 +43,7 @@ def apply(
     now: NowOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")] = False,
     json_output: JsonOption = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every change, however many.")] = False,
 ) -> None:
     """Apply the admin file to the database in one transaction and report exactly what changed."""
     from roster.admin.apply import apply_validated
@@ -67,17 +68,51 @@ def apply(
             console.print(f"[bold yellow]warning:[/bold yellow] {_escape(warning)}")
         console.print(f"no changes ({report.people} people, {report.groups} groups; sha256 {report.sha256[:12]})")
         return
-    for line in report.changes:
-        added = " added" in line or " joined " in line or "re-activated" in line
-        style = "green" if added else "red" if " removed" in line or " left " in line else "yellow"
-        marker = "+" if style == "green" else "-" if style == "red" else "~"
-        console.print(f"[{style}]{marker}[/{style}] {_escape(line)}")
+    if verbose or len(report.changes) <= MAX_LISTED:
+        for line in report.changes:
+            console.print(_styled(line))
+    else:
+        # A first apply of the seed is hundreds of lines (every person, membership, site): per kind, the
+        # first few and a count. The audit log and --json keep every line.
+        by_kind: dict[str, list[str]] = {}
+        for line in report.changes:
+            by_kind.setdefault(_kind_of(line), []).append(line)
+        for kind, lines in by_kind.items():
+            console.print(f"[bold]{kind}[/bold]: {len(lines)} change(s)")
+            for line in lines[:SHOWN_PER_KIND]:
+                console.print("  " + _styled(line))
+            if len(lines) > SHOWN_PER_KIND:
+                console.print(f"  ... and {len(lines) - SHOWN_PER_KIND} more")
+        console.print("(--verbose lists every change; --json and the audit log keep them all)")
     for warning in report.warnings:
         console.print(f"[bold yellow]warning:[/bold yellow] {_escape(warning)}")
     prefix = "dry run, nothing written: " if report.dry_run else ""
     console.print(
         f"{prefix}{report.summary()} ({report.people} people, {report.groups} groups; sha256 {report.sha256[:12]})"
     )
+
+
+MAX_LISTED = 40
+SHOWN_PER_KIND = 3
+
+
+def _styled(line: str) -> str:
+    added = " added" in line or " joined " in line or "re-activated" in line or "created" in line
+    style = "green" if added else "red" if " removed" in line or " left " in line else "yellow"
+    marker = "+" if style == "green" else "-" if style == "red" else "~"
+    return f"[{style}]{marker}[/{style}] {_escape(line)}"
+
+
+def _kind_of(line: str) -> str:
+    head = line.split(":", 1)[0]
+    if head in ("calendar", "inspections", "reports"):
+        return head
+    if line.startswith("person ") and (" joined group " in line or " left group " in line):
+        return "memberships"
+    for prefix, kind in (("person ", "people"), ("group ", "groups"), ("leave", "leave")):
+        if line.startswith(prefix):
+            return kind
+    return "settings"
 
 
 def _escape(text: str) -> str:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from roster.cli._common import JsonOption, NowOption, fail, print_json
+from roster.cli._common import JsonOption, NowOption, fail, print_json, resolve_now
 
 flows_app = typer.Typer(
     help="Prefect flows: list them, run one right now, serve their schedules.", no_args_is_help=True
@@ -33,8 +33,13 @@ def list_flows(json_output: JsonOption = False) -> None:
 def run_flow(
     name: Annotated[str, typer.Argument(help="Flow name, e.g. check-reports (see `dutyflow flows list`).")],
     now: NowOption = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="Another flow parameter as KEY=VALUE, e.g. -p days=14 (repeatable)."),
+    ] = None,
 ) -> None:
-    """Run one flow once, right now, through Prefect (recorded by the server at $PREFECT_API_URL if set)."""
+    """Run one flow once, right now, in this process. The run is recorded by $PREFECT_API_URL, else by the
+    server of a running `dutyflow up`, else by a temporary Prefect server."""
     from flows.registry import UnknownFlow, spec_named
     from roster.config import DEFAULT_TIMEZONE
 
@@ -42,18 +47,35 @@ def run_flow(
         spec = spec_named(name)
     except UnknownFlow as exc:
         fail(f"NAME: {exc}")
-    from roster.cli._common import resolve_now
-
     instant = resolve_now(now, DEFAULT_TIMEZONE) if now is not None else None
     _prefect_env_defaults()
+    from prefect.exceptions import ParameterTypeError
+
     from flows._jobs import JobUnavailable
 
     flow = spec.load()
+    parameters = _parse_params(param or [], allowed=set(flow.parameters.properties) - {"now"})
     try:
-        summary = flow(now=instant)
+        summary = flow(now=instant, **parameters)
     except JobUnavailable as exc:
         fail(str(exc))
+    except ParameterTypeError as exc:
+        fail(f"--param: {exc}")
     print_json(summary)
+
+
+def _parse_params(items: list[str], allowed: set[str]) -> dict[str, str]:
+    """``KEY=VALUE`` strings; Prefect converts the values to the flow's parameter types."""
+    parameters: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            fail(f"--param: expected KEY=VALUE, got {item!r}")
+        if key not in allowed:
+            known = ", ".join(sorted(allowed)) or "none"
+            fail(f"--param: unknown parameter {key!r} for this flow (parameters: {known}; use --now for now)")
+        parameters[key] = value
+    return parameters
 
 
 @flows_app.command("serve")
@@ -72,15 +94,27 @@ def serve_flows(
 
 
 def _prefect_env_defaults() -> None:
-    """Keep Prefect's own state under $DUTYFLOW_HOME/prefect unless the admin chose otherwise."""
+    """Keep Prefect's state under $DUTYFLOW_HOME/prefect unless the admin chose otherwise, and record runs
+    on the server of a running `dutyflow up` (same home) when no PREFECT_API_URL is given."""
     import os
+    import urllib.request
 
+    from roster.cli.up import running_api_file
     from roster.config import dutyflow_home
 
+    home = dutyflow_home() / "prefect"
     if "PREFECT_HOME" not in os.environ:
-        home = dutyflow_home() / "prefect"
         home.mkdir(parents=True, exist_ok=True)
         os.environ["PREFECT_HOME"] = str(home.resolve())
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    try:
+        api_url = running_api_file(home).read_text(encoding="utf-8").strip()
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:  # noqa: S310 - our own URL
+            if response.status == 200:
+                os.environ["PREFECT_API_URL"] = api_url
+    except OSError:
+        pass  # no server running: Prefect starts a temporary one for this run
 
 
 def register(app: typer.Typer) -> None:

@@ -19,9 +19,16 @@ DateOption = Annotated[str | None, typer.Option("--date", help="Local date YYYY-
 
 
 def _tz() -> str:
+    """The applied bureau's zone (how --now without an offset and default dates are read)."""
+    from roster.admin.current import NoBureauApplied, current_bureau
     from roster.config import DEFAULT_TIMEZONE
+    from roster.storage import open_session
 
-    return DEFAULT_TIMEZONE
+    try:
+        with open_session() as session:
+            return current_bureau(session).bureau.timezone
+    except NoBureauApplied:
+        return DEFAULT_TIMEZONE
 
 
 @contextlib.contextmanager
@@ -51,6 +58,8 @@ def assign_cmd(date: DateOption = None, now: NowOption = None, json_: JsonOption
     instant = resolve_now(now, _tz())
     with _errors():
         summary = assign_day(instant, day=_day(date, instant))
+    if "skipped" in summary:
+        fail(summary["skipped"])
     if json_:
         print_json(summary)
         return
@@ -60,8 +69,10 @@ def assign_cmd(date: DateOption = None, now: NowOption = None, json_: JsonOption
         typer.echo(f"  {group:<20} {n}")
     if summary["left"]:
         typer.echo(f"left unassigned ({len(summary['left'])}, most urgent first):")
-        for row in summary["left"]:
+        for row in summary["left"][:20]:
             typer.echo(f"  {row['site']}: {row['why']}")
+        if len(summary["left"]) > 20:
+            typer.echo(f"  ... and {len(summary['left']) - 20} more (--json lists all)")
     typer.echo(f"messages to group leaders enqueued: {summary['messages_enqueued']}")
 
 
@@ -202,7 +213,7 @@ def token_revoke(person: Annotated[str, typer.Argument(help="Person id.")], now:
     from roster.storage import session_scope
 
     instant = resolve_now(now, _tz())
-    with session_scope() as session:
+    with _errors(), session_scope() as session:
         count = revoke_tokens(session, person, instant)
     typer.echo(f"revoked {count} token(s) of {person}")
 
@@ -219,6 +230,8 @@ def daily_report_cmd(
     instant = resolve_now(now, _tz())
     with _errors():
         summary = daily_report(instant, day=_day(date, instant))
+    if "skipped" in summary:
+        fail(summary["skipped"])
     if out is not None:
         try:
             out.write_text(summary["text"], encoding="utf-8")

@@ -98,6 +98,54 @@ def submit(
     typer.echo(f"{what} for {receipt.unit} on {receipt.date} recorded: receipt {receipt.receipt}{note}")
 
 
+@reports_app.command("history")
+def history(
+    unit: Annotated[str, typer.Argument(help="Reporting unit id.")],
+    date: DateOption,
+    save_to: Annotated[
+        Path | None, typer.Option("--save-attachments", help="Write the attachments (checksums verified) here.")
+    ] = None,
+    json: JsonOption = False,
+) -> None:
+    """A unit-day's submissions: the report and every correction, oldest first."""
+    from roster.reports.ledger import AttachmentCorrupted, ReportError, attachment_bytes
+    from roster.reports.ledger import history as submissions_of
+    from roster.storage import open_session
+
+    day = resolve_date(date, "--date")
+    try:
+        with open_session() as session:
+            entries = submissions_of(session, unit_id=unit, day=day)
+            if save_to is not None:
+                for entry in entries:
+                    folder = save_to / f"r{entry['revision']}"
+                    folder.mkdir(parents=True, exist_ok=True)
+                    for item in entry["attachments"]:
+                        data = attachment_bytes(session, receipt=entry["receipt"], filename=item["filename"])
+                        (folder / item["filename"]).write_bytes(data)
+    except ReportError as exc:
+        fail(str(exc).replace("unit:", "UNIT:", 1))
+    except AttachmentCorrupted as exc:
+        fail(str(exc), code=3)
+    if json:
+        print_json(entries)
+        return
+    if not entries:
+        typer.echo(f"nothing received from {unit} for {day.isoformat()}")
+    for e in entries:
+        what = "zero report" if e["kind"] == "zero" else "daily report"
+        label = "correction" if e["correction"] else "report"
+        files = ", ".join(f"{a['filename']} ({a['size']} B)" for a in e["attachments"])
+        typer.echo(
+            f"r{e['revision']} {label}: {what} received {e['received_at']} via {e['via']}"
+            f"{' (late)' if e['late'] else ''}  receipt {e['receipt']}"
+        )
+        if e["text"]:
+            typer.echo(f"    {e['text']}")
+        if files:
+            typer.echo(f"    attachments: {files}")
+
+
 @reports_app.command("excuse")
 def excuse(
     unit: Annotated[str, typer.Argument(help="Reporting unit id.")],

@@ -8,6 +8,7 @@ in reverse order; if one dies, the others are stopped too and the exit code is 1
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -35,7 +36,6 @@ def up(
     import os
     import signal
     import sys
-    import time
 
     from flows.serving import PROJECT_ROOT
     from roster import supervise
@@ -52,6 +52,9 @@ def up(
     prefect_home = home / "prefect"
     prefect_home.mkdir(parents=True, exist_ok=True)
     db_url = database_url()
+    if db_url.startswith("sqlite:///") and not db_url.startswith("sqlite:////"):
+        # A relative SQLite path means "from here"; the children start elsewhere, so make it absolute.
+        db_url = f"sqlite:///{Path(db_url.removeprefix('sqlite:///')).resolve()}"
     api_url = f"http://{LOOPBACK}:{prefect_port}/api"
     env = dict(os.environ)
     env.update(
@@ -110,23 +113,22 @@ def up(
             children.append(web)
             if not supervise.wait_http_ok(f"{http_url}/healthz", web, startup_timeout, lambda: bool(stop_requested)):
                 return
+        running_api_file(prefect_home).write_text(api_url + "\n", encoding="utf-8")
         typer.echo(f"Prefect UI:  http://{LOOPBACK}:{prefect_port}")
         typer.echo(f"Prefect API: {api_url}")
         if not no_http:
             typer.echo(f"HTTP server: {http_url}  (calendar feeds, reports)")
         typer.echo("dutyflow is up; Ctrl-C stops everything.")
-        while not stop_requested:
-            dead = [c for c in children if not c.alive]
-            if dead:
-                typer.echo(f"error: {dead[0].name} exited with code {dead[0].process.returncode}", err=True)
-                exit_code = 1
-                break
-            time.sleep(0.5)
+        dead = supervise.watch(children, lambda: bool(stop_requested))
+        if dead is not None:
+            typer.echo(f"error: {dead.name} exited with code {dead.process.returncode}; stopping the rest", err=True)
+            exit_code = 1
     except (supervise.ChildExited, TimeoutError) as exc:
         typer.echo(f"error: {exc}", err=True)
         exit_code = 1
     finally:
         typer.echo("stopping ...")
+        running_api_file(prefect_home).unlink(missing_ok=True)
         for child in reversed(children):
             child.stop()
         for sig, handler in previous.items():
@@ -134,6 +136,11 @@ def up(
     if exit_code:
         raise typer.Exit(exit_code)
     typer.echo("stopped.")
+
+
+def running_api_file(prefect_home: Path) -> Path:
+    """Where a running ``dutyflow up`` leaves its API URL, so ``dutyflow flows run`` records runs there."""
+    return prefect_home / "running-api-url"
 
 
 def register(app: typer.Typer) -> None:

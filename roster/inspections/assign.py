@@ -212,7 +212,10 @@ def assign(session: Session, day: dt.date, now: dt.datetime) -> Assignment:
         for v in (stored.visits if stored is not None else [])
         if v.id not in kept_ids and v.kind == "routine"
     )
+    before = {v.site_id: (v.group_id, tuple(v.inspectors)) for v in (stored.visits if stored is not None else [])}
     result = planner.plan_day(replace(inputs, fixed=fixed, previous=previous))
+    after = {v.site_id: (v.group_id, tuple(v.inspectors)) for v in result.visits}
+    changed_groups = _changed_groups(before, after) if stored is not None else None
     due_at = results_due_at(bureau, day)
     if stored is None:
         stored = InspectionPlan(day=day, revision=1, inputs_sha256=digest, computed_at=now, summary={})
@@ -248,7 +251,17 @@ def assign(session: Session, day: dt.date, now: dt.datetime) -> Assignment:
         "left": [{"site": s, "why": why} for s, why in result.left],
         "loads": {g: {"visits": n, "capacity": c} for g, (n, c) in result.loads.items()},
         "not_inspected_today": result.not_inspected_today,
+        "changed_groups": changed_groups,  # None on the first revision: every group is told
     }
     session.flush()
     session.expire(stored, ["visits"])
     return Assignment(day, stored.revision, True, stored)
+
+
+def _changed_groups(before: dict[str, tuple], after: dict[str, tuple]) -> list[str]:
+    """Groups whose list changed (a site or an inspector added, moved or dropped): only they hear again."""
+    groups: set[str] = set()
+    for site in before.keys() | after.keys():
+        if before.get(site) != after.get(site):
+            groups.update(entry[0] for entry in (before.get(site), after.get(site)) if entry is not None)
+    return sorted(groups)

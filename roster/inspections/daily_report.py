@@ -59,7 +59,11 @@ def build_daily_report(session: Session, day: dt.date, now: dt.datetime) -> Dail
     done = [v for v in visits if v.id in newest]
     issues = [(v, newest[v.id]) for v in done if newest[v.id].outcome == "issue"]
     overdue = [o for o in overdue_inspections(session, now) if o.day <= day]
-    zero = not issues and not overdue
+    units = _report_units(session, day, now)
+    units_behind = [u for u in units or [] if u.get("state") in ("late", "missing")]
+    # A zero report: nothing found, nothing outstanding (inspection results or units' own reports).
+    zero = not issues and not overdue and not units_behind
+    group_names = {g.id: g.name for g in bureau.groups}
 
     title = "零报告" if zero else "日报告"
     lines = [f"{bureau.bureau.name}疫情防控{title}", f"（{day.year}年{day.month}月{day.day}日）", ""]
@@ -105,34 +109,34 @@ def build_daily_report(session: Session, day: dt.date, now: dt.datetime) -> Dail
         lines.append("检查未发现问题。")
     if overdue:
         lines.append(f"逾期未报送检查结果{len(overdue)}处（已列入次日优先检查）：")
-        lines += [f"  {o.day.isoformat()} {o.site_name}（{o.group_id}组）" for o in overdue[:30]]
+        lines += [
+            f"  {o.day.isoformat()} {o.site_name}（{group_names.get(o.group_id, o.group_id)}）" for o in overdue[:30]
+        ]
         if len(overdue) > 30:
             lines.append(f"  等{len(overdue)}处，详见 dutyflow inspections stats。")
 
     lines += ["", "三、累计情况", summary_sentence(inspection_stats(session, now, last_day=day), type_names)]
 
-    units = _report_units(session, day, now)
     if units is not None:
         lines += ["", "四、各单位报告情况"]
         if not units:
             lines.append("当日无应报单位。")
         for u in units:
-            lines.append(f"  {u.get('name', u.get('unit'))}：{_STATE_NAMES.get(u.get('state'), u.get('state'))}")
+            late = "（迟报）" if u.get("late_submission") else ""
+            lines.append(f"  {u.get('name', u.get('unit'))}：{_STATE_NAMES.get(u.get('state'), u.get('state'))}{late}")
 
     lines += ["", "无瞒报、漏报、迟报。" if zero else "以上情况，特此报告。"]
     lines.append(f"报告时间：{now.astimezone(_zone(tz)).strftime('%Y-%m-%d %H:%M')}")
     return DailyReport(day, zero, "\n".join(lines) + "\n", len(done), len(issues), len(overdue))
 
 
-_STATE_NAMES = {
-    "received": "已报送",
-    "on_time": "按时报送",
-    "late": "迟报",
+_STATE_NAMES = {  # roster.reports board states
     "pending": "待报送",
+    "submitted": "已报送日报告",
+    "zero_report": "已报送零报告",
+    "late": "已过时限，尚未报送",
     "missing": "未报送",
-    "overdue": "逾期未报",
-    "excused": "已说明",
-    "acknowledged": "已确认",
+    "excused": "已说明情况",
 }
 
 

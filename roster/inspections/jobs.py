@@ -32,6 +32,8 @@ def _assign_day(now: dt.datetime, database_url: str | None, day: dt.date | None)
     with session_scope(database_url) as session:
         bureau = current_bureau(session)
         day = day or local_date_of(now, bureau.bureau.timezone)
+        if bureau.inspections is None:  # a bureau without inspections: nothing to do, not a failure
+            return {"date": day.isoformat(), "skipped": "the admin file in force has no inspections: section"}
         result = assign(session, day, now)
         messages = notify_leaders(session, bureau, result.plan, now)
         summary = result.plan.summary
@@ -55,6 +57,8 @@ def daily_report(now: dt.datetime, database_url: str | None = None, day: dt.date
     with session_scope(database_url) as session:
         bureau = current_bureau(session)
         day = day or local_date_of(now, bureau.bureau.timezone)
+        if bureau.inspections is None:
+            return {"date": day.isoformat(), "skipped": "the admin file in force has no inspections: section"}
         report = build_daily_report(session, day, now)
     path = write_report(report)
     return report.as_dict(path) | {"text": report.text}

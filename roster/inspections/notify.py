@@ -27,8 +27,9 @@ def notify_leaders(session: Session, bureau: BureauFile, plan: InspectionPlan, n
     sites = {s.id: s for s in session.scalars(select(InspectionSite))}
     names = {pid: name for pid, name in session.execute(select(Person.id, Person.name))}
     sent = 0
+    changed = plan.summary.get("changed_groups")
     for group in bureau.groups:
-        if group.leader is None:
+        if group.leader is None or (changed is not None and group.id not in changed):
             continue
         leader = session.get(Person, group.leader)
         if leader is None or not leader.active or not leader.channels:

@@ -159,6 +159,8 @@ def issue_token(session: Session, person_id: str, now: dt.datetime) -> str:
 
 
 def revoke_tokens(session: Session, person_id: str, now: dt.datetime) -> int:
+    if session.get(Person, person_id) is None:
+        raise ResultRejected("PERSON", f"unknown person {person_id!r}", 404)
     rows = session.scalars(
         select(InspectionToken).where(InspectionToken.person_id == person_id, InspectionToken.revoked_at.is_(None))
     ).all()

@@ -20,22 +20,31 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from notifications.outbox import dedup_key, enqueue
+from notifications.outbox import dedup_key
 from roster.admin.current import NoBureauApplied, current_bureau
 from roster.holidays import HolidayCalendar
 from roster.on_duty import on_duty_at
 from roster.reports import links
-from roster.reports.expectations import LATE, MISSING, ensure_expectations, plain_utc, reports_on
+from roster.reports.expectations import (
+    LATE,
+    MISSING,
+    ensure_expectations,
+    missing_expectations,
+    plain_utc,
+    reports_on,
+    take_write_lock,
+)
 from roster.reports.messages import escalation_text
+from roster.reports.outbox_bulk import enqueue_many, outbox_values
 from roster.storage.models.people import Group, Person
 from roster.storage.models.reports import EscalationEvent, ReportExpectation, ReportUnit
-from roster.timeutil import local_date_of
 
 LOOKBACK_DAYS = 7  # expectation rows are (re)created for this many past local days on every tick
 
@@ -47,6 +56,7 @@ class Recipient:
     name: str
     locale: str
     channels: tuple[tuple[str, str], ...]  # (kind, target) in the person's order; the first is used
+    contact_of: str | None = None  # outside contacts are identified by their unit (their name may change)
 
     @property
     def reachable(self) -> bool:
@@ -54,7 +64,7 @@ class Recipient:
 
     @property
     def ident(self) -> str:
-        return self.person_id or f"contact:{self.name}"
+        return self.person_id or f"contact:{self.contact_of}"
 
 
 @dataclass(frozen=True)
@@ -146,7 +156,9 @@ class Resolver:
                 else:
                     c = unit.contact or {}
                     channels = tuple((ch["kind"], ch["target"]) for ch in c.get("channels", []))
-                    people = [Recipient(target, None, c.get("name", unit.name), c.get("locale") or "zh-CN", channels)]
+                    people = [
+                        Recipient(target, None, c.get("name", unit.name), c.get("locale") or "zh-CN", channels, unit.id)
+                    ]
             elif target == "group_leader":
                 people = self._person(target, self.group_leaders.get(unit.group_id) if unit.group_id else None)
             elif target == "leader_on_duty":
@@ -161,18 +173,19 @@ class Resolver:
 
 
 def _bulk_insert_events(session: Session, rows: list[dict[str, Any]]) -> int:
+    """One executemany INSERT … ON CONFLICT DO NOTHING (the event key is the outbox key: a race is harmless)."""
     if not rows:
         return 0
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    added = 0
-    for start in range(0, len(rows), 1000):
-        stmt = (
-            insert(EscalationEvent)
-            .values(rows[start : start + 1000])
-            .on_conflict_do_nothing(index_elements=["event_key"])
-        )
-        added += len(session.execute(stmt.returning(EscalationEvent.id)).all())
-    return added
+    table = EscalationEvent.__table__
+    stmt = insert(table).on_conflict_do_nothing(index_elements=["event_key"]).returning(table.c.id)
+    return len(session.execute(stmt, rows).all())
+
+
+def _full_units(session: Session, ids: set[str]) -> dict[str, ReportUnit]:
+    if not ids:
+        return {}
+    return {u.id: u for u in session.scalars(select(ReportUnit).where(ReportUnit.id.in_(ids)))}
 
 
 def check(session: Session, now: dt.datetime) -> dict[str, Any]:
@@ -188,18 +201,26 @@ def check(session: Session, now: dt.datetime) -> dict[str, Any]:
     public_url = section.public_url if section else "http://127.0.0.1:8080"
     link_ttl = dt.timedelta(hours=section.link_ttl_hours if section else 48)
 
-    units = {u.id: u for u in session.scalars(select(ReportUnit).where(ReportUnit.active.is_(True)))}
-    pairs = []
+    take_write_lock(session)  # SQLite: read what is due inside the write transaction (no stale alerts)
+    # Which unit-days should exist: light columns of every active unit (no JSON decoding of 1,000 policies).
+    light = session.execute(
+        select(ReportUnit.id, ReportUnit.timezone, ReportUnit.days, ReportUnit.active_from).where(
+            ReportUnit.active.is_(True)
+        )
+    ).all()
+    wanted: list[tuple[str, dt.date]] = []
     todays: dict[str, dt.date] = {}
-    for unit in units.values():
+    for unit in light:
         if unit.timezone not in todays:
-            todays[unit.timezone] = local_date_of(now, unit.timezone)
+            todays[unit.timezone] = now.astimezone(ZoneInfo(unit.timezone)).date()
         today = todays[unit.timezone]
         for back in range(LOOKBACK_DAYS, -1, -1):
             day = today - dt.timedelta(days=back)
             if reports_on(unit, day, calendar):
-                pairs.append((unit, day))
-    created = ensure_expectations(session, pairs)
+                wanted.append((unit.id, day))
+    missing = missing_expectations(session, wanted)
+    units = _full_units(session, {unit_id for unit_id, _ in missing})
+    created = ensure_expectations(session, [(units[unit_id], day) for unit_id, day in missing])
 
     stmt = (
         select(
@@ -217,14 +238,15 @@ def check(session: Session, now: dt.datetime) -> dict[str, Any]:
         # two checkers split the due rows between them instead of both computing them.
         stmt = stmt.with_for_update(skip_locked=True)
     due_rows = session.execute(stmt).all()
+    units.update(_full_units(session, {row.unit_id for row in due_rows} - set(units)))
 
     resolver = Resolver(session, head_id)
     secret = links.server_secret(session, now) if due_rows else ""
     events: list[dict[str, Any]] = []
+    outbox: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    messages = 0
     for row in due_rows:
-        unit = units.get(row.unit_id) or session.get(ReportUnit, row.unit_id)
+        unit = units.get(row.unit_id)
         if unit is None or not unit.active:
             updates.append({"row_id": row.id, "next": None})
             continue
@@ -269,29 +291,29 @@ def check(session: Session, now: dt.datetime) -> dict[str, Any]:
                     repeat=message.repeat,
                     ack_url=ack_url,
                 )
-                added = enqueue(
-                    session,
-                    key=key,
-                    source="escalation",
-                    channel=channel,
-                    address=address,
-                    subject=subject,
-                    body=body,
-                    now=now,
-                    person_id=r.person_id,
-                    locale=r.locale,
-                    payload={
-                        "unit": unit.id,
-                        "date": row.day.isoformat(),
-                        "step": message.step + 1,
-                        "repeat": message.repeat,
-                        "target": r.target,
-                        "state": state,
-                        "fallback_channels": [list(c) for c in r.channels[1:]],
-                        "ack_url": ack_url,
-                    },
+                outbox.append(
+                    outbox_values(
+                        key=key,
+                        source="escalation",
+                        channel=channel,
+                        address=address,
+                        subject=subject,
+                        body=body,
+                        now=now,
+                        person_id=r.person_id,
+                        locale=r.locale,
+                        payload={
+                            "unit": unit.id,
+                            "date": row.day.isoformat(),
+                            "step": message.step + 1,
+                            "repeat": message.repeat,
+                            "target": r.target,
+                            "state": state,
+                            "fallback_channels": [list(c) for c in r.channels[1:]],
+                            "ack_url": ack_url,
+                        },
+                    )
                 )
-                messages += int(added)
                 events.append(
                     dict(
                         event_key=key,
@@ -310,6 +332,7 @@ def check(session: Session, now: dt.datetime) -> dict[str, Any]:
                         outbox_key=key,
                     )
                 )
+    messages = len(enqueue_many(session, outbox))
     recorded = _bulk_insert_events(session, events)
     if updates:
         session.execute(

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -92,25 +92,33 @@ def state_of(row: ReportExpectation | None, times: UnitTimes, now: dt.datetime) 
     return MISSING
 
 
+def missing_expectations(session: Session, wanted: list[tuple[str, dt.date]]) -> list[tuple[str, dt.date]]:
+    """The (unit id, day) pairs of ``wanted`` that have no expectation row yet (one SELECT)."""
+    if not wanted:
+        return []
+    days = [day for _, day in wanted]
+    existing = set(
+        session.execute(
+            select(ReportExpectation.unit_id, ReportExpectation.day).where(
+                ReportExpectation.day.between(min(days), max(days)),
+                ReportExpectation.unit_id.in_({unit_id for unit_id, _ in wanted}),
+            )
+        ).tuples()
+    )
+    return [pair for pair in wanted if pair not in existing]
+
+
 def ensure_expectations(session: Session, pairs: Iterable[tuple[ReportUnit, dt.date]]) -> int:
     """Insert the missing expectation rows (one SELECT, one executemany INSERT … ON CONFLICT DO NOTHING, so
     a concurrent creator is harmless); returns how many were missing."""
     pairs = list(pairs)
     if not pairs:
         return 0
-    days = [day for _, day in pairs]
-    existing = set(
-        session.execute(
-            select(ReportExpectation.unit_id, ReportExpectation.day).where(
-                ReportExpectation.day.between(min(days), max(days)),
-                ReportExpectation.unit_id.in_({unit.id for unit, _ in pairs}),
-            )
-        ).tuples()
-    )
+    by_id = {unit.id: unit for unit, _ in pairs}
+    missing = missing_expectations(session, [(unit.id, day) for unit, day in pairs])
+    pairs = [(by_id[unit_id], day) for unit_id, day in missing]
     values = []
     for unit, day in pairs:
-        if (unit.id, day) in existing:
-            continue
         times = unit_times(unit, day)
         values.append(
             {
@@ -129,9 +137,20 @@ def ensure_expectations(session: Session, pairs: Iterable[tuple[ReportUnit, dt.d
     return len(values)
 
 
+def take_write_lock(session: Session) -> None:
+    """On SQLite, start the write transaction now, before reading: the driver begins a transaction only at
+    the first write, so reads before it could be stale by the time we write (two submitters both seeing
+    "no submission with this key", a tick alerting a unit-day a submission just resolved). A write statement
+    that changes nothing takes the database's write lock; other writers queue (busy_timeout). PostgreSQL
+    uses row locks instead."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE report_expectations SET id = id WHERE 0"))
+
+
 def expectation_for_update(session: Session, unit: ReportUnit, day: dt.date) -> ReportExpectation:
-    """The unit-day's row, created if needed and locked (PostgreSQL row lock; SQLite serializes writers
-    from the INSERT on), so that concurrent submissions, acks and ticks for the same day queue up."""
+    """The unit-day's row, created if needed and locked (PostgreSQL: a row lock; SQLite: the write lock taken
+    before anything is read), so that concurrent submissions, acks and ticks for the same day queue up."""
+    take_write_lock(session)
     ensure_expectations(session, [(unit, day)])
     stmt = select(ReportExpectation).where(ReportExpectation.unit_id == unit.id, ReportExpectation.day == day)
     if session.get_bind().dialect.name == "postgresql":

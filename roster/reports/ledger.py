@@ -176,7 +176,7 @@ def submit(
     content = _content_sha256(kind, text, attachments)
     key = idempotency_key or f"content:{day.isoformat()}:{content}"
 
-    row = expectation_for_update(session, unit, day)  # first statement writes: concurrent submitters queue here
+    row = expectation_for_update(session, unit, day)  # concurrent submitters of this unit-day queue here
     existing = session.scalars(
         select(ReportSubmission).where(ReportSubmission.unit_id == unit.id, ReportSubmission.idempotency_key == key)
     ).first()
@@ -221,11 +221,13 @@ def submit(
         )
     row.submissions += 1
     row.latest_kind = kind
-    if row.first_received_at is None:
+    first_report = row.first_received_at is None
+    if first_report:
         row.first_received_at = now
     if row.resolved_at is None:
         row.resolved_at = now
-        row.next_check_at = None
+    row.next_check_at = None
+    if first_report:  # even when someone had acknowledged: those alerted still learn the report came in
         _tell_those_alerted(session, unit, day, now)
     session.flush()
     return _receipt_of(session, sub, replayed=False)
@@ -244,7 +246,7 @@ def _tell_those_alerted(session: Session, unit: ReportUnit, day: dt.date, now: d
         session.execute(select(Person.id, Person.locale).where(Person.id.in_({a.person_id for a in alerted}))).all()
     )
     received = now.astimezone(dt.UTC).isoformat(timespec="minutes")
-    for person_id, recipient, channel, address in sorted(alerted, key=lambda a: (a.recipient, a.channel or "")):
+    for person_id, recipient, channel, address in sorted(alerted, key=lambda a: (a.person_id or "", a.address or "")):
         locale = locales.get(person_id) or unit.contact.get("locale") or "zh-CN"
         subject, body = resolved_text(locale=locale, unit_name=unit.name, day=day, received_at=received)
         key = dedup_key(
@@ -340,3 +342,39 @@ def acknowledge(
         "first": first,
         "via": via,
     }
+
+
+class AttachmentCorrupted(RuntimeError):
+    """Stored bytes no longer match the checksum taken when they were received."""
+
+
+def history(session: Session, *, unit_id: str, day: dt.date) -> list[dict[str, Any]]:
+    """Every submission of a unit-day, oldest first (the report, then its corrections), with attachments."""
+    unit = session.get(ReportUnit, unit_id)
+    if unit is None:
+        raise UnknownUnit(unit_id)
+    subs = session.scalars(
+        select(ReportSubmission)
+        .where(ReportSubmission.unit_id == unit_id, ReportSubmission.day == day)
+        .order_by(ReportSubmission.revision)
+    ).all()
+    out = []
+    for sub in subs:
+        receipt = _receipt_of(session, sub, replayed=False).as_dict()
+        receipt.pop("replayed")
+        out.append({**receipt, "text": sub.text, "via": sub.via})
+    return out
+
+
+def attachment_bytes(session: Session, *, receipt: str, filename: str) -> bytes:
+    """An attachment exactly as sent; its sha256 is verified on every read."""
+    row = session.execute(
+        select(ReportAttachment)
+        .join(ReportSubmission, ReportSubmission.id == ReportAttachment.submission_id)
+        .where(ReportSubmission.receipt == receipt, ReportAttachment.filename == filename)
+    ).scalar_one_or_none()
+    if row is None:
+        raise ReportError("filename", f"no attachment {filename!r} on receipt {receipt}")
+    if hashlib.sha256(row.data).hexdigest() != row.sha256:
+        raise AttachmentCorrupted(f"attachment {filename!r} of receipt {receipt} fails its sha256 check")
+    return row.data

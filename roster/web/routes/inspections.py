@@ -47,7 +47,23 @@ def _bearer(authorization: str | None) -> str:
     return authorization[7:].strip()
 
 
-@router.post("/results", response_model=ResultOut, status_code=201)
+class Problem(BaseModel):
+    field: str
+    message: str
+
+
+class ProblemOut(BaseModel):
+    detail: Problem
+
+
+_ERRORS = {
+    401: {"model": ProblemOut, "description": "missing, unknown or revoked token"},
+    403: {"model": ProblemOut, "description": "the site is not assigned to your group that day"},
+    404: {"model": ProblemOut, "description": "unknown site, or the site was not assigned that day"},
+}
+
+
+@router.post("/results", response_model=ResultOut, status_code=201, responses=_ERRORS)
 def post_result(
     body: ResultIn,
     authorization: str | None = Header(default=None),

@@ -181,6 +181,16 @@ async def submit_report(request: Request, authorization: Annotated[str | None, H
         detail = [{"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
         return JSONResponse(status_code=422, content={"detail": detail})
     if body.unit != token_owner:
+
+        def unit_exists() -> bool:
+            from roster.storage.models.reports import ReportUnit
+
+            with session_scope(url) as session:
+                row = session.get(ReportUnit, body.unit)
+                return row is not None and row.active
+
+        if not await run_in_threadpool(unit_exists):
+            return _error(404, "unit", f"no active reporting unit {body.unit!r}")
         return _error(403, "unit", "this token may submit only for its own unit")
     attachments = []
     for i, item in enumerate(body.attachments):
