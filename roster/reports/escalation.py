@@ -234,9 +234,13 @@ def check(session: Session, now: dt.datetime) -> dict[str, Any]:
         .order_by(ReportExpectation.deadline_at, ReportExpectation.unit_id, ReportExpectation.id)
     )
     if session.get_bind().dialect.name == "postgresql":
-        # A row being resolved by a submission right now is skipped (it is locked), never alerted stale;
-        # two checkers split the due rows between them instead of both computing them.
-        stmt = stmt.with_for_update(skip_locked=True)
+        # Wait for (never skip) a row another transaction holds: a submission resolving it, or another
+        # checker. After the wait PostgreSQL re-checks the WHERE clause on the committed row, so the row is
+        # either gone (resolved, or already advanced past ``now``) or still due and evaluated here.
+        # SKIP LOCKED would lose repeats: a checker skipping a locked row at tick t and finding it at t+1
+        # collapses the repeat that was due at t (see "catch-up collapses repeats" above). Every checker
+        # locks in the same ORDER BY, so two of them cannot deadlock on these rows.
+        stmt = stmt.with_for_update()
     due_rows = session.execute(stmt).all()
     units.update(_full_units(session, {row.unit_id for row in due_rows} - set(units)))
 
