@@ -55,10 +55,10 @@ def _unique_names(rng: random.Random, count: int, make, taken: set[str]) -> list
 
 def sites() -> list[dict]:
     rng = random.Random(SEED)
-    taken = {"锦绣佳园"}
-    communities = ["锦绣佳园"] + _unique_names(
+    taken = {"锦绣家园"}
+    communities = ["锦绣家园"] + _unique_names(
         rng, 139, lambda r: r.choice(PREFIXES) + r.choice(SUFFIXES), taken
-    )  # 锦绣佳园 (Jinxiu Jiayuan) is the seed's outbreak community, site rc001
+    )  # 锦绣家园 (Jinxiu Jiayuan) is the seed's outbreak community, site rc001
     projects = _unique_names(
         rng, 51, lambda r: f"{r.choice(PREFIXES)}{r.choice(SUFFIXES)}{r.choice(ORDINALS)}期建设项目", taken
     )
@@ -133,7 +133,7 @@ inspections:
     - {id: sewage_plant, name: 污水处理厂, name_en: Sewage plant, sector: water_supply, cadence_days: 1, priority: 1, on_holidays: true}
   task_forces:
     - id: jinxiu_jiayuan
-      name: 锦绣佳园驻点工作组
+      name: 锦绣家园驻点工作组
       site: rc001
       group: communities
       members: [p10, p16]

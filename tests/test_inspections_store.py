@@ -132,7 +132,7 @@ def test_daily_report_zero_then_daily(bureau_db: str) -> None:
         s.commit()
     zero = daily_report(EVENING, bureau_db)
     assert zero["kind"] == "zero_report" and "零报告" in zero["text"]
-    assert "带班领导：马永红" in zero["text"] and "累计检查" in zero["text"] and "锦绣佳园驻点工作组" in zero["text"]
+    assert "带班领导：马永红" in zero["text"] and "累计检查" in zero["text"] and "锦绣家园驻点工作组" in zero["text"]
     with open_session(bureau_db) as s:
         record_result(s, site_id="cs002", day=DAY, outcome="issue", note="工人未佩戴口罩", now=EVENING)
         s.commit()
@@ -182,12 +182,12 @@ def test_apply_section_is_idempotent_and_deactivates(db_url: str) -> None:
         assert apply_section(s, bureau, now) == []
         doc = bureau.model_dump(mode="json", by_alias=True)
         doc["inspections"]["sites"] = [x for x in doc["inspections"]["sites"] if x["id"] != "ag048"]
-        doc["inspections"]["sites"][0]["name"] = "锦绣佳园（一期）"
+        doc["inspections"]["sites"][0]["name"] = "锦绣家园（一期）"
         changes = apply_section(s, BureauFile.model_validate(doc), now)
         assert len(changes) == 2 and changes[0] == "inspections: site rc001 changed (name)"
         assert changes[1].startswith("inspections: site ag048 deactivated") and "history is kept" in changes[1]
         assert s.get(InspectionSite, "ag048").active is False
-        assert s.get(InspectionSite, "rc001").name == "锦绣佳园（一期）"
+        assert s.get(InspectionSite, "rc001").name == "锦绣家园（一期）"
 
 
 def test_section_errors_name_the_field() -> None:
