@@ -22,8 +22,7 @@ def dedup_key(*parts: object) -> str:
     return "|".join(str(p) for p in parts)
 
 
-def enqueue(
-    session: Session,
+def message(
     *,
     key: str,
     source: str,
@@ -37,13 +36,9 @@ def enqueue(
     payload: dict[str, Any] | None = None,
     not_before: dt.datetime | None = None,
     fallback_of: int | None = None,
-) -> bool:
-    """Add a message unless one with ``key`` exists. Returns True if this call added it.
-
-    Runs inside the caller's transaction: the message is committed together with the state change that
-    caused it, or not at all.
-    """
-    values = dict(
+) -> dict[str, Any]:
+    """One outbox row, ready for ``enqueue_many``; ``not_before`` delays its first attempt."""
+    return dict(
         dedup_key=key,
         source=source,
         person_id=person_id,
@@ -57,18 +52,43 @@ def enqueue(
         attempts=0,
         created_at=now,
         next_attempt_at=not_before or now,
+        last_error=None,
+        claimed_by=None,
+        claimed_until=None,
+        sent_at=None,
         fallback_of=fallback_of,
     )
+
+
+def enqueue(session: Session, **fields: Any) -> bool:
+    """Add one message (the keyword arguments of ``message``) unless its key exists; True if added.
+
+    Runs inside the caller's transaction: the message is committed together with the state change that
+    caused it, or not at all.
+    """
+    return bool(enqueue_many(session, [message(**fields)]))
+
+
+def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """Add every row (from ``message``) whose dedup key is new; returns the keys this call added.
+
+    One INSERT … ON CONFLICT DO NOTHING RETURNING for all rows (SQLAlchemy batches them into multi-row
+    VALUES): a catch-up tick writes hundreds of messages in milliseconds, and RETURNING says reliably which
+    were new (rowcount is unreliable through the ORM).
+    """
+    if not rows:
+        return set()
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt = pg_insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedup_key"])
-    elif dialect == "sqlite":
-        stmt = sqlite_insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedup_key"])
-    else:  # pragma: no cover - other databases: check first, the unique constraint still guards
-        if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == key)) is not None:
-            return False
-        session.add(OutboxMessage(**values))
-        session.flush()
-        return True
-    # RETURNING tells reliably whether the row was inserted (rowcount is unreliable through the ORM).
-    return session.execute(stmt.returning(OutboxMessage.id)).scalar() is not None
+    if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - other databases: check first, one by one
+        added = set()
+        for row in rows:
+            if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == row["dedup_key"])) is None:
+                session.add(OutboxMessage(**row))
+                session.flush()
+                added.add(row["dedup_key"])
+        return added
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = OutboxMessage.__table__
+    stmt = insert(table).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(table.c.dedup_key)
+    session.flush()  # ORM-pending rows first, so a key added earlier in this transaction is seen
+    return set(session.execute(stmt, rows).scalars().all())

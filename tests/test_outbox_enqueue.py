@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from notifications.outbox import dedup_key, enqueue
+from notifications.outbox import dedup_key, enqueue, enqueue_many, message
 from roster.storage import open_session
 from roster.storage.models.outbox import OutboxMessage
 
@@ -26,3 +26,35 @@ def test_enqueue_twice_keeps_one_message(any_db_url: str) -> None:
         assert (first, second) == (True, False)
         assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 1
         assert s.scalar(select(OutboxMessage.next_attempt_at)) == NOW
+
+
+def _fields(key: str) -> dict:
+    return dict(
+        key=key,
+        source="escalation",
+        channel="email",
+        address="a@b.cn",
+        subject="主题",
+        body="正文",
+        now=NOW,
+        person_id="p1",
+        locale="en",
+        payload={"unit": "u"},
+        not_before=NOW + dt.timedelta(minutes=5),
+    )
+
+
+def test_enqueue_many_dedups_against_single_enqueues_in_one_transaction(any_db_url: str) -> None:
+    with open_session(any_db_url) as s:
+        assert enqueue(s, **_fields("single"))
+        added = enqueue_many(
+            s, [message(**_fields("bulk-1")), message(**_fields("bulk-2")), message(**_fields("single"))]
+        )
+        again = enqueue_many(s, [message(**_fields("bulk-1"))])
+        s.commit()
+        assert added == {"bulk-1", "bulk-2"} and again == set()
+        rows = {r.dedup_key: r for r in s.scalars(select(OutboxMessage))}
+        assert set(rows) == {"single", "bulk-1", "bulk-2"}
+        bulk = rows["bulk-1"]
+        assert (bulk.status, bulk.attempts, bulk.locale, bulk.payload) == ("pending", 0, "en", {"unit": "u"})
+        assert bulk.next_attempt_at == NOW + dt.timedelta(minutes=5) and bulk.created_at == NOW

@@ -27,7 +27,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from notifications.outbox import dedup_key
+from notifications.outbox import dedup_key, enqueue_many
+from notifications.outbox import message as outbox_message
 from roster.admin.current import NoBureauApplied, current_bureau
 from roster.holidays import HolidayCalendar
 from roster.on_duty import on_duty_at
@@ -42,7 +43,6 @@ from roster.reports.expectations import (
     take_write_lock,
 )
 from roster.reports.messages import escalation_text
-from roster.reports.outbox_bulk import enqueue_many, outbox_values
 from roster.storage.models.people import Group, Person
 from roster.storage.models.reports import EscalationEvent, ReportExpectation, ReportUnit
 
@@ -296,7 +296,7 @@ def check(session: Session, now: dt.datetime) -> dict[str, Any]:
                     ack_url=ack_url,
                 )
                 outbox.append(
-                    outbox_values(
+                    outbox_message(
                         key=key,
                         source="escalation",
                         channel=channel,
