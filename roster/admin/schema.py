@@ -14,27 +14,15 @@ from typing import Annotated, Literal
 
 from pydantic import EmailStr, Field, field_serializer, field_validator, model_validator
 
-from roster.admin.base import StrictModel
+from roster.admin.base import PHONE_RE, StrictModel, parse_clock
 from roster.calendar.schema import CalendarSection
 from roster.config import DEFAULT_LOCALE, DEFAULT_TIMEZONE, SUPPORTED_LOCALES
 from roster.inspections.schema import InspectionsSection
 from roster.reports.schema import ReportsSection
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="lower-case id")]
-# Mainland mobile (1[3-9]x xxxx xxxx) or a landline with area code (0878-3123456); spaces/dashes allowed.
-PHONE_RE = re.compile(r"^(?:\+86[ -]?)?(?:1[3-9]\d[ -]?\d{4}[ -]?\d{4}|0\d{2,3}-?\d{7,8})$")
 LEADER_ON_DUTY = "leader_on_duty"
 DUTY_OFFICER = "duty_officer"
-
-
-def _clock(value: str | dt.time) -> dt.time:
-    if isinstance(value, dt.time):
-        return value
-    # Seconds are accepted only as ":00" (documents stored by isoformat); duty times are whole minutes.
-    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)(?::00)?", str(value).strip())
-    if not match:
-        raise ValueError(f"expected a local time HH:MM, got {value!r}")
-    return dt.time(int(match[1]), int(match[2]))
 
 
 class Bureau(StrictModel):
@@ -74,7 +62,9 @@ class ShiftPattern(StrictModel):
     handover: dt.time = dt.time(8, 30)
     night_starts: dt.time | None = None
 
-    _parse_clock = field_validator("handover", "night_starts", mode="before")(lambda v: v if v is None else _clock(v))
+    _parse_clock = field_validator("handover", "night_starts", mode="before")(
+        lambda v: v if v is None else parse_clock(v)
+    )
 
     @field_serializer("handover", "night_starts", when_used="json")
     def _as_clock(self, value: dt.time | None) -> str | None:

@@ -7,15 +7,13 @@ groups and people (which live elsewhere in the file) are checked by ``check_refe
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from roster.admin.base import StrictModel
+from roster.admin.base import PHONE_RE, StrictModel, parse_clock
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="lower-case id")]
-_PHONE_RE = re.compile(r"^(?:\+86[ -]?)?(?:1[3-9]\d[ -]?\d{4}[ -]?\d{4}|0\d{2,3}-?\d{7,8})$")
 
 # The six regulated sectors of the seed report; a file may rename them but not invent others silently.
 DEFAULT_SECTORS = (
@@ -26,15 +24,6 @@ DEFAULT_SECTORS = (
     ("city_parks", "城市公园", "City parks"),
     ("water_supply", "城市供水", "Water supply"),
 )
-
-
-def _clock(value: object) -> dt.time:
-    if isinstance(value, dt.time):
-        return value
-    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)(?::00)?", str(value).strip())
-    if not match:
-        raise ValueError(f"expected a local time HH:MM, got {value!r}")
-    return dt.time(int(match[1]), int(match[2]))
 
 
 class Sector(StrictModel):
@@ -64,7 +53,7 @@ class Contact(StrictModel):
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str) -> str:
-        if not _PHONE_RE.match(value):
+        if not PHONE_RE.match(value):
             raise ValueError(f"not a mainland mobile (13812345678) or landline (0878-3123456) number: {value!r}")
         return value.replace(" ", "")
 
@@ -143,7 +132,7 @@ class InspectionsSection(StrictModel):
     results_due: dt.time = dt.time(20, 0)  # local time by which a day's results must be recorded
     task_forces: list[TaskForce] = Field(default_factory=list)
 
-    _parse_clock = field_validator("results_due", mode="before")(_clock)
+    _parse_clock = field_validator("results_due", mode="before")(parse_clock)
 
     @model_validator(mode="after")
     def _consistent(self) -> InspectionsSection:

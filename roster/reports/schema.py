@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from roster.admin.base import StrictModel
+from roster.admin.base import StrictModel, parse_clock
 
 _Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="lower-case id")]
 _DURATION_RE = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?$")
@@ -112,16 +112,7 @@ class ReportingUnit(StrictModel):
 
     _grace = field_validator("grace", mode="before")(lambda v: parse_minutes(v))
 
-    @field_validator("deadline", mode="before")
-    @classmethod
-    def _clock(cls, value: object) -> dt.time:
-        if isinstance(value, dt.time):
-            return value
-        # HH:MM as written; HH:MM:00 as the stored document (a dumped dt.time) re-validates too.
-        match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)(?::00)?", str(value).strip())
-        if not match:
-            raise ValueError(f"expected a local time HH:MM, got {value!r}")
-        return dt.time(int(match[1]), int(match[2]))
+    _deadline = field_validator("deadline", mode="before")(parse_clock)
 
 
 class ReportsSection(StrictModel):
