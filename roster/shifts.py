@@ -58,3 +58,14 @@ def generate_slots(start: dt.date, days: int, pattern, tz: str) -> list[ShiftSlo
         for i, (day, name, at) in enumerate(starts[:-1])
         if day < start + dt.timedelta(days=days)
     ]
+
+
+def duty_date_at(instant: dt.datetime, pattern, tz: str) -> dt.date:  # noqa: ANN001
+    """The duty date of the slot covering ``instant``.
+
+    The trap: before the morning handover the slot on duty is still the one that started on the previous
+    local date (05:45 on the 24th is inside the 23rd's 08:30→08:30 duty), so "today" is not the local date.
+    """
+    local = pendulum.instance(instant).in_timezone(tz)
+    day = local.date()
+    return day if local_wall_clock_to_utc(day, pattern.handover, tz) <= instant else day - dt.timedelta(days=1)

@@ -28,3 +28,10 @@ def test_demo_plans_eight_weeks_and_is_repeatable(db_url: str) -> None:
     assert "no changes" in again.output and "0 changed, 56 unchanged" in again.output
     with open_session(db_url) as s:
         assert dict(s.execute(select(Shift.uid, Shift.revision)).all()) == revisions
+
+
+def test_demo_before_the_morning_handover_covers_the_shift_on_duty(db_url: str) -> None:
+    result = CliRunner().invoke(app, ["demo", "--now", "2026-11-24T05:45", "--weeks", "1", "--time-limit", "20"])
+    assert result.exit_code == 0, result.output
+    assert "planned 2026-11-23 +7 days" in result.output
+    assert "leader_on_duty:" in result.output  # the 23rd's 08:30→08:30 duty is planned, so someone is on duty

@@ -41,8 +41,8 @@ def demo(
     from roster.on_duty import on_duty_at
     from roster.planning.build import PlanningError
     from roster.planning.plan import plan
+    from roster.shifts import duty_date_at
     from roster.storage import reset_engines, session_scope
-    from roster.timeutil import local_date_of
 
     path = file or _seed_file()
     url = database_url()
@@ -60,7 +60,7 @@ def demo(
     with session_scope() as session:
         bureau = current_bureau(session)
         instant = resolve_now(now, bureau.bureau.timezone)
-        start = local_date_of(instant, bureau.bureau.timezone)
+        start = duty_date_at(instant, bureau.shift_pattern, bureau.bureau.timezone)  # covers now
         try:
             with _progress(time_limit, enabled=True) as on_solution:
                 planned = plan(

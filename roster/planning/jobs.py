@@ -24,20 +24,19 @@ def covered_days(bureau, start: dt.date, days: int) -> tuple[int, str | None]:  
 
 
 def plan_ahead(now: dt.datetime, days: int = 56, database_url: str | None = None) -> dict[str, Any]:
-    """Plan the ``days`` starting today (bureau-local) unless every shift there is already fully staffed.
+    """Plan the ``days`` from the duty date on duty at ``now`` unless every shift there is already fully staffed.
 
     A window reaching into a year without holiday data is planned up to the end of the last covered year,
     and the summary carries the warning (the admin must add the next year's holidays)."""
     from roster.admin.current import current_bureau
     from roster.planning.plan import plan
-    from roster.shifts import generate_slots
+    from roster.shifts import duty_date_at, generate_slots
     from roster.storage import session_scope
     from roster.storage.models.shifts import Shift, ShiftAssignment
-    from roster.timeutil import local_date_of
 
     with session_scope(database_url) as session:
         bureau = current_bureau(session)
-        start = local_date_of(now, bureau.bureau.timezone)
+        start = duty_date_at(now, bureau.shift_pattern, bureau.bureau.timezone)  # the shift on duty now
         summary: dict[str, Any] = {"start": start.isoformat(), "days": days}
         plannable, warning = covered_days(bureau, start, days)
         if warning:
