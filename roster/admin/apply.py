@@ -189,61 +189,49 @@ def _person_fields(person, bureau: BureauFile) -> dict[str, Any]:  # noqa: ANN00
 
 
 def _apply_people(session: Session, bureau: BureauFile) -> list[str]:
-    changes: list[str] = []
-    rows = {p.id: p for p in session.scalars(select(Person))}
-    for person in bureau.people:
-        wanted = _person_fields(person, bureau)
-        row = rows.get(person.id)
-        if row is None:
-            session.add(Person(id=person.id, active=True, **wanted))
-            changes.append(f"person {person.id} ({person.name}) added")
-            continue
-        if not row.active:
-            row.active = True
-            changes.append(f"person {person.id} ({person.name}) re-activated")
-        for name, value in wanted.items():
-            old = getattr(row, name)
-            if old != value:
-                setattr(row, name, value)
-                changes.append(f"person {person.id} {name}: {_show(old)} → {_show(value)}")
-    in_file = {p.id for p in bureau.people}
-    for person_id in sorted(rows):
-        row = rows[person_id]
-        if row.active and person_id not in in_file:
-            row.active = False
-            changes.append(f"person {person_id} ({row.name}) removed (kept as inactive for history)")
-    session.flush()
-    return changes
+    wanted = {p.id: (p.name, _person_fields(p, bureau)) for p in bureau.people}
+    return _sync_by_id(session, Person, "person", wanted)
 
 
 # --------------------------------------------------------------------------------------------- groups
 
 
 def _apply_groups(session: Session, bureau: BureauFile) -> list[str]:
+    wanted = {g.id: (g.name, {"name": g.name, "sector": g.sector, "leader_id": g.leader}) for g in bureau.groups}
+    return _sync_by_id(session, Group, "group", wanted, labels={"leader_id": "leader"})
+
+
+def _sync_by_id(
+    session: Session,
+    model: type[Person] | type[Group],
+    noun: str,
+    wanted: dict[str, tuple[str, dict[str, Any]]],
+    labels: dict[str, str] | None = None,
+) -> list[str]:
+    """Make the rows of ``model`` match ``wanted`` (id → (name, fields), in file order): add, update changed
+    fields, re-activate; a row no longer in the file is marked inactive, never deleted (history keeps it)."""
+    labels = labels or {}
     changes: list[str] = []
-    rows = {g.id: g for g in session.scalars(select(Group))}
-    for group in bureau.groups:
-        wanted = {"name": group.name, "sector": group.sector, "leader_id": group.leader}
-        row = rows.get(group.id)
+    rows = {r.id: r for r in session.scalars(select(model))}
+    for entity_id, (name, fields) in wanted.items():
+        row = rows.get(entity_id)
         if row is None:
-            session.add(Group(id=group.id, active=True, **wanted))
-            changes.append(f"group {group.id} ({group.name}) added")
+            session.add(model(id=entity_id, active=True, **fields))
+            changes.append(f"{noun} {entity_id} ({name}) added")
             continue
         if not row.active:
             row.active = True
-            changes.append(f"group {group.id} ({group.name}) re-activated")
-        for name, value in wanted.items():
-            old = getattr(row, name)
+            changes.append(f"{noun} {entity_id} ({name}) re-activated")
+        for column, value in fields.items():
+            old = getattr(row, column)
             if old != value:
-                setattr(row, name, value)
-                label = "leader" if name == "leader_id" else name
-                changes.append(f"group {group.id} {label}: {_show(old)} → {_show(value)}")
-    in_file = {g.id for g in bureau.groups}
-    for group_id in sorted(rows):
-        row = rows[group_id]
-        if row.active and group_id not in in_file:
+                setattr(row, column, value)
+                changes.append(f"{noun} {entity_id} {labels.get(column, column)}: {_show(old)} → {_show(value)}")
+    for entity_id in sorted(rows):
+        row = rows[entity_id]
+        if row.active and entity_id not in wanted:
             row.active = False
-            changes.append(f"group {group_id} ({row.name}) removed (kept as inactive for history)")
+            changes.append(f"{noun} {entity_id} ({row.name}) removed (kept as inactive for history)")
     session.flush()
     return changes
 
