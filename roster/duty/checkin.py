@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -45,13 +46,15 @@ def window(shift: ShiftFacts, rules: CheckinRules) -> tuple[dt.datetime, dt.date
     )
 
 
-def shift_to_check_in(shifts: list[ShiftFacts], person_id: str, rules: CheckinRules, now: dt.datetime) -> ShiftFacts:
+def shift_to_check_in(
+    shifts: list[ShiftFacts], person_id: str, rules: CheckinRules, now: dt.datetime, tz: str = "UTC"
+) -> ShiftFacts:
     """The person's shift whose check-in is open at ``now`` (the one starting nearest to now)."""
     mine = [s for s in shifts if s.role_of(person_id) and window(s, rules)[0] <= now < s.ends_at]
     if not mine:
         upcoming = [s for s in shifts if s.role_of(person_id) and s.starts_at > now]
         if upcoming:
-            opens = window(upcoming[0], rules)[0].isoformat(timespec="minutes")
+            opens = window(upcoming[0], rules)[0].astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
             raise DutyError("now", f"签到尚未开放（{opens} 起）", f"check-in opens at {opens}", status=409)
         raise DutyError("person", f"{person_id} 此时没有值班", f"{person_id} is not on duty now", status=409)
     return min(mine, key=lambda s: abs((s.starts_at - now).total_seconds()))
@@ -61,16 +64,17 @@ def check_in(
     session: Session, person_id: str, now: dt.datetime, *, via: str, address: str | None = None
 ) -> CheckinReceipt:
     """Record ``person_id``'s check-in at ``now`` (idempotent: a second check-in returns the first)."""
-    section = duty_settings(session).section
+    settings = duty_settings(session)
+    section = settings.section
     person_or_error(session, person_id, "person")
     shifts = shifts_between(session, now - dt.timedelta(days=2), now + dt.timedelta(days=1))
-    shift = shift_to_check_in(shifts, person_id, section.checkin, now)
+    shift = shift_to_check_in(shifts, person_id, section.checkin, now, settings.timezone)
     role = shift.role_of(person_id) or ""
     if not section.takes_part(role):
         raise DutyError("person", f"{role} 角色无需签到", f"the role {role} does not check in", status=409)
     existing = _existing(session, shift.uid, person_id)
     if existing is not None:
-        return _receipt(existing, replayed=True)
+        return _receipt(existing, settings.timezone, replayed=True)
     values = dict(
         shift_uid=shift.uid,
         duty_date=shift.duty_date,
@@ -88,7 +92,7 @@ def check_in(
     )
     row = _existing(session, shift.uid, person_id)
     assert row is not None
-    return _receipt(row, replayed=row.at != values["at"])
+    return _receipt(row, settings.timezone, replayed=row.at != values["at"])
 
 
 def _existing(session: Session, shift_uid: str, person_id: str) -> DutyCheckin | None:
@@ -96,10 +100,9 @@ def _existing(session: Session, shift_uid: str, person_id: str) -> DutyCheckin |
     return session.scalars(stmt.execution_options(populate_existing=True)).first()
 
 
-def _receipt(row: DutyCheckin, replayed: bool) -> CheckinReceipt:
-    return CheckinReceipt(
-        row.person_id, row.shift_uid, row.role, row.at.isoformat(), row.late, row.on_site, row.via, replayed
-    )
+def _receipt(row: DutyCheckin, tz: str, replayed: bool) -> CheckinReceipt:
+    at = row.at.astimezone(ZoneInfo(tz)).isoformat(timespec="minutes")
+    return CheckinReceipt(row.person_id, row.shift_uid, row.role, at, row.late, row.on_site, row.via, replayed)
 
 
 @dataclass(frozen=True)
