@@ -93,6 +93,24 @@ FLOWS: tuple[FlowSpec, ...] = (
         cron="30 17 * * *",
         description="Generate the bureau's daily report (inspections and statistics of the day).",
     ),
+    FlowSpec(
+        name="duty-rollcalls",
+        module="flows.duty_rollcalls",
+        function="duty_rollcalls",
+        job="roster.duty.jobs.send_rollcalls",
+        # Every minute: a roll call goes out in the minute drawn for it, and its 5-minute reply window
+        # starts then.
+        cron="* * * * *",
+        description="Send the unannounced roll calls (查岗) whose drawn time has come.",
+    ),
+    FlowSpec(
+        name="duty-check",
+        module="flows.duty_check",
+        function="duty_check",
+        job="roster.duty.jobs.check_duty",
+        cron="*/5 * * * *",
+        description="Escalate missed check-ins, unanswered roll calls and open handovers through the outbox.",
+    ),
 )
 
 BY_NAME: dict[str, FlowSpec] = {spec.name: spec for spec in FLOWS}
