@@ -107,6 +107,9 @@ def test_export_one_shift_as_docx_and_txt(db_url: str, tmp_path) -> None:  # noq
     assert "值班日志" in body and "2026-11-23 08:30 至 2026-11-24 08:30" in body
     assert "#2 11-23 10:05 [来文] 【待办】收到市住建局" in body and "次日记录" not in body
     assert "带班领导：马永红" in body and "共 4 条" in body
+    with open_session(db_url) as s:
+        fourth = s.scalars(select(DutyLogEntry.hash).where(DutyLogEntry.seq == 4)).one()
+    assert f"日志校验码（第 4 条）：{fourth}" in body
     table = Document(io.BytesIO(docx.read_bytes())).tables[0]
     rows = [[c.text for c in r.cells] for r in table.rows]
     assert rows[0] == ["序号", "时间", "类别", "内容", "记录人"] and len(rows) == 5

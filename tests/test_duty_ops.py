@@ -122,3 +122,47 @@ def test_commands_without_a_duty_section_say_so(db_url: str) -> None:
 
 
 _ = DAY
+
+
+def test_item_sources_list_unfinished_inspections_and_unanswered_rollcalls(bureau: str) -> None:
+    import datetime as dt
+
+    from duty_helpers import local
+
+    from roster.duty.facts import duty_settings
+    from roster.duty.handover import ITEM_SOURCES, HandoverContext, boundary, open_items
+    from roster.storage.models.inspections import InspectionPlan, InspectionResult, InspectionSite, InspectionVisit
+
+    prev = DAY - dt.timedelta(days=1)
+    with open_session(bureau) as s:
+        plan = InspectionPlan(day=prev, inputs_sha256="x", computed_at=local(prev, 7))
+        s.add(plan)
+        for i in range(3):
+            s.add(InspectionSite(id=f"cs{i}", name=f"工地{i}", site_type="construction_site", sector="construction",
+                                 address="", contact_name="", contact_phone="", updated_at=local(prev, 7)))  # fmt: skip
+        s.flush()
+        visits = [
+            InspectionVisit(
+                plan_id=plan.id, day=prev, site_id=f"cs{i}", group_id="construction", due_at=local(prev, 20)
+            )
+            for i in range(3)
+        ]
+        s.add_all(visits)
+        s.flush()
+        s.add(
+            InspectionResult(visit_id=visits[0].id, site_id="cs0", day=prev, outcome="ok", recorded_at=local(prev, 11))
+        )
+        s.commit()
+    assert _duty("rollcall", "start", "--by", "p05", "--now", "2026-11-23T03:00")[0] == 0  # yesterday's shift
+    with open_session(bureau) as s:
+        now = local(DAY, 8, 20)
+        outgoing, incoming = boundary(s, now)
+        items = open_items(HandoverContext(s, now, duty_settings(s), outgoing, incoming))
+    by_source = {}
+    for item in items:
+        by_source.setdefault(item.source, []).append(item)
+    assert [(i.key, i.title) for i in by_source["inspections"]] == [
+        ("inspections:2026-11-22:construction", "construction 2026-11-22 尚有 2 处检查未完成")
+    ]
+    assert sorted(i.key.split(":")[2] for i in by_source["rollcall"]) == ["p05", "p20", "p21"]
+    assert len(ITEM_SOURCES) == 4

@@ -35,6 +35,13 @@ class ShiftLog:
         fmt = "%Y-%m-%d %H:%M"
         return f"{self.clock(self.shift.starts_at, fmt)} 至 {self.clock(self.shift.ends_at, fmt)}"
 
+    def seal_line(self) -> str:
+        """The chain hash of the shift's last entry: keep it, and ``log verify`` can be checked against it."""
+        if not self.entries:
+            return ""
+        last = self.entries[-1]
+        return f"日志校验码（第 {last.seq} 条）：{last.hash}"
+
     def people_line(self) -> str:
         roles = {"leader_on_duty": "带班领导", "duty_officer": "值班员"}
         parts = [f"{roles.get(r, r)}：{self.names.get(p, p)}" for p, r in self.shift.people]
@@ -66,7 +73,7 @@ def shift_log(session: Session, settings: DutySettings, day: dt.date, slot: str 
 def as_text(doc: ShiftLog) -> str:
     lines = [doc.title, f"值班时间：{doc.period}", doc.people_line(), ""]
     lines += [doc.entry_line(e) for e in doc.entries] or ["（本班无日志记录）"]
-    lines += ["", f"共 {len(doc.entries)} 条。"]
+    lines += ["", f"共 {len(doc.entries)} 条。", doc.seal_line()]
     return "\n".join(lines) + "\n"
 
 
@@ -99,6 +106,8 @@ def as_docx(doc: ShiftLog) -> bytes:
         ):
             cell.text = value
     document.add_paragraph(f"共 {len(doc.entries)} 条。")
+    if doc.seal_line():
+        document.add_paragraph(doc.seal_line())
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
