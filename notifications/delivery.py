@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from notifications.channels import ChannelError, apprise_url
 from notifications.outbox import dedup_key, enqueue
-from notifications.sender import SendOutcome, send
+from notifications.sender import SendOutcome, message_id_for, message_identity, send
 from notifications.settings import DeliveryPolicy, SmtpSettings
 from notifications.templates import channel_name, format_for_channel, render
 from roster.storage.models.outbox import DEAD, FALLEN_BACK, PENDING, SENDING, SENT, OutboxAttempt, OutboxMessage
@@ -143,7 +143,13 @@ def send_claimed(message: Claimed, smtp: SmtpSettings, sender: Sender = send) ->
     except ChannelError as exc:
         return SendOutcome(False, str(exc), permanent=True)
     title, body = format_for_channel(message.channel, message.subject, message.body, message.locale)
-    return sender(url, title, body)
+    with message_identity(message_id_for(message.dedup_key, _mail_domain(smtp))):
+        return sender(url, title, body)
+
+
+def _mail_domain(smtp: SmtpSettings) -> str:
+    sender = smtp.sender or smtp.user or ""
+    return sender.rpartition("@")[2] or "dutyflow.local"
 
 
 @dataclasses.dataclass
