@@ -78,26 +78,13 @@ class Cluster:
         admin.dispose()
         # Migrate once, before any replica starts: two replicas migrating at once would race.
         self.prefect(["server", "database", "upgrade", "-y"])
+        # One replica at a time: at start-up each registers block types and defaults, and two doing so at
+        # once race on the same rows (a unique violation fails the start of one of them).
         for name in ("api-a", "api-b"):
             port = free_port()
             self.apis[name] = f"http://127.0.0.1:{port}/api"
-            self.spawn(
-                name,
-                [
-                    "-m",
-                    "prefect",
-                    "server",
-                    "start",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--no-services",
-                    "--no-ui",
-                ],
-                self.env(),
-            )
-        for name in self.apis:
+            argv = ["-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-services"]
+            self.spawn(name, [*argv, "--no-ui"], self.env())
             self.wait_healthy(name)
         self.spawn("services", ["-m", "prefect", "server", "services", "start"], self.env())
 
