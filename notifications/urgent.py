@@ -47,9 +47,13 @@ def hand_off(keys: list[str], now: dt.datetime, database_url: str | None = None)
     from notifications.delivery import deliver
     from roster.storage import open_session
 
+    # Sending happens now, whatever instant the tick replayed: leases and attempts are stamped on the real
+    # clock, as the scheduled delivery's are (a lease stamped in a replayed past would look expired to every
+    # other worker, which would send the message again).
+    at = max(now, dt.datetime.now(dt.UTC))
     try:
         with open_session(database_url) as session:
-            return deliver(session, now, keys=keys)
+            return deliver(session, at, keys=keys)
     except Exception:  # noqa: BLE001 - the safety net (scheduled delivery) takes over
         log.warning("urgent hand-off of %d message(s) failed; scheduled delivery will send them", len(keys))
         log.debug("hand-off failure", exc_info=True)

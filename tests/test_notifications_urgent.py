@@ -73,3 +73,15 @@ def test_switch_and_failure_leave_messages_to_the_scheduled_delivery(db_url: str
     monkeypatch.setenv("DUTYFLOW_URGENT_HANDOFF", "1")
     assert hand_off([], EVENING, db_url) is None
     assert hand_off(["k"], EVENING, "postgresql+psycopg://nobody@127.0.0.1:1/none") is None  # never raises
+
+
+def test_a_replayed_tick_leases_on_the_real_clock(db_url: str, monkeypatch) -> None:
+    """A tick replayed at a past instant must not stamp a lease that is already over for every other worker."""
+    import notifications.urgent as urgent
+
+    seen = []
+    monkeypatch.setenv("DUTYFLOW_URGENT_HANDOFF", "1")
+    monkeypatch.setattr("notifications.delivery.deliver", lambda session, at, keys: seen.append(at) or {"sent": 0})
+    before = dt.datetime.now(dt.UTC)
+    urgent.hand_off(["k"], EVENING, db_url)
+    assert seen and seen[0] >= before > EVENING
