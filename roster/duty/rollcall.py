@@ -187,13 +187,19 @@ def _message(person: Contact, target: DutyRollcallTarget, call: DutyRollcall, tz
 
 
 def start_manual(
-    session: Session, settings: DutySettings, now: dt.datetime, by: str, reply_minutes: int | None = None
+    session: Session,
+    settings: DutySettings,
+    now: dt.datetime,
+    by: str,
+    reply_minutes: int | None = None,
+    *,
+    authorized: bool = False,
 ) -> DutyRollcall:
-    """A leader or admin starts a roll call now (``by`` must hold the leader role, be in the office list or
-    be the bureau head; the web checks its own roles). Repeating the same command at the same instant
-    changes nothing."""
+    """A leader or admin starts a roll call now: ``by`` must hold the leader role, be in the office list or
+    be the bureau head, unless the caller has checked its own roles (``authorized``, the web's admins).
+    Repeating the same command at the same instant changes nothing."""
     starter = person_or_error(session, by, "--by")
-    allowed = "leader_on_duty" in starter.roles or by in settings.section.office or by == settings.head_id
+    allowed = authorized or "leader_on_duty" in starter.roles or by in settings.section.office or by == settings.head_id
     if not allowed:
         raise DutyError(
             "--by", f"{by} 无权发起查岗（限带班领导、办公室、局长）", f"{by} may not start a roll call", 403
