@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from roster.duty.checkin import checkins_of, seat_states
-from roster.duty.facts import DutyError, DutySettings, contacts, shift_at
+from roster.duty.checkin import checkins_of, seat_states, shift_to_check_in
+from roster.duty.facts import DutyError, DutySettings, contacts, shift_at, shifts_between
 from roster.duty.rollcall import LAPSE_AFTER
 from roster.storage.models.duty import DutyRollcall, DutyRollcallTarget
 from roster.timeutil import local_wall_clock_to_utc
@@ -95,13 +95,27 @@ def rollcall_notice(settings: DutySettings, calls: list[dict[str, Any]], first: 
         for c, t in missed:
             lines.append(f"  {c['sent_at'][:16].replace('T', ' ')}  {t['name']}（{t['person']}）")
         lines.append("请相关人员说明情况，严格落实值班值守制度，确保在岗在位、联络畅通。")
-    else:
-        lines.append("所有查岗均按时应答。")
+    waiting = total - len(answered) - len(missed)
+    if waiting:
+        lines.append(f"另有 {waiting} 人次尚在答复时限内。")
+    if not missed:
+        lines.append("未发现未按时应答的情况。")
     return "\n".join(lines)
 
 
-def duty_status(session: Session, settings: DutySettings, now: dt.datetime) -> dict[str, Any]:
-    shift = shift_at(session, now)
+def duty_status(
+    session: Session, settings: DutySettings, now: dt.datetime, person_id: str | None = None
+) -> dict[str, Any]:
+    """The shift on duty at ``now``; for ``person_id`` the shift whose check-in is open for them, if any (at
+    08:10 the incoming officer sees the shift starting at 08:30)."""
+    shift = None
+    if person_id is not None:
+        nearby = shifts_between(session, now - dt.timedelta(days=1), now + dt.timedelta(days=1))
+        try:
+            shift = shift_to_check_in(nearby, person_id, settings.section.checkin, now)
+        except DutyError:
+            shift = None
+    shift = shift or shift_at(session, now)
     if shift is None:
         raise DutyError("now", "此时没有排班", "no shift is planned at this instant", status=404)
     tz = settings.timezone

@@ -61,9 +61,12 @@ def _index(
     settings = duty_settings(session, required=False)
     status_data, mine = None, None
     if settings is not None and shift_at(session, now) is not None:
-        status_data = duty_status(session, settings, now)
+        status_data = duty_status(session, settings, now, user.person_id)
         mine = _my_open_call(status_data, user.person_id)
+    seat = next((c for c in (status_data or {}).get("checkins", []) if c["person"] == user.person_id), None)
     context = {
+        "my_seat": seat,
+        "duty_role": lambda role: {"leader_on_duty": "带班领导", "duty_officer": "值班员"}.get(role, role),
         "title": "值班签到",
         "settings": settings,
         "status": status_data,
