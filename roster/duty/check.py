@@ -12,7 +12,7 @@ writes nothing twice, and a tick after a gap writes what the gap missed (within 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from notifications.outbox import message as outbox_message
 from roster.duty import rollcall
 from roster.duty.checkin import MISSING, SeatState, checkins_of, seat_states
 from roster.duty.facts import Contact, DutySettings, ShiftFacts, contacts, duty_settings, shifts_between, write_lock
+from roster.duty.jobs import DutyCheckSummary
 from roster.duty.messages import missed_checkin_text, open_handover_text, unanswered_text
 from roster.storage.models.duty import DutyHandover, DutyRollcall, DutyRollcallTarget
 from roster.storage.models.outbox import OutboxMessage
@@ -96,21 +97,6 @@ def decide_alerts(
         )
         alerts.append(Alert("handover", h.incoming.uid, None, h.incoming.starts_at, recipients, missing))
     return alerts
-
-
-@dataclass(frozen=True)
-class DutyCheckSummary:
-    now: str
-    skipped: str | None = None
-    rollcalls_scheduled: int = 0
-    rollcalls_sent: int = 0
-    missed_checkins: int = 0
-    unanswered_rollcalls: int = 0
-    open_handovers: int = 0
-    messages_enqueued: int = 0
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def check(session: Session, now: dt.datetime, *, rollcalls: bool = True, escalations: bool = True) -> DutyCheckSummary:
