@@ -10,10 +10,9 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import html
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -64,6 +63,7 @@ class ReceiptOut(BaseModel):
 class AckIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     signed: str = Field(min_length=1, max_length=2000, description="the signed token of an acknowledgement link")
+    csrf: str = Field(min_length=1, max_length=200, description="the one-time form token of the link's page")
 
 
 class AckOut(BaseModel):
@@ -224,42 +224,159 @@ async def submit_report(request: Request, authorization: Annotated[str | None, H
     return JSONResponse(status_code=200 if receipt["replayed"] else 201, content=receipt)
 
 
-def _ack_by_link(url: str | None, signed: str, now: dt.datetime) -> dict[str, Any]:
+# ------------------------------------------------------------------------------------------ acknowledgement
+# GET shows, POST acknowledges. A GET changes nothing (mail scanners and chat previews fetch links); the POST
+# must bring the one-time form token of the page it came from, and only a person above the unit may send it.
+
+_LINK_ERRORS = {
+    "link has expired": (410, "链接已过期。", "This link has expired."),
+    "confirmation page has expired: open the link again": (
+        410,
+        "确认页已过期，请重新打开链接。",
+        "This page has expired: open the link again.",
+    ),
+}
+
+
+def _link_error(exc: Exception) -> tuple[int, str, str]:
+    text = str(exc)
+    return _LINK_ERRORS.get(text, (403, f"链接无效：{text}。", f"Invalid link: {text}."))
+
+
+def _view(url: str | None, signed: str, now: dt.datetime) -> tuple[Any, Any, str]:
     from roster.reports import links
-    from roster.reports.ledger import acknowledge
+    from roster.reports.ack import decide_ack, gather_ack_facts
 
+    keys = links.accepted_secrets()
+    claim = links.verify_ack(keys, signed, now)
     with session_scope(url) as session:
-        claim = links.verify_ack(links.server_secret(session, now), signed, now)
-        return acknowledge(session, unit_id=claim.unit_id, day=claim.day, by=claim.person_id, now=now, via="link")
+        facts = gather_ack_facts(session, claim, now)
+    return facts, decide_ack(facts), links.issue_form_token(keys[0], signed, now)
 
 
-async def _ack(request: Request, signed: str) -> dict[str, Any] | JSONResponse:
-    from roster.reports.ledger import ReportError
-    from roster.reports.links import LinkError
+def _confirm(url: str | None, signed: str, form_token: str, now: dt.datetime) -> tuple[int, Any]:
+    """Acknowledge through a link: (status, facts and ack result) or (status, (zh, en) refusal)."""
+    from roster.reports import links
+    from roster.reports.ack import ALLOWED, OWN_UNIT, decide_ack, gather_ack_facts
+    from roster.reports.ledger import ReportError, acknowledge
 
-    try:
-        return await run_in_threadpool(_ack_by_link, request.app.state.database_url, signed, _clock(request))
-    except LinkError as exc:
-        return _error(410 if "expired" in str(exc) else 403, "signed", str(exc))
-    except ReportError as exc:
-        return _error(exc.status, exc.field, exc.message)
+    keys = links.accepted_secrets()
+    claim = links.verify_ack(keys, signed, now)
+    nonce = links.check_form_token(keys, signed, form_token, now)
+    with session_scope(url) as session:
+        facts = gather_ack_facts(session, claim, now)
+        decision = decide_ack(facts)
+        if decision.outcome != ALLOWED:
+            if decision.outcome == OWN_UNIT:
+                return 403, (
+                    "单位联系人不能确认本单位的催报：请报送或申请说明情况。",
+                    "A unit's own contact cannot acknowledge: submit the report or ask for an excuse.",
+                )
+            return 403, ("只有该单位的上级可以确认。", "Only someone above the unit can acknowledge.")
+        if not links.use_nonce(session, nonce, "report-ack", now):
+            return 409, (
+                "此确认页已使用过，请重新打开链接。",
+                "This confirmation was already used: open the link again",
+            )
+        try:
+            result = acknowledge(session, unit_id=claim.unit_id, day=claim.day, by=claim.person_id, now=now, via="link")
+        except ReportError as exc:
+            session.rollback()
+            return exc.status, (exc.message, exc.message)
+    return 200, (facts, result)
 
 
 @router.post(
     "/reports/ack",
     response_model=AckOut,
-    responses={403: {"description": "forged or misused link"}, 410: {"description": "expired link"}},
+    responses={
+        403: {"description": "forged link, a form token of another link, or a person not above the unit"},
+        409: {"description": "the form token was already used"},
+        410: {"description": "expired link or form token"},
+        413: {"description": "body too large"},
+    },
 )
 async def ack_report(request: Request, body: AckIn) -> Any:
-    """Acknowledge a late or missing report with the signed token of an acknowledgement link."""
-    return await _ack(request, body.signed)
+    """Acknowledge a late or missing report: the signed token of an acknowledgement link plus the one-time
+    form token shown on that link's page (``GET /ack/{signed}``)."""
+    from roster.reports.links import LinkError
+
+    try:
+        status, outcome = await run_in_threadpool(
+            _confirm, request.app.state.database_url, body.signed, body.csrf, _clock(request)
+        )
+    except LinkError as exc:
+        status, zh, en = _link_error(exc)
+        return _error(status, "signed" if "link" in str(exc) else "csrf", f"{zh} / {en}")
+    if status != 200:
+        return _error(status, "signed", " / ".join(dict.fromkeys(outcome)))
+    return outcome[1]
+
+
+def _html(status: int, text: str) -> HTMLResponse:
+    from roster.web.ack_page import HEADERS
+
+    return HTMLResponse(text, status_code=status, headers=HEADERS)
 
 
 @router.get("/ack/{signed}", response_class=HTMLResponse, responses={403: {}, 410: {}})
-async def ack_link(request: Request, signed: str) -> Any:
-    """The link in an escalation message: acknowledges (unit, date, person) and stops further steps."""
-    result = await _ack(request, signed)
-    if isinstance(result, JSONResponse):
-        return result
-    text = html.escape(f"已确认：{result['unit']} {result['date']}（{result['acked_by']}），后续催报已停止。")
-    return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>dutyflow</title><p>{text}</p>")
+async def ack_link(request: Request, signed: Annotated[str, Path(max_length=2000)]) -> Any:
+    """The link in an escalation message: shows what would be acknowledged and by whom. Changes nothing."""
+    from roster.reports.links import LinkError
+    from roster.web.ack_page import confirm_page, error_page
+
+    try:
+        facts, decision, token = await run_in_threadpool(_view, request.app.state.database_url, signed, _clock(request))
+    except LinkError as exc:
+        status, zh, en = _link_error(exc)
+        return _html(status, error_page(status, zh, en))
+    return _html(200, confirm_page(facts, decision, f"/ack/{signed}", token if decision.allowed else None))
+
+
+_FORM_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": ["csrf"],
+                    "properties": {"csrf": {"type": "string", "maxLength": 200}},
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/ack/{signed}",
+    response_class=HTMLResponse,
+    openapi_extra=_FORM_DOC,
+    responses={403: {}, 409: {}, 410: {}, 413: {}, 422: {}},
+)
+async def ack_link_confirm(request: Request, signed: Annotated[str, Path(max_length=2000)]) -> Any:
+    """The form on the link's page: acknowledges (unit, date, person) and stops further steps."""
+    from urllib.parse import parse_qs
+
+    from roster.reports.links import LinkError
+    from roster.web.ack_page import done_page, error_page
+
+    raw = await request.body()  # the body limit middleware has capped it
+    try:
+        fields = parse_qs(raw.decode("utf-8"), max_num_fields=5)
+    except (UnicodeDecodeError, ValueError):
+        fields = {}
+    token = (fields.get("csrf") or [""])[0]
+    if not token:
+        return _html(422, error_page(422, "缺少确认表单令牌（csrf）。", "The form token (csrf) is missing."))
+    try:
+        status, outcome = await run_in_threadpool(
+            _confirm, request.app.state.database_url, signed, token, _clock(request)
+        )
+    except LinkError as exc:
+        status, zh, en = _link_error(exc)
+        return _html(status, error_page(status, zh, en))
+    if status != 200:
+        return _html(status, error_page(status, *outcome))
+    return _html(200, done_page(outcome[0], outcome[1]["first"]))
