@@ -27,4 +27,13 @@ for _module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as exc:
+        from roster.cli._common import database_failure
+
+        message = database_failure(exc)
+        if message is None:
+            raise
+        typer.echo(f"error: {message}", err=True)
+        raise SystemExit(2) from None

@@ -26,8 +26,18 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 DEFAULT_BODY_LIMIT = 64 * 1024  # JSON of a result, an acknowledgement, a form: a few hundred bytes
-# POST /reports carries base64 attachments; it checks the bureau's own attachment limit while reading.
-UPLOAD_BODY_LIMIT = 64 * 1024 * 1024
+MAX_ATTACHMENT_LIMIT = 200 * 1024 * 1024  # the largest reports.attachment_limit_mb the admin file allows
+
+
+def upload_body_cap(attachment_limit: int) -> int:
+    """The largest report body for a per-attachment limit: two attachments' worth of base64 (4/3 larger)
+    plus 1 MiB of text and JSON. POST /reports checks it (from the bureau's limit) before reading."""
+    return 2 * (attachment_limit * 4 // 3) + 1024 * 1024
+
+
+# POST /reports carries base64 attachments; it authenticates, then checks the bureau's own cap while
+# reading; the middleware's ceiling for it is the cap of the largest limit an admin file can set.
+UPLOAD_BODY_LIMIT = upload_body_cap(MAX_ATTACHMENT_LIMIT)
 ROUTE_LIMITS: dict[tuple[str, str], int] = {("POST", "/reports"): UPLOAD_BODY_LIMIT}
 MAX_MESSAGE = 300
 

@@ -15,29 +15,33 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from roster.safe_text import check_text
 from roster.storage import session_scope
 from roster.timeutil import utc_now
+from roster.web.limits import upload_body_cap
 
 router = APIRouter(tags=["reports"])
 MAX_ATTACHMENTS = 10
+# Text the databases store alike: NUL, lone surrogates and control characters get a 422 naming the field.
+Text = Annotated[str, AfterValidator(check_text)]
 
 
 class AttachmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    filename: str = Field(min_length=1, max_length=255)
-    content_type: str = Field(default="application/octet-stream", max_length=100)
+    filename: str = Field(min_length=1, max_length=255, description="normalised: base name, unique per submission")
+    content_type: Text = Field(default="application/octet-stream", max_length=100)
     content_base64: str = Field(description="the file's bytes, standard base64")
 
 
 class SubmissionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    unit: str = Field(min_length=1, max_length=64)
+    unit: Text = Field(min_length=1, max_length=64)
     date: dt.date = Field(description="the local reporting day")
     kind: Literal["report", "zero"] = Field(description="report = daily report (日报告), zero = zero report (零报告)")
-    text: str = Field(default="", max_length=100_000)
-    idempotency_key: str | None = Field(default=None, min_length=1, max_length=200)
+    text: Text = Field(default="", max_length=100_000)
+    idempotency_key: Text | None = Field(default=None, min_length=1, max_length=200)
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
 
 
@@ -62,8 +66,8 @@ class ReceiptOut(BaseModel):
 
 class AckIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    signed: str = Field(min_length=1, max_length=2000, description="the signed token of an acknowledgement link")
-    csrf: str = Field(min_length=1, max_length=200, description="the one-time form token of the link's page")
+    signed: Text = Field(min_length=1, max_length=2000, description="the signed token of an acknowledgement link")
+    csrf: Text = Field(min_length=1, max_length=200, description="the one-time form token of the link's page")
 
 
 class AckOut(BaseModel):
@@ -86,18 +90,11 @@ def _error(status: int, field: str | None, message: str) -> JSONResponse:
 
 
 def _limits(database_url: str | None) -> tuple[int, int]:
-    from roster.admin.current import NoBureauApplied, current_bureau
-    from roster.reports.ledger import DEFAULT_ATTACHMENT_LIMIT
+    from roster.reports.ledger import bureau_attachment_limit
 
     with session_scope(database_url) as session:
-        try:
-            section = current_bureau(session).reports
-        except NoBureauApplied:
-            section = None
-    limit = int(section.attachment_limit_mb * 1024 * 1024) if section else DEFAULT_ATTACHMENT_LIMIT
-    # The whole body may carry twice the attachment limit (base64 grows by 4/3) plus 1 MiB of text: a body
-    # beyond that is refused (413) before it is read into memory.
-    return limit, 2 * (limit * 4 // 3) + 1024 * 1024
+        limit = bureau_attachment_limit(session)
+    return limit, upload_body_cap(limit)
 
 
 async def _read_capped(request: Request, cap: int) -> bytes | None:
