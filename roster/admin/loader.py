@@ -167,9 +167,13 @@ def _prescan(text: str) -> list[AdminIssue]:
             return [AdminIssue("(file)", number, f"line of {len(line)} characters, over the limit of {MAX_SCALAR}")]
         if len(line) - len(line.lstrip(" ")) > 4 * MAX_DEPTH:
             return [AdminIssue("(file)", number, f"indented deeper than {MAX_DEPTH} levels")]
-        depth += line.count("[") + line.count("{") - line.count("]") - line.count("}")
-        if depth > 2 * MAX_DEPTH:  # brackets inside quoted text count too: hence the generous bound
-            return [AdminIssue("(file)", number, f"nested deeper than {MAX_DEPTH} levels")]
+        if "[" not in line and "{" not in line:
+            depth -= line.count("]") + line.count("}")
+            continue
+        for char in line:
+            depth += (char in "[{") - (char in "]}")
+            if depth > 2 * MAX_DEPTH:  # brackets inside quoted text count too: hence the generous bound
+                return [AdminIssue("(file)", number, f"nested deeper than {MAX_DEPTH} levels")]
     return []
 
 
