@@ -7,8 +7,10 @@ unit. The body is read with a size cap before parsing, the submission is committ
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import collections
 import datetime as dt
 from typing import Annotated, Any, Literal
 
@@ -24,6 +26,8 @@ from roster.web.limits import upload_body_cap
 
 router = APIRouter(tags=["reports"])
 MAX_ATTACHMENTS = 10
+UPLOAD_SLOTS = 2  # submissions read and decoded at once; the others wait with their bodies unread
+UPLOAD_READ_SECONDS = 300
 # Text the databases store alike: NUL, lone surrogates and control characters get a 422 naming the field.
 Text = Annotated[str, AfterValidator(check_text)]
 
@@ -97,17 +101,26 @@ def _limits(database_url: str | None) -> tuple[int, int]:
     return limit, upload_body_cap(limit)
 
 
-async def _read_capped(request: Request, cap: int) -> bytes | None:
+async def _read_capped(request: Request, cap: int) -> bytearray | None:
+    """The body, or None once it passes ``cap`` (declared or streamed). The chunks are moved into one buffer
+    of the exact size, each freed as it is copied: the body is never held twice (a growing buffer would
+    be, while it is reallocated; a join too)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > cap:
         return None
-    chunks, size = [], 0
+    chunks: collections.deque[bytes] = collections.deque()
+    size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > cap:
             return None
         chunks.append(chunk)
-    return b"".join(chunks)
+    body, at = bytearray(size), 0
+    while chunks:
+        chunk = chunks.popleft()
+        body[at : at + len(chunk)] = chunk
+        at += len(chunk)
+    return body
 
 
 def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
@@ -154,7 +167,6 @@ async def submit_report(request: Request, authorization: Annotated[str | None, H
     """File a daily report or a zero report for one unit and local day. The receipt is returned only once
     the submission is committed. Attachments: base64 in ``attachments[].content_base64``."""
     from roster.reports import links
-    from roster.reports.ledger import Attachment, ReportError, submit
 
     url = request.app.state.database_url
     token = authorization[7:].strip() if authorization and authorization[:7].lower() == "bearer " else None
@@ -168,8 +180,26 @@ async def submit_report(request: Request, authorization: Annotated[str | None, H
     token_owner = await run_in_threadpool(token_unit)
     if token_owner is None:
         return _error(401, None, "unknown or revoked token")
+    async with _upload_slots(request):  # a few uploads at a time: ten 100 MB bodies must not hold 1 GB
+        return await _receive_submission(request, url, token_owner)
+
+
+def _upload_slots(request: Request) -> asyncio.Semaphore:
+    slots = getattr(request.app.state, "upload_slots", None)
+    if slots is None:  # one per app (and so per event loop)
+        slots = request.app.state.upload_slots = asyncio.Semaphore(UPLOAD_SLOTS)
+    return slots
+
+
+async def _receive_submission(request: Request, url: str | None, token_owner: str) -> Any:
+    """Read (capped), parse and record an authenticated submission."""
+    from roster.reports.ledger import Attachment, ReportError, submit
+
     limit, cap = await run_in_threadpool(_limits, url)
-    raw = await _read_capped(request, cap)
+    try:
+        raw = await asyncio.wait_for(_read_capped(request, cap), UPLOAD_READ_SECONDS)
+    except TimeoutError:  # a client trickling its body must not hold an upload slot for ever
+        return _error(408, None, f"body not received within {UPLOAD_READ_SECONDS} s")
     if raw is None:
         return _error(413, None, f"body larger than {cap} bytes")
     try:
