@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
+from roster.admin.guard import MAX_DEPTH, MAX_FILE_BYTES, guard, prescan
 from roster.admin.schema import BureauFile
 
 Location = tuple[str | int, ...]
@@ -72,13 +73,6 @@ class LineMap:
         return None
 
 
-# Limits on hostile or careless files: each is refused with a located error before anything is applied.
-MAX_FILE_BYTES = 2 * 1024 * 1024  # the seed bureau's file is 70 KB
-MAX_NODES = 100_000  # values after expanding aliases (the seed has 6,349): no "billion laughs"
-MAX_DEPTH = 40
-MAX_SCALAR = 4_000  # characters in one value (the seed's longest is 35)
-
-
 def load_bureau(path: str | Path) -> BureauFile:
     path = Path(path)
     try:
@@ -98,8 +92,8 @@ def parse_bureau(text: str, source: str = "admin file") -> BureauFile:
     """Validate the admin file's text; raises ``AdminFileError`` listing every problem."""
     if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise AdminFileError([AdminIssue("(file)", None, f"over the limit of {MAX_FILE_BYTES} bytes (2 MiB)")], source)
-    if prescan := _prescan(text):
-        raise AdminFileError(prescan, source)
+    if early := prescan(text):
+        raise AdminFileError(early, source)
     data, lines, issues = _read_yaml(text)
     if data is None:
         raise AdminFileError(issues, source)
@@ -132,7 +126,7 @@ def _read_yaml(text: str) -> tuple[Any, LineMap, list[AdminIssue]]:
     yaml.allow_duplicate_keys = True  # found below, all of them, with both lines
     try:
         node = yaml.compose(text)
-        hostile = list(_guard(node)) if node is not None else []
+        hostile = list(guard(node)) if node is not None else []
         if hostile:  # do not walk, construct or expand such a document any further
             return None, LineMap({}), hostile
         issues = list(_duplicate_keys(node, ())) if node is not None else []
@@ -156,110 +150,6 @@ def _read_yaml(text: str) -> tuple[Any, LineMap, list[AdminIssue]]:
     lines: dict[Location, int] = {}
     data = _plain(loaded, (), lines)
     return data, LineMap(lines), issues
-
-
-def _prescan(text: str) -> list[AdminIssue]:
-    """Cheap checks on the raw text for what the YAML parser itself is slow at: very long lines (a parser
-    scans a 2 MB value for seconds) and deep nesting (its time grows with the square of the depth)."""
-    depth = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        if len(line) > MAX_SCALAR + 200:
-            return [AdminIssue("(file)", number, f"line of {len(line)} characters, over the limit of {MAX_SCALAR}")]
-        if len(line) - len(line.lstrip(" ")) > 4 * MAX_DEPTH:
-            return [AdminIssue("(file)", number, f"indented deeper than {MAX_DEPTH} levels")]
-        if "[" not in line and "{" not in line:
-            depth -= line.count("]") + line.count("}")
-            continue
-        for char in line:
-            depth += (char in "[{") - (char in "]}")
-            if depth > 2 * MAX_DEPTH:  # brackets inside quoted text count too: hence the generous bound
-                return [AdminIssue("(file)", number, f"nested deeper than {MAX_DEPTH} levels")]
-    return []
-
-
-def _children(node: Any, loc: Location) -> list[tuple[Any, Location]]:
-    """A composed node's children with their paths (mapping keys by their text, items by index)."""
-    from ruamel.yaml.nodes import MappingNode, SequenceNode
-
-    if isinstance(node, MappingNode):
-        out = []
-        for key_node, value_node in node.value:
-            key = getattr(key_node, "value", None)
-            name = key if isinstance(key, str) else "?"
-            out += [(key_node, (*loc, name)), (value_node, (*loc, name))]
-        return out
-    if isinstance(node, SequenceNode):
-        return [(item, (*loc, index)) for index, item in enumerate(node.value)]
-    return []
-
-
-def _guard(root: Any) -> Iterable[AdminIssue]:
-    """Refuse what would hang or crash the loader, each with its location: alias cycles, aliases expanding
-    beyond ``MAX_NODES`` values, nesting beyond ``MAX_DEPTH``, over-long values, characters no database
-    stores alike, and invalid dates. Sizes are memoised per node, so a shared alias is measured once."""
-    sizes: dict[int, int] = {}
-    on_path: set[int] = set()
-
-    def line(node: Any) -> int | None:
-        mark = getattr(node, "start_mark", None)
-        return mark.line + 1 if mark is not None else None
-
-    def visit(node: Any, loc: Location, depth: int) -> Iterable[AdminIssue]:
-        where = format_location(loc)
-        if id(node) in on_path:
-            yield AdminIssue(where, line(node), "alias cycle: this value contains itself")
-            return
-        if id(node) in sizes:
-            return
-        if depth > MAX_DEPTH:
-            yield AdminIssue(where, line(node), f"nested deeper than {MAX_DEPTH} levels")
-            return
-        if isinstance(node.value, str):
-            yield from _scalar_issues(node, where, line(node))
-            sizes[id(node)] = 1
-            return
-        on_path.add(id(node))
-        total = 1
-        for child, child_loc in _children(node, loc):
-            problems = list(visit(child, child_loc, depth + 1))
-            if problems:
-                on_path.discard(id(node))
-                yield from problems
-                return
-            total += sizes[id(child)]
-            if total > MAX_NODES:
-                on_path.discard(id(node))
-                yield AdminIssue(where, line(node), f"aliases expand this to over {MAX_NODES} values")
-                return
-        on_path.discard(id(node))
-        sizes[id(node)] = total
-
-    yield from visit(root, (), 0)
-
-
-def _scalar_issues(node: Any, where: str, line: int | None) -> Iterable[AdminIssue]:
-    import datetime as dt
-    import re
-
-    from roster.safe_text import text_problem
-
-    text = node.value
-    if len(text) > MAX_SCALAR:
-        yield AdminIssue(where, line, f"value of {len(text)} characters, over the limit of {MAX_SCALAR}")
-        return
-    if problem := text_problem(text):
-        yield AdminIssue(where, line, problem)
-        return
-    tag = str(getattr(node.tag, "value", node.tag) or "")
-    if tag.endswith(":timestamp"):
-        found = re.match(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?", text)
-        try:
-            if found is None:
-                raise ValueError("not a date")
-            numbers = [int(g) for g in found.groups() if g is not None]
-            dt.datetime(*numbers)  # type: ignore[misc]
-        except ValueError as exc:
-            yield AdminIssue(where, line, f"invalid date {text!r}: {exc}")
 
 
 def _duplicate_keys(node: Any, loc: Location) -> Iterable[AdminIssue]:

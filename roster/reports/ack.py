@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from roster.reports.links import AckClaim
+from roster.storage import session_scope
 from roster.storage.models.people import Person
 from roster.storage.models.reports import EscalationEvent, ReportExpectation, ReportUnit
 
@@ -115,3 +117,48 @@ def gather_ack_facts(session: Session, claim: AckClaim, now: dt.datetime) -> Ack
         first_received_at=row.first_received_at if row else None,
         excused=bool(row and row.excused_at),
     )
+
+
+# ------------------------------------------------------------- the link flow (GET shows, POST acknowledges)
+
+
+def view_link(url: str | None, signed: str, now: dt.datetime) -> tuple[AckFacts, AckDecision, str]:
+    """What a GET of the link shows: the facts, the decision, and a fresh one-time form token."""
+    from roster.reports import links
+
+    keys = links.accepted_secrets()
+    claim = links.verify_ack(keys, signed, now)
+    with session_scope(url) as session:
+        facts = gather_ack_facts(session, claim, now)
+    return facts, decide_ack(facts), links.issue_form_token(keys[0], signed, now)
+
+
+def confirm_link(url: str | None, signed: str, form_token: str, now: dt.datetime) -> tuple[int, Any]:
+    """Acknowledge through a link: (status, facts and ack result) or (status, (zh, en) refusal)."""
+    from roster.reports import links
+    from roster.reports.ledger import ReportError, acknowledge
+
+    keys = links.accepted_secrets()
+    claim = links.verify_ack(keys, signed, now)
+    nonce = links.check_form_token(keys, signed, form_token, now)
+    with session_scope(url) as session:
+        facts = gather_ack_facts(session, claim, now)
+        decision = decide_ack(facts)
+        if decision.outcome != ALLOWED:
+            if decision.outcome == OWN_UNIT:
+                return 403, (
+                    "单位联系人不能确认本单位的催报：请报送或申请说明情况。",
+                    "A unit's own contact cannot acknowledge: submit the report or ask for an excuse.",
+                )
+            return 403, ("只有该单位的上级可以确认。", "Only someone above the unit can acknowledge.")
+        if not links.use_nonce(session, nonce, "report-ack", now):
+            return 409, (
+                "此确认页已使用过，请重新打开链接。",
+                "This confirmation was already used: open the link again",
+            )
+        try:
+            result = acknowledge(session, unit_id=claim.unit_id, day=claim.day, by=claim.person_id, now=now, via="link")
+        except ReportError as exc:
+            session.rollback()
+            return exc.status, (exc.message, exc.message)
+    return 200, (facts, result)

@@ -270,49 +270,6 @@ def _link_error(exc: Exception) -> tuple[int, str, str]:
     return _LINK_ERRORS.get(text, (403, f"链接无效：{text}。", f"Invalid link: {text}."))
 
 
-def _view(url: str | None, signed: str, now: dt.datetime) -> tuple[Any, Any, str]:
-    from roster.reports import links
-    from roster.reports.ack import decide_ack, gather_ack_facts
-
-    keys = links.accepted_secrets()
-    claim = links.verify_ack(keys, signed, now)
-    with session_scope(url) as session:
-        facts = gather_ack_facts(session, claim, now)
-    return facts, decide_ack(facts), links.issue_form_token(keys[0], signed, now)
-
-
-def _confirm(url: str | None, signed: str, form_token: str, now: dt.datetime) -> tuple[int, Any]:
-    """Acknowledge through a link: (status, facts and ack result) or (status, (zh, en) refusal)."""
-    from roster.reports import links
-    from roster.reports.ack import ALLOWED, OWN_UNIT, decide_ack, gather_ack_facts
-    from roster.reports.ledger import ReportError, acknowledge
-
-    keys = links.accepted_secrets()
-    claim = links.verify_ack(keys, signed, now)
-    nonce = links.check_form_token(keys, signed, form_token, now)
-    with session_scope(url) as session:
-        facts = gather_ack_facts(session, claim, now)
-        decision = decide_ack(facts)
-        if decision.outcome != ALLOWED:
-            if decision.outcome == OWN_UNIT:
-                return 403, (
-                    "单位联系人不能确认本单位的催报：请报送或申请说明情况。",
-                    "A unit's own contact cannot acknowledge: submit the report or ask for an excuse.",
-                )
-            return 403, ("只有该单位的上级可以确认。", "Only someone above the unit can acknowledge.")
-        if not links.use_nonce(session, nonce, "report-ack", now):
-            return 409, (
-                "此确认页已使用过，请重新打开链接。",
-                "This confirmation was already used: open the link again",
-            )
-        try:
-            result = acknowledge(session, unit_id=claim.unit_id, day=claim.day, by=claim.person_id, now=now, via="link")
-        except ReportError as exc:
-            session.rollback()
-            return exc.status, (exc.message, exc.message)
-    return 200, (facts, result)
-
-
 @router.post(
     "/reports/ack",
     response_model=AckOut,
@@ -326,11 +283,12 @@ def _confirm(url: str | None, signed: str, form_token: str, now: dt.datetime) ->
 async def ack_report(request: Request, body: AckIn) -> Any:
     """Acknowledge a late or missing report: the signed token of an acknowledgement link plus the one-time
     form token shown on that link's page (``GET /ack/{signed}``)."""
+    from roster.reports.ack import confirm_link
     from roster.reports.links import LinkError
 
     try:
         status, outcome = await run_in_threadpool(
-            _confirm, request.app.state.database_url, body.signed, body.csrf, _clock(request)
+            confirm_link, request.app.state.database_url, body.signed, body.csrf, _clock(request)
         )
     except LinkError as exc:
         status, zh, en = _link_error(exc)
@@ -349,11 +307,14 @@ def _html(status: int, text: str) -> HTMLResponse:
 @router.get("/ack/{signed}", response_class=HTMLResponse, responses={403: {}, 410: {}})
 async def ack_link(request: Request, signed: Annotated[str, Path(max_length=2000)]) -> Any:
     """The link in an escalation message: shows what would be acknowledged and by whom. Changes nothing."""
+    from roster.reports.ack import view_link
     from roster.reports.links import LinkError
     from roster.web.ack_page import confirm_page, error_page
 
     try:
-        facts, decision, token = await run_in_threadpool(_view, request.app.state.database_url, signed, _clock(request))
+        facts, decision, token = await run_in_threadpool(
+            view_link, request.app.state.database_url, signed, _clock(request)
+        )
     except LinkError as exc:
         status, zh, en = _link_error(exc)
         return _html(status, error_page(status, zh, en))
@@ -386,6 +347,7 @@ async def ack_link_confirm(request: Request, signed: Annotated[str, Path(max_len
     """The form on the link's page: acknowledges (unit, date, person) and stops further steps."""
     from urllib.parse import parse_qs
 
+    from roster.reports.ack import confirm_link
     from roster.reports.links import LinkError
     from roster.web.ack_page import done_page, error_page
 
@@ -399,7 +361,7 @@ async def ack_link_confirm(request: Request, signed: Annotated[str, Path(max_len
         return _html(422, error_page(422, "缺少确认表单令牌（csrf）。", "The form token (csrf) is missing."))
     try:
         status, outcome = await run_in_threadpool(
-            _confirm, request.app.state.database_url, signed, token, _clock(request)
+            confirm_link, request.app.state.database_url, signed, token, _clock(request)
         )
     except LinkError as exc:
         status, zh, en = _link_error(exc)
