@@ -48,8 +48,15 @@ def print_json(data: Any) -> None:
 def database_failure(exc: BaseException) -> str | None:
     """One line for a database that cannot be reached or opened (None for any other error). The URL is shown
     with its password hidden."""
-    errors = sys.modules.get("sqlalchemy.exc")
-    if errors is None or not isinstance(exc, errors.OperationalError | errors.InterfaceError):
+    kinds: list[type] = []
+    for module, names in (
+        ("sqlalchemy.exc", ("OperationalError", "InterfaceError")),
+        ("sqlite3", ("OperationalError",)),  # the plain DB-API fast path of `dutyflow now`
+        ("psycopg", ("OperationalError", "InterfaceError")),
+    ):
+        loaded = sys.modules.get(module)
+        kinds += [getattr(loaded, name) for name in names if loaded is not None and hasattr(loaded, name)]
+    if not isinstance(exc, tuple(kinds)):
         return None
     from roster.config import database_url
 

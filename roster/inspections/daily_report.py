@@ -153,13 +153,16 @@ def _task_force_lines(section, visits: list[InspectionVisit], sites: dict) -> tu
 
 
 def _report_units(session: Session, day: dt.date, now: dt.datetime) -> tuple[UnitState, ...] | None:
-    """The reports ledger's board for the day; None when it cannot be read (a broken or unmigrated ledger
-    must not stop the bureau's own report)."""
-    from roster.reports.board import report_status
+    """The per-unit report status a feature keeps (the reports feature), if one does; None otherwise, or when
+    it cannot be read (a broken or unmigrated ledger must not stop the bureau's own report)."""
+    from roster.features import FEATURES
 
+    status = next((f.report_status for f in FEATURES if f.report_status is not None), None)
+    if status is None:
+        return None
     try:
         with session.begin_nested():  # a savepoint: a failing query must not spoil the caller's transaction
-            board = list(report_status(session, day, now))
+            board = list(status(session, day, now))
     except Exception:  # noqa: BLE001
         return None
     return tuple(

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from roster.web import limits, routes
+from roster.features import FEATURES
+from roster.web import limits
 from roster.web.health import database_health
 
 
@@ -16,11 +14,10 @@ def create_app(database_url: str | None = None) -> FastAPI:
     """Build the app; ``database_url`` overrides ``DUTYFLOW_DATABASE_URL`` (tests, several bureaus)."""
     app = FastAPI(title="dutyflow", version="0.1.0", docs_url="/docs", redoc_url=None)
     app.state.database_url = database_url
-    limits.install(app)
-    for module in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):
-        router = getattr(importlib.import_module(f"{routes.__name__}.{module.name}"), "router", None)
-        if router is not None:
-            app.include_router(router)
+    limits.install(app)  # body limits before every route, input-free 422s
+    for feature in FEATURES:
+        for router in feature.routers:
+            app.include_router(router())
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:
