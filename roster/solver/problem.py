@@ -1,7 +1,7 @@
 """A generic rostering problem over days x shift types x people, and its solution.
 
 Plain frozen dataclasses, no solver import: the bureau planner (roster.planning) and the public Shift
-Scheduling Benchmark reader (roster.nrp) both express their problems here, and roster.solver.cpsat solves
+Scheduling Benchmark reader (nrp) both express their problems here, and roster.solver.cpsat solves
 them. Days are indices 0..days-1; a *cell* is a (day, shift type id) pair. A person works at most one shift a
 day, in one role.
 
