@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from roster.cli import app
 from nrp.convert import to_assignments, to_problem
 from nrp.evaluate import evaluate
 from nrp.greedy import greedy
 from nrp.parser import NrpInstance, parse_file, parse_text
 from nrp.solve import SOLVER_PARAMS, solve_instance
+from roster.cli import app
 from roster.solver.cpsat import solve
 from roster.solver.evaluate import penalties, violations
 from roster.solver.problem import Assignment, Solution
