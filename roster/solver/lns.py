@@ -26,11 +26,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from roster.solver.construct import build_lines
 from roster.solver.cpsat import ProgressFn, solve
 from roster.solver.evaluate import penalties, person_violations, seat_counts, violations
 from roster.solver.problem import Assignment, Cover, Person, Problem, Request, Result, Solution
 
 Roster = dict[str, dict[int, Assignment]]
+# A repair only needs a feasible line; the search improves it afterwards.
+REPAIR_PARAMS: dict[str, Any] = {"stop_after_first_solution": True}
+# Construction windows are many and each is solved once: CP-SAT's presolve costs more than it saves there.
+CONSTRUCT_PARAMS: dict[str, Any] = {"cp_model_presolve": False}
 
 
 @dataclass(frozen=True)
@@ -161,40 +166,25 @@ def repair(
     deadline: float,
     workers: int = 2,
     seed: int = 0,
-    cells: int = 2_500,
     params: Mapping[str, Any] | None = None,
 ) -> Roster | None:
-    """Make ``start`` (may be None or break rules) hard-feasible: each person whose own rules it breaks is
-    re-solved over a window of days, a few people at a time, the rest of the roster fixed and their rules
-    softened (fewest breaches first, then cost); a move is kept when the breaches fall, or stay and the cost
-    does not rise. Windows are short enough to solve in a fraction of a second even on year-long horizons.
-    None when time runs out first."""
-    rng = random.Random(seed)
+    """Make ``start`` hard-feasible: each person whose own rules it breaks is re-solved alone over the whole
+    horizon, the rest of the roster fixed (cover net of it), hinted with the broken line. None when time
+    runs out first or a person's rules cannot be met at all."""
     people = {p.id: p for p in problem.people}
     roster: Roster = {p: dict(d) for p, d in (start.assignments if start else {}).items()}
     broken = [p.id for p in problem.people if person_violations(problem, p, roster.get(p.id, {}))]
-    per_day = max(1, len(problem.shift_types))
-    width = min(problem.days, max(14, cells // per_day))
-    tries = 0
-    while broken:
-        if time.perf_counter() >= deadline:
-            return None
-        rng.shuffle(broken)
-        count = max(1, min(len(broken), cells // (width * per_day)))
-        first = rng.randrange(0, problem.days - width + 1)
-        hood = Neighbourhood(tuple(sorted(broken[:count])), first, first + width)
+    for pid in broken:
         left = deadline - time.perf_counter()
-        old_breaches = _breaches(problem, people, roster, hood.people)
-        result, old = _resolve(problem, roster, hood, min(left, 2.0), workers, seed + tries, params, PERSON_RULES)
-        tries += 1
+        if left <= 0:
+            return None
+        hood = Neighbourhood((pid,), 0, problem.days)
+        result, _ = _resolve(problem, roster, hood, left, workers, seed, {**(params or {}), **REPAIR_PARAMS})
         if result.solution is None:
-            continue
-        trial = {p: dict(roster.get(p, {})) for p in hood.people}
-        _apply(trial, hood, result.solution)
-        new_breaches = _breaches(problem, people, trial, hood.people)
-        if new_breaches < old_breaches or (new_breaches == old_breaches and (result.objective or 0) <= old):
-            roster.update(trial)
-        broken = [p for p in broken if person_violations(problem, people[p], roster.get(p, {}))]
+            return None
+        _apply(roster, hood, result.solution)
+        if person_violations(problem, people[pid], roster.get(pid, {})):
+            return None
     return roster
 
 
@@ -205,7 +195,6 @@ def window_problem(problem: Problem, roster: Roster, people: tuple[str, ...], fi
     prorated up to ``last`` (a little loosely) so that a roster built window by window stays on course for
     the whole horizon; the last window keeps the real bounds. Cover is net of the other people's seats."""
     span = range(first, last)
-    share = last / problem.days
     slack = 2 * max((s.minutes for s in problem.shift_types), default=0) if last < problem.days else 0
     minutes = {s.id: s.minutes for s in problem.shift_types}
     forbidden = {s.id: s.forbidden_next for s in problem.shift_types}
@@ -222,6 +211,9 @@ def window_problem(problem: Problem, roster: Roster, people: tuple[str, ...], fi
         off = next((i for i, a in enumerate(reversed(before)) if a is not None), len(before))
         weekends = sum(1 for w in problem.weekends if any(d < first and days.get(d) for d in w))
         yesterday = before[-1] if before else None
+        # Prorate by the days the person can work (a long leave early in the year shifts the work later).
+        open_days = problem.days - len(person.days_off)
+        share = (last - sum(1 for d in person.days_off if d < last)) / open_days if open_days else 1.0
         out.append(
             dataclasses.replace(
                 person,
@@ -289,8 +281,7 @@ def construct(
     workers: int = 2,
     seed: int = 0,
     width: int = 28,
-    cells: int = 40_000,
-    params: Mapping[str, Any] | None = None,
+    cells: int = 20_000,
 ) -> Roster:
     """Rolling horizon: window by window in time order (each person's totals prorated up to the window's
     end), a group of people at a time (the cover net of the groups already placed), earlier days fixed. A
@@ -308,12 +299,12 @@ def construct(
     for first, last in windows:
         for group in groups:
             left = deadline - time.perf_counter()
-            limit = max(0.3, 0.8 * left / calls)
+            limit = max(1.0, left / calls)
             calls -= 1
             part = window_problem(problem, roster, group, first, last)
-            result = solve(part, limit, workers, seed=seed, params=params)
+            result = solve(part, limit, workers, seed=seed, params=CONSTRUCT_PARAMS)
             if result.solution is None:
-                result = solve(part, limit, workers, seed=seed, params=params, soften=PERSON_RULES)
+                result = solve(part, 2 * limit, workers, seed=seed, params=CONSTRUCT_PARAMS, soften=PERSON_RULES)
             if result.solution is not None:
                 _apply(roster, Neighbourhood(group, first, last), _shifted(result.solution, first))
     return roster
@@ -401,7 +392,7 @@ def solve_lns(
     started = time.perf_counter()
     deadline = started + time_limit_s
     if start is None:
-        start = Solution(construct(problem, started + 0.6 * time_limit_s, workers, seed, params=params))
+        start = Solution(build_lines(problem, seed))
     roster = repair(problem, start, deadline, workers, seed, params=params)
     if roster is None:
         return Result("unknown", None, None, {}, None, time.perf_counter() - started)
