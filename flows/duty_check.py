@@ -8,8 +8,7 @@ from typing import Any
 from prefect import flow
 
 from flows._jobs import resolve_now, run_job
-
-JOB = "roster.duty.jobs.check_duty"
+from roster.duty.feature import CHECK_DUTY as JOB
 
 
 @flow(name="duty-check", log_prints=True)

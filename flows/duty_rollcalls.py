@@ -8,8 +8,7 @@ from typing import Any
 from prefect import flow
 
 from flows._jobs import resolve_now, run_job
-
-JOB = "roster.duty.jobs.send_rollcalls"
+from roster.duty.feature import SEND_ROLLCALLS as JOB
 
 
 @flow(name="duty-rollcalls", log_prints=True)
