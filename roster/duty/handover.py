@@ -44,9 +44,18 @@ class HandoverContext:
 
 
 def log_todos(ctx: HandoverContext) -> list[HandoverItem]:
+    from roster.duty.facts import contacts
+
+    todos = duty_log.open_todos(ctx.session)
+    names = {c.person_id: c.name for c in contacts(ctx.session, {e.author_id for e in todos}).values()}
     return [
-        HandoverItem(f"log:{e.seq}", "log", f"待办 #{e.seq}：{e.text[:60]}", f"{e.category} · {e.author_id}")
-        for e in duty_log.open_todos(ctx.session)
+        HandoverItem(
+            f"log:{e.seq}",
+            "log",
+            f"待办 #{e.seq}：{e.text[:60]}",
+            f"{e.category} · {names.get(e.author_id, e.author_id)}",
+        )
+        for e in todos
     ]
 
 
