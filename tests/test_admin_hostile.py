@@ -30,7 +30,7 @@ HOSTILE = {
     "invalid date": (
         SEED_TEXT.replace("to: 2026-12-06", "to: 2026-02-30", 1),
         "leave[0].to",
-        477,
+        SEED_TEXT[: SEED_TEXT.index("to: 2026-12-06")].count("\n") + 1,  # the line, wherever the seed puts it
         "invalid date '2026-02-30'",
     ),
     "over 2 MiB": (SEED_TEXT + "#" + "x" * (2 * 1024 * 1024), "(file)", None, "2 MiB"),
@@ -43,7 +43,12 @@ HOSTILE = {
         7,
         "over the limit of 4000",
     ),
-    "NUL in a name": (SEED_TEXT.replace("name: 李明", 'name: "李\\0明"', 1), "people[", 152, "U+0000"),
+    "NUL in a name": (
+        SEED_TEXT.replace("name: 李明", 'name: "李\\0明"', 1),
+        "people[",
+        SEED_TEXT[: SEED_TEXT.index("name: 李明")].count("\n") + 1,
+        "U+0000",
+    ),
     "deep nesting": ("version: 1\nx: " + "[" * 300 + "]" * 300 + "\n", "(file)", 2, "nested deeper"),
 }
 
