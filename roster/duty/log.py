@@ -100,13 +100,7 @@ def append(
     _check_attachments(attachments)
     person_or_error(session, author, "by")
     write_lock(session)
-    for name, ref in (("corrects", corrects), ("resolves", resolves)):
-        if ref is not None:
-            target = session.scalars(select(DutyLogEntry).where(DutyLogEntry.seq == ref)).first()
-            if target is None:
-                raise DutyError(name, f"没有第 {ref} 条日志", f"no log entry #{ref}", status=404)
-            if name == "resolves" and not target.todo:
-                raise DutyError(name, f"第 {ref} 条不是待办", f"entry #{ref} is not marked 待办 (todo)")
+    _check_refs(session, corrects, resolves)
     last = session.execute(
         select(DutyLogEntry.seq, DutyLogEntry.hash).order_by(DutyLogEntry.seq.desc()).limit(1)
     ).first()
@@ -144,6 +138,16 @@ def append(
         )
     session.flush()
     return entry
+
+
+def _check_refs(session: Session, corrects: int | None, resolves: int | None) -> None:
+    for name, ref in (("corrects", corrects), ("resolves", resolves)):
+        if ref is not None:
+            target = session.scalars(select(DutyLogEntry).where(DutyLogEntry.seq == ref)).first()
+            if target is None:
+                raise DutyError(name, f"没有第 {ref} 条日志", f"no log entry #{ref}", status=404)
+            if name == "resolves" and not target.todo:
+                raise DutyError(name, f"第 {ref} 条不是待办", f"entry #{ref} is not marked 待办 (todo)")
 
 
 def _check_attachments(attachments: list[NewAttachment]) -> None:
