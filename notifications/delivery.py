@@ -29,7 +29,8 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from notifications.channels import ChannelError, apprise_url
-from notifications.outbox import dedup_key, enqueue
+from notifications.outbox import dedup_key, enqueue_many
+from notifications.outbox import message as outbox_message
 from notifications.sender import SendOutcome, send
 from notifications.settings import DeliveryPolicy, SmtpSettings
 from notifications.templates import channel_name, format_for_channel, render
@@ -69,6 +70,45 @@ def _due(now: dt.datetime):  # noqa: ANN202 - a SQL expression
     )
 
 
+def _charge_expired_leases(session: Session, previous: list[Any], now: dt.datetime, worker: str) -> None:
+    """Messages whose previous holder vanished without a result: count a failed try, keep the audit."""
+    for row in previous:
+        session.add(
+            OutboxAttempt(
+                message_id=row.id,
+                at=now,
+                channel=row.channel,
+                ok=False,
+                error=f"lease of worker {row.claimed_by} expired before it recorded a result",
+                worker=worker,
+            )
+        )
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id)
+            .values(attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _claimed(session: Session, ids: list[int], until: dt.datetime) -> list[Claimed]:
+    rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id))
+    return [
+        Claimed(
+            id=m.id,
+            dedup_key=m.dedup_key,
+            channel=m.channel,
+            address=m.address,
+            locale=m.locale,
+            subject=m.subject,
+            body=m.body,
+            attempts=m.attempts,
+            claimed_until=m.claimed_until or until,
+        )
+        for m in rows
+    ]
+
+
 def claim_due(session: Session, *, now: dt.datetime, worker: str, limit: int, lease: dt.timedelta) -> list[Claimed]:
     """Claim up to ``limit`` due messages for ``worker`` and commit the claim."""
     session.expire_all()  # rows cached from an earlier batch are stale: their state changed via UPDATEs
@@ -96,43 +136,8 @@ def claim_due(session: Session, *, now: dt.datetime, worker: str, limit: int, le
             .returning(OutboxMessage.id)
         )
     )
-    for message_id in claimed_ids:
-        previous = seen[message_id]
-        if previous.status == SENDING:
-            # The previous holder vanished without a result: count it as a failed try, keep the audit.
-            session.add(
-                OutboxAttempt(
-                    message_id=message_id,
-                    at=now,
-                    channel=previous.channel,
-                    ok=False,
-                    error=f"lease of worker {previous.claimed_by} expired before it recorded a result",
-                    worker=worker,
-                )
-            )
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message_id)
-                .values(attempts=OutboxMessage.attempts + 1)
-                .execution_options(synchronize_session=False)
-            )
-    rows = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.id.in_(claimed_ids)).order_by(OutboxMessage.id)
-    ).all()
-    claimed = [
-        Claimed(
-            id=m.id,
-            dedup_key=m.dedup_key,
-            channel=m.channel,
-            address=m.address,
-            locale=m.locale,
-            subject=m.subject,
-            body=m.body,
-            attempts=m.attempts,
-            claimed_until=m.claimed_until or until,
-        )
-        for m in rows
-    ]
+    _charge_expired_leases(session, [seen[i] for i in claimed_ids if seen[i].status == SENDING], now, worker)
+    claimed = _claimed(session, claimed_ids, until)
     session.commit()
     return claimed
 
@@ -217,11 +222,31 @@ def _exhausted(
     assert row is not None
     chain = _chain(session, row)
     person = session.get(Person, row.person_id, populate_existing=True) if row.person_id else None
+    status, follow_up = decide_exhausted(row, chain, person, outcome, failures=message.attempts + 1, at=at)
+
+    def write() -> None:
+        if status == DEAD:
+            log.warning("outbox message %s is a dead letter: %s", row.id, outcome.error)
+        if follow_up is not None:
+            enqueue_many(session, [follow_up])
+
+    return status, write
+
+
+def decide_exhausted(
+    row: OutboxMessage,
+    chain: list[OutboxMessage],
+    person: Person | None,
+    outcome: SendOutcome,
+    *,
+    failures: int,
+    at: dt.datetime,
+) -> tuple[str, dict[str, Any] | None]:
+    """Pure: FALLEN_BACK with the same message on the next untried channel, or DEAD with a notice to the
+    operator (never a notice about a notice, which would loop)."""
     following = _next_channel(_channel_order(chain[-1], person), row, tried={(m.channel, m.address) for m in chain})
-    failures = message.attempts + 1
     if following is not None:
         kind, target = following
-        root = chain[-1]
         notice = render(
             "fallback_notice",
             row.locale,
@@ -229,52 +254,42 @@ def _exhausted(
             from_channel=channel_name(row.channel, row.locale),
             attempts=failures,
         )
-
-        def fall_back() -> None:
-            enqueue(
-                session,
-                key=_fallback_key(row.dedup_key, kind, target),
-                source=row.source,
-                channel=kind,
-                address=target,
-                subject=row.subject,
-                body=f"{notice}\n\n{root.body}",
-                now=at,
-                person_id=row.person_id,
-                locale=row.locale,
-                payload={**row.payload, "fallback_from": row.id},
-                fallback_of=row.id,
-            )
-
-        return FALLEN_BACK, fall_back
-
-    def bury() -> None:
-        log.warning("outbox message %s is a dead letter: %s", row.id, outcome.error)
-        if row.source == DEAD_LETTER_SOURCE:
-            return  # a notice about a notice would loop
-        # Tell the operator on the console channel (always available) so a dead letter is never silent.
-        enqueue(
-            session,
-            key=dedup_key(DEAD_LETTER_SOURCE, row.id, at.isoformat()),
-            source=DEAD_LETTER_SOURCE,
-            channel="console",
-            address=OPERATOR,
-            subject=render("dead_letter_subject", row.locale, subject=row.subject),
-            body=render(
-                "dead_letter_body",
-                row.locale,
-                id=row.id,
-                person=row.person_id or row.address,
-                channel=channel_name(row.channel, row.locale),
-                address=row.address,
-                error=(outcome.error or "").rstrip(".。"),
-            ),
+        return FALLEN_BACK, outbox_message(
+            key=_fallback_key(row.dedup_key, kind, target),
+            source=row.source,
+            channel=kind,
+            address=target,
+            subject=row.subject,
+            body=f"{notice}\n\n{chain[-1].body}",
             now=at,
+            person_id=row.person_id,
             locale=row.locale,
-            payload={"dead_letter_of": row.id},
+            payload={**row.payload, "fallback_from": row.id},
+            fallback_of=row.id,
         )
-
-    return DEAD, bury
+    if row.source == DEAD_LETTER_SOURCE:
+        return DEAD, None
+    # Tell the operator on the console channel (always available) so a dead letter is never silent.
+    body = render(
+        "dead_letter_body",
+        row.locale,
+        id=row.id,
+        person=row.person_id or row.address,
+        channel=channel_name(row.channel, row.locale),
+        address=row.address,
+        error=(outcome.error or "").rstrip(".。"),
+    )
+    return DEAD, outbox_message(
+        key=dedup_key(DEAD_LETTER_SOURCE, row.id, at.isoformat()),
+        source=DEAD_LETTER_SOURCE,
+        channel="console",
+        address=OPERATOR,
+        subject=render("dead_letter_subject", row.locale, subject=row.subject),
+        body=body,
+        now=at,
+        locale=row.locale,
+        payload={"dead_letter_of": row.id},
+    )
 
 
 def _chain(session: Session, row: OutboxMessage) -> list[OutboxMessage]:

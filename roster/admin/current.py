@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from roster.admin.schema import BureauFile
 from roster.storage.models.people import BureauConfig
+
+if TYPE_CHECKING:
+    from roster.feature import Feature
 
 
 class NoBureauApplied(LookupError):
@@ -23,6 +27,15 @@ def current_bureau(session: Session) -> BureauFile:
     if row is None:
         raise NoBureauApplied()
     return _validated(row.sha256, _Frozen(row.document))
+
+
+def current_section(session: Session, feature: Feature) -> Any:
+    """``feature``'s section of the admin file in force; None when it leaves the feature out, or before any
+    file has been applied (callers then use the section's defaults)."""
+    try:
+        return feature.section_in(current_bureau(session))
+    except NoBureauApplied:
+        return None
 
 
 def document_of(bureau: BureauFile) -> dict:

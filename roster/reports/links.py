@@ -17,10 +17,9 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from roster.storage.insert import insert_ignoring_conflicts
 from roster.storage.models.reports import ReportSecret, ReportToken, ReportUnit
 
 ACK_PURPOSE = "report-ack"
@@ -79,12 +78,8 @@ def server_secret(session: Session, now: dt.datetime) -> str:
     secret = session.scalar(select(ReportSecret.secret).where(ReportSecret.id == 1))
     if secret is not None:
         return secret
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(
-        insert(ReportSecret)
-        .values(id=1, secret=secrets.token_urlsafe(48), created_at=now)
-        .on_conflict_do_nothing(index_elements=["id"])
-    )
+    row = {"id": 1, "secret": secrets.token_urlsafe(48), "created_at": now}
+    insert_ignoring_conflicts(session, ReportSecret.__table__, [row], ["id"])
     return session.scalar(select(ReportSecret.secret).where(ReportSecret.id == 1)) or ""
 
 

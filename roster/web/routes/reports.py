@@ -86,15 +86,12 @@ def _error(status: int, field: str | None, message: str) -> JSONResponse:
 
 
 def _limits(database_url: str | None) -> tuple[int, int]:
-    from roster.admin.current import NoBureauApplied, current_bureau
-    from roster.reports.ledger import DEFAULT_ATTACHMENT_LIMIT
+    from roster.admin.current import current_section
+    from roster.reports.feature import FEATURE as REPORTS
+    from roster.reports.schema import attachment_limit_bytes
 
     with session_scope(database_url) as session:
-        try:
-            section = current_bureau(session).reports
-        except NoBureauApplied:
-            section = None
-    limit = int(section.attachment_limit_mb * 1024 * 1024) if section else DEFAULT_ATTACHMENT_LIMIT
+        limit = attachment_limit_bytes(current_section(session, REPORTS))
     # The whole body may carry twice the attachment limit (base64 grows by 4/3) plus 1 MiB of text: a body
     # beyond that is refused (413) before it is read into memory.
     return limit, 2 * (limit * 4 // 3) + 1024 * 1024
@@ -156,19 +153,13 @@ _SUBMIT_DOC: dict[str, Any] = {
 async def submit_report(request: Request, authorization: Annotated[str | None, Header()] = None) -> Any:
     """File a daily report or a zero report for one unit and local day. The receipt is returned only once
     the submission is committed. Attachments: base64 in ``attachments[].content_base64``."""
-    from roster.reports import links
-    from roster.reports.ledger import Attachment, ReportError, submit
+    from roster.reports.ledger import ReportError
 
     url = request.app.state.database_url
     token = authorization[7:].strip() if authorization and authorization[:7].lower() == "bearer " else None
     if not token:
         return _error(401, None, "Authorization: Bearer <unit token> is required")
-
-    def token_unit() -> str | None:
-        with session_scope(url) as session:
-            return links.unit_of_token(session, token)
-
-    token_owner = await run_in_threadpool(token_unit)
+    token_owner = await run_in_threadpool(_unit_of_token, url, token)
     if token_owner is None:
         return _error(401, None, "unknown or revoked token")
     limit, cap = await run_in_threadpool(_limits, url)
@@ -181,17 +172,39 @@ async def submit_report(request: Request, authorization: Annotated[str | None, H
         detail = [{"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
         return JSONResponse(status_code=422, content={"detail": detail})
     if body.unit != token_owner:
-
-        def unit_exists() -> bool:
-            from roster.storage.models.reports import ReportUnit
-
-            with session_scope(url) as session:
-                row = session.get(ReportUnit, body.unit)
-                return row is not None and row.active
-
-        if not await run_in_threadpool(unit_exists):
+        if not await run_in_threadpool(_active_unit_exists, url, body.unit):
             return _error(404, "unit", f"no active reporting unit {body.unit!r}")
         return _error(403, "unit", "this token may submit only for its own unit")
+    attachments = _decoded_attachments(body)
+    if isinstance(attachments, JSONResponse):
+        return attachments
+    key = body.idempotency_key or request.headers.get("idempotency-key") or None
+    try:
+        receipt = await run_in_threadpool(_record, url, body, attachments, key, _clock(request), limit)
+    except ReportError as exc:
+        return _error(exc.status, exc.field, exc.message)
+    return JSONResponse(status_code=200 if receipt["replayed"] else 201, content=receipt)
+
+
+def _unit_of_token(url: str | None, token: str) -> str | None:
+    from roster.reports import links
+
+    with session_scope(url) as session:
+        return links.unit_of_token(session, token)
+
+
+def _active_unit_exists(url: str | None, unit_id: str) -> bool:
+    from roster.storage.models.reports import ReportUnit
+
+    with session_scope(url) as session:
+        row = session.get(ReportUnit, unit_id)
+        return row is not None and row.active
+
+
+def _decoded_attachments(body: SubmissionIn) -> list[Any] | JSONResponse:
+    """The attachments' bytes, or a 422 naming the first one that is not valid base64."""
+    from roster.reports.ledger import Attachment
+
     attachments = []
     for i, item in enumerate(body.attachments):
         try:
@@ -199,29 +212,28 @@ async def submit_report(request: Request, authorization: Annotated[str | None, H
         except (binascii.Error, ValueError):
             return _error(422, f"attachments[{i}].content_base64", "not valid base64")
         attachments.append(Attachment(filename=item.filename, content_type=item.content_type, data=data))
-    now = _clock(request)
+    return attachments
 
-    def record() -> dict[str, Any]:
-        with session_scope(url) as session:  # committed before we answer
-            receipt = submit(
-                session,
-                unit_id=body.unit,
-                day=body.date,
-                kind=body.kind,
-                text=body.text,
-                attachments=attachments,
-                idempotency_key=body.idempotency_key or request.headers.get("idempotency-key") or None,
-                now=now,
-                via="http",
-                attachment_limit=limit,
-            )
-        return receipt.as_dict()
 
-    try:
-        receipt = await run_in_threadpool(record)
-    except ReportError as exc:
-        return _error(exc.status, exc.field, exc.message)
-    return JSONResponse(status_code=200 if receipt["replayed"] else 201, content=receipt)
+def _record(
+    url: str | None, body: SubmissionIn, attachments: list[Any], key: str | None, now: dt.datetime, limit: int
+) -> dict[str, Any]:
+    from roster.reports.ledger import submit
+
+    with session_scope(url) as session:  # committed before we answer
+        receipt = submit(
+            session,
+            unit_id=body.unit,
+            day=body.date,
+            kind=body.kind,
+            text=body.text,
+            attachments=attachments,
+            idempotency_key=key,
+            now=now,
+            via="http",
+            attachment_limit=limit,
+        )
+    return receipt.as_dict()
 
 
 def _ack_by_link(url: str | None, signed: str, now: dt.datetime) -> dict[str, Any]:
