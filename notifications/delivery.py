@@ -21,6 +21,7 @@ import os
 import socket
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -29,6 +30,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from notifications.channels import ChannelError, apprise_url
+from notifications.jobs import DeliverySummary
 from notifications.outbox import dedup_key, enqueue_many
 from notifications.outbox import message as outbox_message
 from notifications.sender import SendOutcome, send
@@ -149,21 +151,6 @@ def send_claimed(message: Claimed, smtp: SmtpSettings, sender: Sender = send) ->
         return SendOutcome(False, str(exc), permanent=True)
     title, body = format_for_channel(message.channel, message.subject, message.body, message.locale)
     return sender(url, title, body)
-
-
-@dataclasses.dataclass
-class Tally:
-    worker: str
-    claimed: int = 0
-    sent: int = 0
-    retrying: int = 0
-    fallen_back: int = 0
-    dead: int = 0
-    lease_lost: int = 0
-    skipped_expired: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 def record_outcome(
@@ -348,7 +335,7 @@ def deliver(
     policy: DeliveryPolicy | None = None,
     smtp: SmtpSettings | None = None,
     sender: Sender = send,
-) -> dict[str, Any]:
+) -> DeliverySummary:
     """Send everything due at ``now`` (and what falls due during the run, e.g. fallbacks), up to ``limit``.
 
     The clock of the run is ``now`` plus the real time elapsed since the call, so leases and backoff stay
@@ -358,7 +345,8 @@ def deliver(
     """
     policy = policy or DeliveryPolicy.from_env()
     smtp = smtp or SmtpSettings.from_env()
-    tally = Tally(worker=worker or default_worker_name())
+    worker = worker or default_worker_name()
+    tally: Counter[str] = Counter()  # DeliverySummary's counts
     started = time.monotonic()
 
     def clock() -> dt.datetime:
@@ -371,27 +359,27 @@ def deliver(
         return outcome, clock()
 
     with ThreadPoolExecutor(max_workers=policy.concurrency, thread_name_prefix="deliver") as pool:
-        while limit is None or tally.claimed < limit:
-            size = policy.batch_size if limit is None else min(policy.batch_size, limit - tally.claimed)
-            batch = claim_due(session, now=clock(), worker=tally.worker, limit=size, lease=policy.lease)
+        while limit is None or tally["claimed"] < limit:
+            size = policy.batch_size if limit is None else min(policy.batch_size, limit - tally["claimed"])
+            batch = claim_due(session, now=clock(), worker=worker, limit=size, lease=policy.lease)
             if not batch:
                 break
-            tally.claimed += len(batch)
+            tally["claimed"] += len(batch)
             results = list(pool.map(attempt, batch)) if policy.concurrency > 1 else [attempt(m) for m in batch]
             for message, result in zip(batch, results, strict=True):
                 if result is None:
-                    tally.skipped_expired += 1
+                    tally["skipped_expired"] += 1
                     continue
                 outcome, at = result
                 status = record_outcome(
-                    session, message, outcome, at=at, worker=tally.worker, policy=policy, commit=False
+                    session, message, outcome, at=at, worker=worker, policy=policy, commit=False
                 )
                 if status == PENDING:
-                    tally.retrying += 1
+                    tally["retrying"] += 1
                 else:
-                    setattr(tally, status, getattr(tally, status) + 1)
+                    tally[status] += 1
             # One commit per batch: a crash before it re-sends at most this batch once the lease expires.
             session.commit()
             if all(result is None for result in results):
                 break  # the lease is too short for this batch; stop rather than reclaim it in a loop
-    return tally.as_dict()
+    return DeliverySummary(worker=worker, **tally)
