@@ -1,8 +1,8 @@
 """The admin file's shape. Each domain object is validated into a normalized copy; errors name the field.
 
-Feature sections (``calendar``, ``inspections``, ``reports``) are defined by their own packages. A section
-may define ``check_references(bureau) -> list[tuple[tuple, str]]`` to check ids against the rest of the
-file; those errors are reported with the same locations as pydantic's own.
+Feature sections (``calendar``, ``inspections``, ``reports``, ``reminders``) are defined by their own
+packages. A section may define ``check_references(bureau) -> list[tuple[tuple, str]]`` to check ids against
+the rest of the file; those errors are reported with the same locations as pydantic's own.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from roster.admin.base import PHONE_RE, StrictModel, parse_clock
 from roster.calendar.schema import CalendarSection
 from roster.config import DEFAULT_LOCALE, DEFAULT_TIMEZONE, SUPPORTED_LOCALES
 from roster.inspections.schema import InspectionsSection
+from roster.notices.schema import RemindersSection
 from roster.reports.schema import ReportsSection
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="lower-case id")]
@@ -209,6 +210,7 @@ class BureauFile(StrictModel):
     calendar: CalendarSection | None = None
     inspections: InspectionsSection | None = None
     reports: ReportsSection | None = None
+    reminders: RemindersSection | None = None
 
     def person(self, person_id: str) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)

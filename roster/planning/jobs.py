@@ -56,6 +56,10 @@ def plan_ahead(now: dt.datetime, days: int = 56, database_url: str | None = None
         if all(staffed.get(s.uid, 0) >= needed for s in slots):
             return {**summary, "planned": False, "reason": "already planned"}
         report = plan(session, bureau, start, plannable, now, actor="plan_ahead", time_limit_s=60)
+        if report.ok:
+            from roster.notices.changes import notify_shift_changes
+
+            notify_shift_changes(session, report, "plan", now)
         return {
             **summary,
             "planned": report.ok,
