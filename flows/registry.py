@@ -77,6 +77,16 @@ FLOWS: tuple[FlowSpec, ...] = (
         description="Deliver due outbox messages to their channels (with retries and backoff).",
     ),
     FlowSpec(
+        name="send-reminders",
+        module="flows.send_reminders",
+        function="send_reminders",
+        job="roster.notices.jobs.send_reminders",
+        # Reminders are owed from their due time until the next one: a 5-minute tick keeps them punctual,
+        # and a missed tick only delays them (see docs/notifications.md).
+        cron="*/5 * * * *",
+        description="Queue duty reminders: the day before each shift and before its handover.",
+    ),
+    FlowSpec(
         name="refresh-feeds",
         module="flows.refresh_feeds",
         function="refresh_feeds",

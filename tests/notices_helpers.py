@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 
 from roster.admin.apply import apply_bureau
 from roster.admin.schema import BureauFile
+from roster.shifts import generate_slots
+from roster.storage import open_session
 from roster.storage.models.outbox import OutboxMessage
-from roster.storage.models.shifts import Shift
+from roster.storage.models.shifts import Shift, ShiftAssignment
 
 DUTY_PHONE = "0878-3123456"
 
@@ -65,3 +67,21 @@ def holders(session: Session) -> dict[str, dict[str, Any]]:
 def outbox(session: Session, prefix: str = "") -> list[OutboxMessage]:
     rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
     return [m for m in rows if m.source.startswith(prefix)]
+
+
+def two_duties(url: str) -> str:
+    """The notice bureau applied, with the 12-01 duty (l1, o1, o2) and the 12-02 duty (l2, o3, o4) stored."""
+    bureau = notice_bureau()
+    now = dt.datetime(2026, 11, 30, 0, 0, tzinfo=dt.UTC)
+    with open_session(url) as s:
+        apply(s, bureau, now)
+        slots = generate_slots(dt.date(2026, 12, 1), 2, bureau.shift_pattern, "Asia/Shanghai")
+        for slot, (lead, a, b) in zip(slots, [("l1", "o1", "o2"), ("l2", "o3", "o4")], strict=True):
+            row = Shift(uid=slot.uid, duty_date=slot.duty_date, slot=slot.slot, starts_at=slot.starts_at,
+                        ends_at=slot.ends_at, revision=1, changed_at=now)  # fmt: skip
+            row.assignments = [ShiftAssignment(role="leader_on_duty", seat=0, person_id=lead),
+                               ShiftAssignment(role="duty_officer", seat=0, person_id=a),
+                               ShiftAssignment(role="duty_officer", seat=1, person_id=b)]  # fmt: skip
+            s.add(row)
+        s.commit()
+    return url

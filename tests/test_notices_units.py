@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import pytest
-from notices_helpers import apply, notice_bureau, outbox
+from notices_helpers import notice_bureau, outbox, two_duties
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
@@ -15,9 +15,7 @@ from roster.notices.changes import SeatMove, moved_people, notify_shift_changes
 from roster.notices.facts import ShiftFacts
 from roster.notices.reminders import due_reminders, reminder_windows
 from roster.notices.schema import RemindersSection
-from roster.shifts import generate_slots
 from roster.storage import open_session
-from roster.storage.models.shifts import Shift, ShiftAssignment
 
 UTC = dt.UTC
 
@@ -67,21 +65,7 @@ def test_reminder_section_errors_name_the_field() -> None:
 
 @pytest.fixture
 def small_roster(any_db_url: str) -> str:
-    bureau = notice_bureau()
-    now = dt.datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
-    with open_session(any_db_url) as s:
-        apply(s, bureau, now)
-        people = [("l1", "o1", "o2"), ("l2", "o3", "o4")]
-        for slot, (lead, a, b) in zip(generate_slots(dt.date(2026, 12, 1), 2, bureau.shift_pattern,
-                                                     "Asia/Shanghai"), people, strict=True):  # fmt: skip
-            row = Shift(uid=slot.uid, duty_date=slot.duty_date, slot=slot.slot, starts_at=slot.starts_at,
-                        ends_at=slot.ends_at, revision=1, changed_at=now)  # fmt: skip
-            row.assignments = [ShiftAssignment(role="leader_on_duty", seat=0, person_id=lead),
-                               ShiftAssignment(role="duty_officer", seat=0, person_id=a),
-                               ShiftAssignment(role="duty_officer", seat=1, person_id=b)]  # fmt: skip
-            s.add(row)
-        s.commit()
-    return any_db_url
+    return two_duties(any_db_url)
 
 
 def test_remind_cli_twice_sends_nothing_twice(small_roster: str) -> None:
