@@ -50,7 +50,7 @@ def restrict(problem: Problem, roster: Mapping[str, Mapping[int, Assignment]], h
     each person's history on both sides, the shifts on the days next to it block the rotations they forbid,
     what is worked outside it comes off each person's totals (minutes, shifts per type, weekends, window
     limits), and the kept people's seats come off the cover. Only the freed cells are modelled, so a window
-    of a year-long roster builds in milliseconds."""
+    of a year-long roster builds in milliseconds. A window should not cut a weekend (see _whole_weekends)."""
     free = set(hood.people)
     span = range(hood.first, hood.last)
     kept = seat_counts(Solution({p: d for p, d in roster.items() if p not in free and d}))
@@ -293,7 +293,21 @@ def _neighbourhood(problem: Problem, rng: random.Random, cells: float) -> Neighb
         width = min(problem.days // 7 * 7, width // 7 * 7)
         first = 7 * rng.randrange(0, (problem.days - width) // 7 + 1)
     count = max(2, min(len(ids), count))
-    return Neighbourhood(tuple(sorted(rng.sample(ids, count))), first, first + width)
+    first, last = _whole_weekends(problem, first, first + width)
+    return Neighbourhood(tuple(sorted(rng.sample(ids, count))), first, last)
+
+
+def _whole_weekends(problem: Problem, first: int, last: int) -> tuple[int, int]:
+    """Widen [first, last) to every weekend it cuts: a weekend worked on its outside day would count again
+    inside (safe, since stricter, but it would refuse moves that are in fact allowed)."""
+    changed = True
+    while changed:
+        changed = False
+        for w in problem.weekends:
+            inside = [d for d in w if first <= d < last]
+            if inside and len(inside) < len(w):
+                first, last, changed = min(first, *w), max(last, max(w) + 1), True
+    return first, last
 
 
 def improve(
