@@ -68,7 +68,7 @@ def restrict(problem: Problem, roster: Mapping[str, Mapping[int, Assignment]], h
         days=len(span),
         people=people,
         cover=tuple(
-            dataclasses.replace(_net_cover(c, kept[(c.day, c.shift, c.role)]), day=shift(c.day))
+            _net_cover(c, kept[(c.day, c.shift, c.role)], shift(c.day))
             for c in problem.cover
             if c.day in span
         ),
@@ -162,14 +162,18 @@ def _windowed(
     )
 
 
-def _net_cover(c: Cover, kept: int) -> Cover:
-    """The cover still to be met by the freed people. Clamping at zero shifts both the old and the new cost
-    of an over-covered cell by the same constant, so comparisons stay exact."""
-    return dataclasses.replace(
-        c,
-        min=max(0, c.min - kept),
-        max=None if c.max is None else max(0, c.max - kept),
-        preferred=None if c.preferred is None else max(0, c.preferred - kept),
+def _net_cover(c: Cover, kept: int, day: int) -> Cover:
+    """The cover still to be met by the freed people, on the window's ``day``. Clamping at zero shifts both
+    the old and the new cost of an over-covered cell by the same constant, so comparisons stay exact."""
+    return Cover(  # built directly: dataclasses.replace costs more than the rest of the window's set-up
+        day,
+        c.shift,
+        c.role,
+        max(0, c.min - kept),
+        None if c.max is None else max(0, c.max - kept),
+        None if c.preferred is None else max(0, c.preferred - kept),
+        c.under_weight,
+        c.over_weight,
     )
 
 
