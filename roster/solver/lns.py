@@ -26,12 +26,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from roster.solver.construct import build_lines
+from roster.solver.construct import build_lines, retype
 from roster.solver.cpsat import ProgressFn, solve
 from roster.solver.evaluate import penalties, person_violations, seat_counts, violations
 from roster.solver.problem import Assignment, Cover, Person, Problem, Request, Result, Solution
 
 Roster = dict[str, dict[int, Assignment]]
+RETYPE_SHARE = 0.2  # of the budget, at most, for the type-swapping pass over the constructed lines
 SUB_TIME_S = 0.5  # per neighbourhood: many quick moves beat a few slow ones (measured, docs/benchmark.md)
 # A repair only needs a feasible line; the search improves it afterwards.
 REPAIR_PARAMS: dict[str, Any] = {"stop_after_first_solution": True}
@@ -68,9 +69,7 @@ def restrict(problem: Problem, roster: Mapping[str, Mapping[int, Assignment]], h
         days=len(span),
         people=people,
         cover=tuple(
-            _net_cover(c, kept[(c.day, c.shift, c.role)], shift(c.day))
-            for c in problem.cover
-            if c.day in span
+            _net_cover(c, kept[(c.day, c.shift, c.role)], shift(c.day)) for c in problem.cover if c.day in span
         ),
         requests=tuple(
             dataclasses.replace(r, day=shift(r.day)) for r in problem.requests if r.person in free and r.day in span
@@ -326,15 +325,16 @@ def improve(
     sub_time_s: float = 2.0,
     cells: float = 3000.0,
     on_step: Callable[[Neighbourhood, int, int | None], None] | None = None,
+    max_steps: int | None = None,
 ) -> tuple[Roster, int]:
-    """Neighbourhood search from the hard-feasible ``roster`` until ``deadline`` (perf_counter seconds).
-    Returns the best roster and its cost."""
+    """Neighbourhood search from the hard-feasible ``roster`` until ``deadline`` (perf_counter seconds) or
+    after ``max_steps`` neighbourhoods. Returns the best roster and its cost."""
     rng = random.Random(seed)
     sizes = _Sizes(cells)
     best = cost(problem, roster)
     started = time.perf_counter() if started is None else started
     step = 0
-    while (left := deadline - time.perf_counter()) > 0.05:
+    while (left := deadline - time.perf_counter()) > 0.05 and (max_steps is None or step < max_steps):
         hood = _neighbourhood(problem, rng, sizes.cells)
         result, old = _resolve(problem, roster, hood, min(left, sub_time_s), workers, seed + step, params)
         step += 1
@@ -369,8 +369,9 @@ def solve_lns(
     time is up."""
     started = time.perf_counter()
     deadline = started + time_limit_s
-    if start is None:
-        start = Solution(build_lines(problem, seed))
+    if start is None:  # lines, then their shift types swapped where that pays (a few seconds at most)
+        lines = build_lines(problem, seed)
+        start = Solution(retype(problem, lines, started + RETYPE_SHARE * time_limit_s))
     roster = repair(problem, start, deadline, workers, seed, params=params)
     if roster is None:
         return Result("unknown", None, None, {}, None, time.perf_counter() - started)
