@@ -1,18 +1,18 @@
-"""Solve a benchmark instance with the roster solver (``roster.solver.cpsat``) and check it independently.
+"""Solve a benchmark instance with the roster solver (``roster.solver``) and check it independently.
 
-Tuning, measured on Instances 1-3 (docs/benchmark.md), all with the unchanged generic model:
+By size (``FULL_MODEL_CELLS`` = days x staff x shift types):
 
-- CP-SAT ``linearization_level=2``: the fuller LP relaxation steers the search much sooner to good rosters.
-- Cover first: the objective is dominated by uncovered seats (weight 100 each) on plateaus the LP bound barely
-  sees; a search that lands one seat away from the best roster can stay there (one seat = 10% on Instance2).
-  So the first ``COVER_FIRST_SHARE`` of the time solves the same problem with only the under-cover terms
-  (requests and over-cover dropped), which finds the best number of uncovered seats within seconds, and the
-  rest solves the full problem with that roster as a hint, through the model's own minimal-change mechanism
-  with a zero change weight (``Problem.previous`` + ``change_weight=0`` = a hint, no cost). Nothing is fixed:
-  the full objective is minimised over the full space.
+- Small (Instances 1-3): the whole CP-SAT model, tuned on those three (docs/benchmark.md): a feasible start
+  from ``roster.solver.lns.feasible_start`` as a hint and a fallback; then ``COVER_FIRST_SHARE`` of the time
+  on the same problem with only the under-cover terms (it finds the best number of uncovered seats within
+  seconds); then the full problem hinted with that roster (``solve(hint=)``), both with
+  ``linearization_level=2`` (the fuller LP relaxation steers the search much sooner to good rosters).
+- Larger (Instances 9-24): ``roster.solver.lns.solve_lns``: lines built person by person within each
+  person's rules, their shift types swapped where it pays, the few people still breaking a rule re-solved
+  alone, then a large-neighbourhood search around CP-SAT on exact window sub-problems until the time is up.
+  Building the whole model of a year for 150 people takes longer than the budget.
 
-A home-made neighbourhood search on top (re-optimising a few people or a few days at a time) was tried too
-and added nothing measurable, so it was left out.
+Nothing here is specific to an instance: all of it runs on the generic model.
 """
 
 from __future__ import annotations
