@@ -160,13 +160,13 @@ def login_cookie(app, login: str) -> str:  # noqa: ANN001
     """A valid signed session cookie for ``login`` (as if it had just logged in), without argon2's cost."""
     from itsdangerous import URLSafeTimedSerializer
 
-    from roster.accounts.service import account_of, server_secret, subject_for
+    from roster.accounts.service import ensure_account, server_secret, subject_for
     from roster.admin.current import current_bureau
     from roster.storage import session_scope
 
     with session_scope(app.state.database_url) as session:
-        account = account_of(session, subject_for(current_bureau(session), login))
-        assert account is not None, f"no account for {login}"
+        bureau = current_bureau(session)
+        account = ensure_account(session, bureau, subject_for(bureau, login), WEB_NOW)
         secret = server_secret(session, "session", WEB_NOW)
         payload = {"a": account.id, "e": account.session_epoch, "c": f"csrf-{login}"}
     return URLSafeTimedSerializer(secret, salt="dutyflow.session").dumps(payload)

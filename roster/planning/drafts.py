@@ -286,3 +286,21 @@ def _write_shifts(session: Session, draft: RosterDraft, now: dt.datetime) -> Non
             row["flags"]["holidays"],
         )
     session.flush()
+
+
+def mark_failed(session: Session, draft_id: int, now: dt.datetime, why: str) -> None:
+    with session:
+        draft = session.get(RosterDraft, draft_id)
+        if draft is not None and draft.status == "running":
+            _finish(session, draft, now, "failed", {"status": "error", "explanations": [why]})
+
+
+def moves_by_person(moves: list[dict[str, Any]]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """The diff as people see it: who gains and who loses which shift."""
+    out: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for m in moves:
+        if m.get("new"):
+            out.setdefault(m["new"], {"gain": [], "lose": []})["gain"].append(m)
+        if m.get("old"):
+            out.setdefault(m["old"], {"gain": [], "lose": []})["lose"].append(m)
+    return dict(sorted(out.items()))
