@@ -107,3 +107,81 @@ def test_xlsx_export_in_the_filing_layout(client_for, web_db_url):
         bureau = current_bureau(s)
     assert row[3] == bureau.person(holders["leader_on_duty"][0]).name
     assert row[6] == "、".join(bureau.person(p).phone for p in holders["duty_officer"])
+
+
+def test_my_shifts_and_calendar_subscription_with_qr_and_rotation(client_for, web_db_url):
+    me = client_for("p20")
+    page = me.get("/me").text
+    assert 'data-testid="my-shifts"' in page and "生成订阅链接" in page
+    first = me.post("/me/calendar").text
+    url = re.search(r'data-testid="feed-url">([^<]+)<', first).group(1)
+    assert url.startswith("https://duty.cxzjj.gov.cn/calendars/") and url.endswith(".ics")
+    assert f'href="webcal://{url.split("://", 1)[1]}"' in first
+    assert 'src="data:image/svg+xml;base64,' in first
+    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    feed = me.get(f"/calendars/{token}.ics")
+    assert feed.status_code == 200 and b"BEGIN:VCALENDAR" in feed.content
+    second = me.post("/me/calendar").text
+    assert re.search(r'data-testid="feed-url">([^<]+)<', second).group(1) != url
+    assert me.get(f"/calendars/{token}.ics").status_code == 404  # rotated: the old link stops working
+    assert "您已有 1 个订阅链接" in me.get("/me").text
+
+
+def test_board_needs_its_token_shows_no_phones_and_refreshes(client_for):
+    admin = client_for("p01")
+    board_url = re.search(r'data-testid="board-url">[^<]*(/board\?token=[^<]+)<', admin.get("/admin").text).group(1)
+    anon = client_for(None)
+    board = anon.get(board_url)
+    assert board.status_code == 200 and 'http-equiv="refresh"' in board.text
+    assert 'data-testid="leader-on-duty"' in board.text and "tel:" not in board.text
+    assert anon.get("/board?token=wrong").status_code == 404
+    admin.post("/admin/board/rotate")
+    assert anon.get(board_url).status_code == 404
+
+
+def test_admin_upload_preview_then_apply_all_or_nothing(client_for, web_db_url):
+    from tests.admin_helpers import SEED_TEXT, dump
+
+    admin = client_for("p12")
+    admin.get("/admin")  # creates the board secret once
+    before = dump(web_db_url)
+    broken = SEED_TEXT.replace('phone: "15082760689"', 'phone: "1508"', 1)
+    bad = admin.http.post(
+        "/admin/file/check", data={"csrf_token": admin.csrf}, files={"file": ("bureau.yaml", broken.encode())}
+    )
+    assert bad.status_code == 400 and "people[0].phone" in bad.text
+    edited = SEED_TEXT.replace("min_rest_hours: 48", "min_rest_hours: 36", 1)
+    preview = admin.post("/admin/file/check", {"text": edited})
+    assert preview.status_code == 200 and "rules.min_rest_hours: 48 → 36" in preview.text
+    assert dump(web_db_url) == before  # the preview is a dry run
+    digest = re.search(r'name="digest" value="([0-9a-f]+)"', preview.text).group(1)
+    tampered = admin.post("/admin/file/apply", {"text": edited + "\n# x", "digest": digest})
+    assert tampered.status_code == 400 and dump(web_db_url) == before
+    applied = admin.post("/admin/file/apply", {"text": edited, "digest": digest})
+    assert 'data-testid="applied"' in applied.text
+    with open_session(web_db_url) as s:
+        from roster.admin.current import current_bureau
+
+        assert current_bureau(s).rules.min_rest_hours == 36
+
+
+def test_admin_lists_accounts_and_invites_disables(client_for):
+    admin = client_for("p01")
+    page = admin.get("/admin").text
+    assert re.search(r'data-login="p01">.*?已开通', page, re.S)
+    assert re.search(r'data-login="grp-water">.*?未开通', page, re.S)
+    invite = admin.post("/admin/users/grp-water/invite").text
+    url = re.search(r'data-testid="invite-url">http://testserver(/invite/[^<]+)<', invite).group(1)
+    assert client_for(None).get(url).status_code == 200
+    admin.post("/admin/users/p20/disable")
+    assert client_for("p20").get("/").status_code == 303
+    assert re.search(r'data-login="p20">.*?已停用', admin.get("/admin").text, re.S)
+
+
+def test_audit_log_page_lists_entries_newest_first(client_for):
+    admin = client_for("p01")
+    admin.post("/admin/users/p30/invite")
+    page = admin.get("/audit").text
+    assert "<code>account_invite</code>" in page and "<code>admin_apply</code>" in page
+    assert page.index("<code>account_invite</code>") < page.index("<code>admin_apply</code>")
+    assert "<code>account_invite</code>" not in admin.get("/audit?action=admin_apply").text
