@@ -22,6 +22,7 @@ from roster.web.auth import CurrentUser
 from roster.web.deps import clock_now, db_session
 from roster.web.i18n import register
 from roster.web.rosterdata import local, role_name
+from roster.web.routes.console_requests import STATUS_ZH
 from roster.web.templating import register_nav, render
 
 router = APIRouter(include_in_schema=False)
@@ -118,6 +119,7 @@ def _ctx(request: Request, session: Session, user: CurrentUser, new_url: str | N
             )
         ),
         "tokens": tokens,
+        "status_zh": STATUS_ZH,
         "token_since": min((t.created_at for t in tokens), default=None),
         "new_url": new_url,
     }
