@@ -10,6 +10,7 @@ import datetime as dt
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -74,6 +75,26 @@ def local(instant: dt.datetime | None, tz: str) -> dt.datetime | None:
     return instant.astimezone(zoneinfo.ZoneInfo(tz)) if instant is not None else None
 
 
+@lru_cache(maxsize=64)
+def _slots(first: dt.date, count: int, pattern_json: str, tz: str) -> tuple:
+    """The shift pattern's slots for a range; cached because pendulum reads the zone file on every call."""
+    from roster.admin.schema import ShiftPattern
+
+    return tuple(generate_slots(first, count, ShiftPattern.model_validate_json(pattern_json), tz))
+
+
+@lru_cache(maxsize=4096)
+def _kind_cached(holidays_json: str, day: dt.date) -> tuple[str, str]:
+    return day_kind(_calendar(holidays_json), day)
+
+
+@lru_cache(maxsize=8)
+def _calendar(holidays_json: str) -> HolidayCalendar:
+    from roster.admin.schema import Holidays
+
+    return HolidayCalendar.from_section(Holidays.model_validate_json(holidays_json))
+
+
 def day_kind(calendar: HolidayCalendar, day: dt.date) -> tuple[str, str]:
     try:
         kind = calendar.kind(day)
@@ -84,11 +105,11 @@ def day_kind(calendar: HolidayCalendar, day: dt.date) -> tuple[str, str]:
 
 
 def days_between(session: Session, bureau: BureauFile, first: dt.date, last: dt.date) -> list[DayView]:
-    calendar = HolidayCalendar.from_section(bureau.holidays)
+    holidays_json = bureau.holidays.model_dump_json()
     days = {}
     for i in range((last - first).days + 1):
         d = first + dt.timedelta(days=i)
-        kind, name = day_kind(calendar, d)
+        kind, name = _kind_cached(holidays_json, d)
         days[d] = DayView(d, kind, name)
     shifts: dict[int, ShiftView] = {}
     rows = session.execute(
@@ -122,7 +143,7 @@ def days_between(session: Session, bureau: BureauFile, first: dt.date, last: dt.
 
 def _mark_gaps(bureau: BureauFile, days: dict[dt.date, DayView], first: dt.date, last: dt.date) -> None:
     count = (last - first).days + 1
-    for slot in generate_slots(first, count, bureau.shift_pattern, bureau.bureau.timezone):
+    for slot in _slots(first, count, bureau.shift_pattern.model_dump_json(), bureau.bureau.timezone):
         day = days[slot.duty_date]
         view = next((s for s in day.shifts if s.slot == slot.slot), None)
         if view is None:
