@@ -18,6 +18,7 @@ from roster.admin.current import current_bureau
 from roster.admin.loader import AdminFileError, parse_bureau
 from roster.storage.models.accounts import WebSecret
 from roster.storage.models.people import BureauConfig
+from roster.web import limits
 from roster.web.access import require_role
 from roster.web.auth import CurrentUser
 from roster.web.deps import clock_now, db_session
@@ -28,6 +29,10 @@ from roster.web.templating import register_nav, render
 router = APIRouter(include_in_schema=False)
 register_nav("/admin", "管理", ("admin",), 70)
 MAX_FILE_BYTES = 5 * 1024 * 1024
+# The body ceilings of the upload forms (the default is 64 KiB; the seed file alone is 75 KB). The apply
+# form posts the text URL-encoded, which triples Chinese text.
+limits.ROUTE_LIMITS[("POST", "/admin/file/check")] = MAX_FILE_BYTES + 64 * 1024
+limits.ROUTE_LIMITS[("POST", "/admin/file/apply")] = 3 * MAX_FILE_BYTES + 64 * 1024
 register(
     {
         "当前管理文件": "Admin file in force",
