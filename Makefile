@@ -3,15 +3,22 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test bench lint
+.PHONY: install run test test-scale bench lint
 
 $(BIN)/.installed: pyproject.toml constraints.txt
+	@# The browser tests drive Debian's Chromium (Playwright cannot download its own here); CJK fonts for the pages.
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium fonts-noto-cjk)
+	fc-list 2>/dev/null | grep -q "Noto Sans CJK" || (apt-get update && apt-get install -y fonts-noto-cjk)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
-install: $(BIN)/.installed
+# ical.js (Thunderbird's calendar parser), run by node from the calendar tests beside the Python parsers.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+install: $(BIN)/.installed node_modules/.package-lock.json
 
 ## The seed scenario: load examples/chuxiong.yaml, plan 8 weeks, then run everything (Ctrl-C stops).
 run: install
@@ -22,6 +29,11 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+## The scale-out test (not part of `make test`): two Prefect API replicas on PostgreSQL + Redis, one services
+## process, two process workers; machine loss mid-run loses no effect (docs/orchestration.md).
+test-scale: install
+	$(BIN)/pytest tests_scale -x -v
 
 bench: install
 	$(BIN)/python -m bench

@@ -22,7 +22,7 @@ import socket
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -33,7 +33,7 @@ from notifications.channels import ChannelError, apprise_url
 from notifications.jobs import DeliverySummary
 from notifications.outbox import dedup_key, enqueue_many
 from notifications.outbox import message as outbox_message
-from notifications.sender import SendOutcome, send
+from notifications.sender import SendOutcome, message_id_for, message_identity, send
 from notifications.settings import DeliveryPolicy, SmtpSettings
 from notifications.templates import channel_name, format_for_channel, render
 from roster.storage.models.outbox import DEAD, FALLEN_BACK, PENDING, SENDING, SENT, OutboxAttempt, OutboxMessage
@@ -111,12 +111,22 @@ def _claimed(session: Session, ids: list[int], until: dt.datetime) -> list[Claim
     ]
 
 
-def claim_due(session: Session, *, now: dt.datetime, worker: str, limit: int, lease: dt.timedelta) -> list[Claimed]:
-    """Claim up to ``limit`` due messages for ``worker`` and commit the claim."""
+def claim_due(
+    session: Session,
+    *,
+    now: dt.datetime,
+    worker: str,
+    limit: int,
+    lease: dt.timedelta,
+    keys: Collection[str] | None = None,
+) -> list[Claimed]:
+    """Claim up to ``limit`` due messages for ``worker`` (only those with dedup key in ``keys`` if given)
+    and commit the claim."""
     session.expire_all()  # rows cached from an earlier batch are stale: their state changed via UPDATEs
+    due = _due(now) if keys is None else and_(_due(now), OutboxMessage.dedup_key.in_(list(keys)))
     candidates = (
         select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.claimed_by, OutboxMessage.channel)
-        .where(_due(now))
+        .where(due)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     )
@@ -150,7 +160,13 @@ def send_claimed(message: Claimed, smtp: SmtpSettings, sender: Sender = send) ->
     except ChannelError as exc:
         return SendOutcome(False, str(exc), permanent=True)
     title, body = format_for_channel(message.channel, message.subject, message.body, message.locale)
-    return sender(url, title, body)
+    with message_identity(message_id_for(message.dedup_key, _mail_domain(smtp))):
+        return sender(url, title, body)
+
+
+def _mail_domain(smtp: SmtpSettings) -> str:
+    sender = smtp.sender or smtp.user or ""
+    return sender.rpartition("@")[2] or "dutyflow.local"
 
 
 def record_outcome(
@@ -335,8 +351,10 @@ def deliver(
     policy: DeliveryPolicy | None = None,
     smtp: SmtpSettings | None = None,
     sender: Sender = send,
+    keys: Collection[str] | None = None,
 ) -> DeliverySummary:
-    """Send everything due at ``now`` (and what falls due during the run, e.g. fallbacks), up to ``limit``.
+    """Send everything due at ``now`` (and what falls due during the run, e.g. fallbacks), up to ``limit``;
+    with ``keys``, only the due messages with those dedup keys (the urgent hand-off).
 
     The clock of the run is ``now`` plus the real time elapsed since the call, so leases and backoff stay
     honest in a long run while tests keep full control of the starting instant. A claimed batch is sent
@@ -361,7 +379,7 @@ def deliver(
     with ThreadPoolExecutor(max_workers=policy.concurrency, thread_name_prefix="deliver") as pool:
         while limit is None or tally["claimed"] < limit:
             size = policy.batch_size if limit is None else min(policy.batch_size, limit - tally["claimed"])
-            batch = claim_due(session, now=clock(), worker=worker, limit=size, lease=policy.lease)
+            batch = claim_due(session, now=clock(), worker=worker, limit=size, lease=policy.lease, keys=keys)
             if not batch:
                 break
             tally["claimed"] += len(batch)
@@ -371,9 +389,7 @@ def deliver(
                     tally["skipped_expired"] += 1
                     continue
                 outcome, at = result
-                status = record_outcome(
-                    session, message, outcome, at=at, worker=worker, policy=policy, commit=False
-                )
+                status = record_outcome(session, message, outcome, at=at, worker=worker, policy=policy, commit=False)
                 if status == PENDING:
                     tally["retrying"] += 1
                 else:

@@ -20,11 +20,9 @@ DateOption = Annotated[str, typer.Option("--date", help="The local reporting day
 
 
 def _attachment_limit(session) -> int:  # noqa: ANN001
-    from roster.admin.current import current_section
-    from roster.reports.feature import FEATURE as REPORTS
-    from roster.reports.schema import attachment_limit_bytes
+    from roster.reports.ledger import bureau_attachment_limit
 
-    return attachment_limit_bytes(current_section(session, REPORTS))
+    return bureau_attachment_limit(session)
 
 
 @reports_app.command("submit")
@@ -93,7 +91,7 @@ def history(
     json: JsonOption = False,
 ) -> None:
     """A unit-day's submissions: the report and every correction, oldest first."""
-    from roster.reports.ledger import AttachmentCorrupted, ReportError, attachment_bytes
+    from roster.reports.ledger import AttachmentCorrupted, ReportError, stored_attachments
     from roster.reports.ledger import history as submissions_of
     from roster.storage import open_session
 
@@ -105,9 +103,8 @@ def history(
                 for entry in entries:
                     folder = save_to / f"r{entry['revision']}"
                     folder.mkdir(parents=True, exist_ok=True)
-                    for item in entry["attachments"]:
-                        data = attachment_bytes(session, receipt=entry["receipt"], filename=item["filename"])
-                        (folder / item["filename"]).write_bytes(data)
+                    for name, data in stored_attachments(session, receipt=entry["receipt"]):
+                        (folder / name).write_bytes(data)
     except ReportError as exc:
         fail(str(exc).replace("unit:", "UNIT:", 1))
     except AttachmentCorrupted as exc:

@@ -18,7 +18,6 @@ from roster.admin.base import Channel, StrictModel, parse_clock
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"  # where ack links point when the section does not say
 DEFAULT_LINK_TTL_HOURS = 48
-DEFAULT_ATTACHMENT_LIMIT_MB = 10
 _Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="lower-case id")]
 _DURATION_RE = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?$")
 FIXED_TARGETS = ("unit_contact", "group_leader", "leader_on_duty", "bureau_head")
@@ -118,7 +117,7 @@ class ReportingUnit(StrictModel):
 
 class ReportsSection(StrictModel):
     default_policy: _Identifier | None = None
-    attachment_limit_mb: float = Field(default=DEFAULT_ATTACHMENT_LIMIT_MB, gt=0, le=200)
+    attachment_limit_mb: float = Field(default=10, gt=0, le=200)
     link_ttl_hours: int = Field(default=DEFAULT_LINK_TTL_HOURS, ge=1, le=24 * 31)  # signed ack links expire
     public_url: str = DEFAULT_PUBLIC_URL  # where ack links point
     policies: list[EscalationPolicy] = Field(default_factory=list)
@@ -166,9 +165,3 @@ class ReportsSection(StrictModel):
                             (("reports", "policies", i, "steps", j, "targets"), "bureau_head but bureau.head unset")
                         )
         return errors
-
-
-def attachment_limit_bytes(section: ReportsSection | None) -> int:
-    """The largest attachment a unit may file, in bytes: the section's limit, or the default without one."""
-    megabytes = section.attachment_limit_mb if section is not None else DEFAULT_ATTACHMENT_LIMIT_MB
-    return int(megabytes * 1024 * 1024)
