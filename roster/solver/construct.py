@@ -1,0 +1,250 @@
+"""A fast constructive heuristic: one person's line at a time, day by day, within that person's own rules.
+
+For problems too large to hand to CP-SAT whole (a year for 150 people and 32 shift types is ~1.7 million
+cells: building the model alone takes longer than the time given), a hard-feasible start has to come from
+somewhere cheaper. Each person's line is built forward in time, taking on each day the shift that most
+reduces the cost still open (uncovered seats first, then requests), subject to the person's rules: days off,
+unavailable and fixed cells, per-type caps, rotation, maximum and minimum run lengths, minimum rest,
+weekends, window limits and total minutes. Minimum totals are met by pace: a person falling behind the
+share of minutes due by now works even where no seat is open. The cover each line takes is netted out before
+the next line. ``repair`` (roster.solver.lns) fixes what a line still breaks; the neighbourhood search then
+improves the whole.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import defaultdict
+
+from roster.solver.evaluate import person_violations
+from roster.solver.problem import Assignment, Person, Problem
+
+Roster = dict[str, dict[int, Assignment]]
+
+
+def build_lines(problem: Problem, seed: int = 0, order: list[str] | None = None, retries: int = 6) -> Roster:
+    rng = random.Random(seed)
+    open_seats: dict[tuple[int, str], int] = defaultdict(int)
+    weights: dict[tuple[int, str], tuple[int, int]] = {}
+    for c in problem.cover:
+        if c.role is None or len(problem.roles) == 1:
+            open_seats[(c.day, c.shift)] += max(c.preferred or 0, c.min)
+            weights[(c.day, c.shift)] = (c.under_weight + (1000 if c.min else 0), c.over_weight)
+    wishes: dict[tuple[str, int, str | None], int] = defaultdict(int)
+    for r in problem.requests:
+        wishes[(r.person, r.day, r.shift)] += r.weight if r.on else -r.weight
+    people = {p.id: p for p in problem.people}
+    ids = order or sorted(people, key=lambda pid: rng.random())
+    roster: Roster = {}
+    for pid in ids:
+        roster[pid] = _take(people[pid], _line(problem, people[pid], open_seats, weights, wishes, rng), open_seats)
+    # A line that still breaks its person's rules is drawn again at a brisker pace, a few times.
+    for pid in ids:
+        for attempt in range(1, retries + 1):
+            if not person_violations(problem, people[pid], roster[pid]):
+                break
+            for day, a in roster[pid].items():
+                open_seats[(day, a.shift)] += 1
+            line = _line(problem, people[pid], open_seats, weights, wishes, rng, 1.0 + 0.03 * attempt)
+            roster[pid] = _take(people[pid], line, open_seats)
+    return roster
+
+
+def _take(person: Person, line: dict[int, str], open_seats: dict[tuple[int, str], int]) -> dict[int, Assignment]:
+    for day, shift in line.items():
+        open_seats[(day, shift)] -= 1
+    return {day: Assignment(shift, person.roles[0]) for day, shift in line.items()}
+
+
+def _line(
+    problem: Problem,
+    person: Person,
+    open_seats: dict[tuple[int, str], int],
+    weights: dict[tuple[int, str], tuple[int, int]],
+    wishes: dict[tuple[str, int, str | None], int],
+    rng: random.Random,
+    pace: float = 1.0,
+) -> dict[int, str]:
+    shifts = {s.id: s for s in problem.shift_types}
+    blocked = set(person.days_off) | {d for d, s in person.fixed.items() if s is None}
+    typical = sorted(s.minutes for s in problem.shift_types)[len(problem.shift_types) // 2] or 1
+    weekend_of = {d: i for i, w in enumerate(problem.weekends) for d in w}
+    open_after = [0] * (problem.days + 1)  # open days from day d to the end
+    for d in range(problem.days - 1, -1, -1):
+        open_after[d] = open_after[d + 1] + (d not in blocked)
+    line: dict[int, str] = {}
+    counts: dict[str, int] = defaultdict(int)
+    minutes, run, off = 0, person.worked_before, person.off_before
+    off_from_start = not (problem.outside_is_off or person.worked_before or person.off_before)
+    weekends: set[int] = set()
+    max_run = person.max_consecutive or problem.days
+    for day in range(problem.days):
+        if day in person.fixed:
+            shift = person.fixed[day]
+        elif day in blocked:
+            shift = None
+        else:
+            shift = _choose(problem, person, day, line, counts, minutes, run, off, off_from_start, weekends,
+                            weekend_of, open_after[day], typical, max_run, blocked, shifts, open_seats, weights,
+                            wishes, rng, open_after[0], pace)  # fmt: skip
+        if shift is None:
+            run, off = 0, off + 1
+            continue
+        line[day] = shift
+        counts[shift] += 1
+        minutes += shifts[shift].minutes
+        run, off, off_from_start = run + 1, 0, False
+        if day in weekend_of:
+            weekends.add(weekend_of[day])
+    return line
+
+
+def _choose(problem, person, day, line, counts, minutes, run, off, off_from_start, weekends, weekend_of, left,
+            typical, max_run, blocked, shifts, open_seats, weights, wishes, rng, total, pace):  # noqa: ANN001, ANN202  # fmt: skip
+    """Today's shift for one person (None = off), given the line so far."""
+    working = run > 0 and (day - 1) in line
+    if working and run >= max_run:
+        return None
+    if not working and not off_from_start and off < person.min_consecutive_off and (day > 0 or person.off_before):
+        return None
+    full = person.max_weekends is not None and len(weekends) >= person.max_weekends
+    if full and (wk := weekend_of.get(day)) is not None and wk not in weekends:
+        return None
+    for limit in person.limits:
+        if day in limit.days and sum(1 for d in limit.days if d in line) >= limit.max_shifts:
+            return None
+    if not working:  # a new run must be able to reach its minimum length
+        for ahead in range(day + 1, min(problem.days, day + person.min_consecutive)):
+            wk = weekend_of.get(ahead)
+            if ahead in blocked or (full and wk is not None and wk not in weekends):
+                return None
+    yesterday = line.get(day - 1)
+    candidates = []
+    for sid, s in shifts.items():
+        if (day, sid) in person.unavailable or counts[sid] >= person.max_shifts.get(sid, problem.days + 1):
+            continue
+        if yesterday and sid in shifts[yesterday].forbidden_next:
+            continue
+        if person.max_minutes is not None and minutes + s.minutes > person.max_minutes:
+            continue
+        under, over = weights.get((day, sid), (0, 0))
+        gain = under if open_seats.get((day, sid), 0) > 0 else -over
+        gain += wishes.get((person.id, day, sid), 0) + wishes.get((person.id, day, None), 0)
+        if person.min_consecutive > run + 1 and not any(
+            t not in s.forbidden_next and counts[t] < person.max_shifts.get(t, problem.days + 1) for t in shifts
+        ):
+            continue  # the run must go on tomorrow, and nothing this person may work can follow this shift
+        candidates.append((gain + rng.random(), sid, s.minutes))
+    if not candidates:
+        return None
+    gain, sid, length = max(candidates)
+    must = working and run < person.min_consecutive
+    need = person.min_minutes - minutes
+    capacity = left * typical * max_run / (max_run + max(1, person.min_consecutive_off))
+    due = pace * person.min_minutes * (1 - left / max(1, total))  # minutes due by now at an even pace
+    behind = need > 0 and (need >= 0.7 * capacity or minutes < due)
+    if person.max_minutes is not None:
+        room = person.max_minutes - minutes
+        if not must and room < length + typical * (person.min_consecutive - 1) and not working:
+            return None
+    # Nobody runs ahead of an even pace either: a line that takes every open seat early has spent its
+    # minutes before the year is out, and the last months go uncovered.
+    done = 1 - left / max(1, total)
+    ahead = person.max_minutes is not None and minutes >= person.max_minutes * done + 2 * typical
+    if must or behind or (gain > 0 and not ahead):
+        return sid
+    return None
+
+
+def retype(problem: Problem, roster: Roster, deadline: float | None = None, rounds: int = 3) -> Roster:
+    """Local search that keeps every work/off pattern: a person working day d switches to another shift
+    type that day when that lowers the cost (an uncovered seat taken from an over-covered or less costly
+    cell, a request met). Runs, days off, weekends and rest stay as they are; caps per type, rotation with
+    the days either side and total minutes are checked. Single-role cover only (the benchmark's shape).
+    Stops at ``deadline`` (perf_counter seconds) if given."""
+    if len(problem.roles) != 1 or any(c.min or c.max is not None for c in problem.cover):
+        return roster
+    shifts = {s.id: s for s in problem.shift_types}
+    cover = {(c.day, c.shift): c for c in problem.cover}
+    seats: dict[tuple[int, str], int] = defaultdict(int)
+    for days in roster.values():
+        for day, a in days.items():
+            seats[(day, a.shift)] += 1
+    wishes: dict[tuple[str, int, str | None], int] = defaultdict(int)
+    for r in problem.requests:
+        wishes[(r.person, r.day, r.shift)] += r.weight if r.on else -r.weight
+
+    short: dict[int, set[str]] = defaultdict(set)  # day -> shift types with seats still open
+    for (day, sid), c in cover.items():
+        if c.preferred is not None and seats[(day, sid)] < c.preferred:
+            short[day].add(sid)
+    wished: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for r in problem.requests:
+        if r.on and r.shift is not None:
+            wished[(r.person, r.day)].add(r.shift)
+
+    def seat_cost(cell: tuple[int, str], n: int) -> int:
+        c = cover.get(cell)
+        if c is None or c.preferred is None:
+            return 0
+        return c.under_weight * max(0, c.preferred - n) + c.over_weight * max(0, n - c.preferred)
+
+    for _ in range(rounds):
+        moved = 0
+        for person in problem.people:
+            if deadline is not None and time.perf_counter() > deadline:
+                return roster
+            days = roster.get(person.id, {})
+            allowed = {sid for sid in shifts if person.max_shifts.get(sid, 1) != 0}
+            counts: dict[str, int] = defaultdict(int)
+            for a in days.values():
+                counts[a.shift] += 1
+            minutes = sum(shifts[a.shift].minutes for a in days.values())
+            for day in sorted(days):
+                if day in person.fixed:
+                    continue
+                old = days[day].shift
+                # Only a short cell or a wished-for shift can pay for a swap: look at those alone.
+                wanted = {sid for sid in short[day] if sid in allowed} | wished.get((person.id, day), set())
+                if not wanted:
+                    continue
+                prev, nxt = days.get(day - 1), days.get(day + 1)
+                best, best_gain = None, 0
+                for sid in wanted:
+                    s = shifts[sid]
+                    if sid == old or (day, sid) in person.unavailable:
+                        continue
+                    if counts[sid] >= person.max_shifts.get(sid, problem.days + 1):
+                        continue
+                    if (prev and sid in shifts[prev.shift].forbidden_next) or (nxt and nxt.shift in s.forbidden_next):
+                        continue
+                    total = minutes - shifts[old].minutes + s.minutes
+                    if total < person.min_minutes or (person.max_minutes is not None and total > person.max_minutes):
+                        continue
+                    a, b = (day, old), (day, sid)
+                    gain = seat_cost(a, seats[a]) - seat_cost(a, seats[a] - 1)
+                    gain += seat_cost(b, seats[b]) - seat_cost(b, seats[b] + 1)
+                    gain += wishes.get((person.id, day, sid), 0) - wishes.get((person.id, day, old), 0)
+                    if gain > best_gain:
+                        best, best_gain = sid, gain
+                if best is not None:
+                    days[day] = Assignment(best, days[day].role)
+                    seats[(day, old)] -= 1
+                    seats[(day, best)] += 1
+                    for cell in ((day, old), (day, best)):
+                        c = cover.get(cell)
+                        if c is not None and c.preferred is not None and seats[cell] < c.preferred:
+                            short[day].add(cell[1])
+                        else:
+                            short[day].discard(cell[1])
+                    counts[old] -= 1
+                    counts[best] += 1
+                    minutes += shifts[best].minutes - shifts[old].minutes
+                    moved += 1
+        if not moved:
+            break
+    return roster
+
+
+__all__ = ["build_lines", "retype"]

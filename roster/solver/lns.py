@@ -1,0 +1,387 @@
+"""Large-neighbourhood search around CP-SAT: for problems too large to solve whole in the time given.
+
+A *neighbourhood* is a group of people over a window of days. ``restrict`` turns it into a small Problem of
+the same model: the other people keep their incumbent shifts (their seats are taken off the cover), the
+freed people keep theirs outside the window (``Person.fixed``), and only the freed cells are decided. CP-SAT
+solves that, hinted with the incumbent, and the result is kept when the whole roster's cost does not rise
+(equal moves are kept too: they let the search drift across plateaus of uncovered seats).
+
+``repair`` makes a start roster hard-feasible person by person: everyone whose own rules it breaks is
+re-solved with the others fixed. ``improve`` then runs the search until the time is up, growing the
+neighbourhoods while CP-SAT proves them optimal quickly and shrinking them when it does not.
+
+Exact for cover (hard and soft), requests, per-person rules, conflicts and not-together pairs (a pair with a
+kept person becomes an unavailable cell or an off request); fairness terms are restricted to the freed people,
+an approximation, but every move is accepted or refused on the whole roster's cost, so the search never
+gets worse.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from roster.solver.construct import build_lines, retype
+from roster.solver.cpsat import ProgressFn, solve
+from roster.solver.evaluate import penalties, person_violations, seat_counts, violations
+from roster.solver.problem import Assignment, Cover, Person, Problem, Request, Result, Solution
+
+Roster = dict[str, dict[int, Assignment]]
+RETYPE_SHARE = 0.2  # of the budget, at most, for the type-swapping pass over the constructed lines
+SUB_TIME_S = 0.5  # per neighbourhood: many quick moves beat a few slow ones (measured, docs/benchmark.md)
+# A repair only needs a feasible line; the search improves it afterwards.
+REPAIR_PARAMS: dict[str, Any] = {"stop_after_first_solution": True}
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    people: tuple[str, ...]
+    first: int  # first freed day
+    last: int  # first day after the window
+
+
+def restrict(problem: Problem, roster: Mapping[str, Mapping[int, Assignment]], hood: Neighbourhood) -> Problem:
+    """Days ``hood.first``..``hood.last - 1`` for ``hood.people`` as a problem of their own (its day 0 is
+    ``hood.first``), everything else kept as in ``roster``: the runs just before and after the window become
+    each person's history on both sides, the shifts on the days next to it block the rotations they forbid,
+    what is worked outside it comes off each person's totals (minutes, shifts per type, weekends, window
+    limits), and the kept people's seats come off the cover. Only the freed cells are modelled, so a window
+    of a year-long roster builds in milliseconds. A window should not cut a weekend (see _whole_weekends)."""
+    free = set(hood.people)
+    span = range(hood.first, hood.last)
+    kept = seat_counts(Solution({p: d for p, d in roster.items() if p not in free and d}))
+    people = tuple(
+        _windowed(problem, p, roster.get(p.id, {}), free, roster, span) for p in problem.people if p.id in free
+    )
+    first = hood.first
+
+    def shift(day: int) -> int:
+        return day - first
+
+    previous = problem.previous
+    return dataclasses.replace(
+        problem,
+        days=len(span),
+        people=people,
+        cover=tuple(
+            _net_cover(c, kept[(c.day, c.shift, c.role)], shift(c.day)) for c in problem.cover if c.day in span
+        ),
+        requests=tuple(
+            dataclasses.replace(r, day=shift(r.day)) for r in problem.requests if r.person in free and r.day in span
+        )
+        + _soft_pairs(problem, free, roster, span),
+        weekends=tuple(w2 for w in problem.weekends if (w2 := frozenset(shift(d) for d in w if d in span))),
+        conflicts=tuple(
+            dataclasses.replace(c, first=(shift(c.first[0]), c.first[1]), second=(shift(c.second[0]), c.second[1]))
+            for c in problem.conflicts
+            if c.first[0] in span and c.second[0] in span
+        ),
+        not_together=tuple(n for n in problem.not_together if n.a in free and n.b in free),
+        fairness=tuple(
+            dataclasses.replace(
+                f,
+                people=tuple(p for p in f.people if p in free),
+                cells=frozenset((shift(d), s) for d, s in f.cells if d in span),
+                total=None,
+            )
+            for f in problem.fairness
+        ),
+        previous=None
+        if previous is None
+        else Solution(
+            {
+                p: {shift(d): a for d, a in days.items() if d in span}
+                for p, days in previous.assignments.items()
+                if p in free
+            }
+        ),
+        outside_is_off=problem.outside_is_off and hood.first == 0 and hood.last == problem.days,
+    )
+
+
+def _windowed(
+    problem: Problem,
+    person: Person,
+    days: Mapping[int, Assignment],
+    free: set[str],
+    roster: Mapping[str, Mapping[int, Assignment]],
+    span: range,
+) -> Person:
+    first, last = span.start, span.stop
+    outside = [a for d, a in days.items() if d not in span]
+    counts = Counter(a.shift for a in outside)
+    minutes = {s.id: s.minutes for s in problem.shift_types}
+    worked = sum(minutes[a.shift] for a in outside)
+    weekends = sum(1 for w in problem.weekends if any(d not in span and d in days for d in w))
+    forbidden = {s.id: s.forbidden_next for s in problem.shift_types}
+    blocked = set()
+    if first > 0 and (yesterday := days.get(first - 1)):
+        blocked |= {(0, t) for t in forbidden[yesterday.shift]}
+    if last < problem.days and (tomorrow := days.get(last)):
+        blocked |= {(last - 1 - first, s) for s, f in forbidden.items() if tomorrow.shift in f}
+
+    def run(day_range: range, working: bool) -> int:
+        n = 0
+        for d in day_range:
+            if (d in days) != working:
+                break
+            n += 1
+        return n
+
+    before, after = range(first - 1, -1, -1), range(last, problem.days)
+    edge_before = first == 0
+    return dataclasses.replace(
+        person,
+        min_minutes=max(0, person.min_minutes - worked),
+        max_minutes=None if person.max_minutes is None else person.max_minutes - worked,
+        max_shifts={s: cap - counts[s] for s, cap in person.max_shifts.items()},
+        max_weekends=None if person.max_weekends is None else person.max_weekends - weekends,
+        days_off=frozenset(d - first for d in person.days_off if d in span),
+        unavailable=frozenset((d - first, s) for d, s in person.unavailable if d in span)
+        | frozenset(blocked)
+        | frozenset((d - first, s) for d, s in _kept_partners(problem, person.id, free, roster, span)),
+        fixed={d - first: s for d, s in person.fixed.items() if d in span},
+        limits=tuple(
+            dataclasses.replace(
+                lim,
+                days=frozenset(d - first for d in lim.days if d in span),
+                max_shifts=lim.max_shifts - sum(1 for d in lim.days if d not in span and d in days),
+            )
+            for lim in person.limits
+        ),
+        worked_before=person.worked_before if edge_before else run(before, True),
+        off_before=person.off_before if edge_before else run(before, False),
+        worked_after=person.worked_after if last == problem.days else run(after, True),
+        off_after=person.off_after if last == problem.days else run(after, False),
+    )
+
+
+def _net_cover(c: Cover, kept: int, day: int) -> Cover:
+    """The cover still to be met by the freed people, on the window's ``day``. Clamping at zero shifts both
+    the old and the new cost of an over-covered cell by the same constant, so comparisons stay exact."""
+    return Cover(  # built directly: dataclasses.replace costs more than the rest of the window's set-up
+        day,
+        c.shift,
+        c.role,
+        max(0, c.min - kept),
+        None if c.max is None else max(0, c.max - kept),
+        None if c.preferred is None else max(0, c.preferred - kept),
+        c.under_weight,
+        c.over_weight,
+    )
+
+
+def _kept_partners(
+    problem: Problem, pid: str, free: set[str], roster: Mapping[str, Mapping[int, Assignment]], window: range
+) -> frozenset[tuple[int, str]]:
+    cells = set()
+    for n in problem.not_together:
+        if n.weight is None and pid in (n.a, n.b):
+            other = n.b if n.a == pid else n.a
+            if other not in free:
+                cells.update((d, a.shift) for d, a in roster.get(other, {}).items() if d in window)
+    return frozenset(cells)
+
+
+def _soft_pairs(
+    problem: Problem, free: set[str], roster: Mapping[str, Mapping[int, Assignment]], window: range
+) -> tuple[Request, ...]:
+    out = []
+    for n in problem.not_together:
+        if n.weight is None or (n.a in free) == (n.b in free):
+            continue
+        mine, other = (n.a, n.b) if n.a in free else (n.b, n.a)
+        out += [Request(mine, d, a.shift, n.weight, on=False) for d, a in roster.get(other, {}).items() if d in window]
+    return tuple(out)
+
+
+def cost(problem: Problem, roster: Mapping[str, Mapping[int, Assignment]]) -> int:
+    return sum(penalties(problem, Solution(dict(roster))).values())
+
+
+def _resolve(
+    problem: Problem,
+    roster: Roster,
+    hood: Neighbourhood,
+    time_limit_s: float,
+    workers: int,
+    seed: int,
+    params: Any,
+    soften: tuple[str, ...] = (),
+) -> tuple[Result, int]:
+    """Solve one neighbourhood; returns the result and the incumbent's cost on the same sub-problem."""
+    sub = restrict(problem, roster, hood)
+    window = range(hood.first, hood.last)
+    before = Solution(
+        {p: {d - hood.first: a for d, a in roster.get(p, {}).items() if d in window} for p in hood.people}
+    )
+    result = solve(sub, time_limit_s, workers, seed=seed, params=params, hint=before, soften=soften)
+    return result, cost(sub, before.assignments)
+
+
+def _apply(roster: Roster, hood: Neighbourhood, solution: Solution) -> None:
+    """Write a sub-problem's solution (its days counted from the window's first) back into ``roster``."""
+    window = range(hood.first, hood.last)
+    for pid in hood.people:
+        days = {d: a for d, a in roster.get(pid, {}).items() if d not in window}
+        days.update({d + hood.first: a for d, a in solution.assignments.get(pid, {}).items()})
+        roster[pid] = days
+
+
+def repair(
+    problem: Problem,
+    start: Solution | None,
+    deadline: float,
+    workers: int = 2,
+    seed: int = 0,
+    params: Mapping[str, Any] | None = None,
+) -> Roster | None:
+    """Make ``start`` hard-feasible: each person whose own rules it breaks is re-solved alone over the whole
+    horizon, the rest of the roster fixed (cover net of it), hinted with the broken line. None when time
+    runs out first or a person's rules cannot be met at all."""
+    people = {p.id: p for p in problem.people}
+    roster: Roster = {p: dict(d) for p, d in (start.assignments if start else {}).items()}
+    broken = [p.id for p in problem.people if person_violations(problem, p, roster.get(p.id, {}))]
+    for pid in broken:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return None
+        hood = Neighbourhood((pid,), 0, problem.days)
+        result, _ = _resolve(problem, roster, hood, left, workers, seed, {**(params or {}), **REPAIR_PARAMS})
+        if result.solution is None:
+            return None
+        _apply(roster, hood, result.solution)
+        if person_violations(problem, people[pid], roster.get(pid, {})):
+            return None
+    return roster
+
+
+@dataclass
+class _Sizes:
+    """Adaptive neighbourhood size in freed cells: grows after quick optimal sub-solves, shrinks after slow
+    ones."""
+
+    cells: float
+    lowest: float = 200.0
+    highest: float = 60_000.0
+
+    def update(self, proved: bool) -> None:
+        factor = 1.15 if proved else 0.85
+        self.cells = min(self.highest, max(self.lowest, self.cells * factor))
+
+
+def _neighbourhood(problem: Problem, rng: random.Random, cells: float) -> Neighbourhood:
+    """A random group of people over a random window of about ``cells`` (person, day, shift) cells in all.
+    Windows start on a multiple of 7 days and last whole weeks where they can (day 0 is a Monday in the
+    weekend convention), so no weekend is cut by a window's edge."""
+    ids = [p.id for p in problem.people]
+    per_day = max(1, len(problem.shift_types))
+    weeks = max(1, problem.days // 7)
+    kind = rng.random()
+    if kind < 0.3:  # everyone over a few days: re-deals the cover there
+        width = int(cells / (len(ids) * per_day))
+        count = len(ids)
+    else:  # a few people over several weeks: moves and swaps of stretches of lines
+        width = 7 * rng.randint(1, min(weeks, 8))
+        count = int(cells / (width * per_day))
+    if width < 7 or problem.days < 7:
+        width = max(2, min(problem.days, width))
+        first = rng.randrange(0, problem.days - width + 1)
+    else:
+        width = min(problem.days // 7 * 7, width // 7 * 7)
+        first = 7 * rng.randrange(0, (problem.days - width) // 7 + 1)
+    count = max(2, min(len(ids), count))
+    first, last = _whole_weekends(problem, first, first + width)
+    return Neighbourhood(tuple(sorted(rng.sample(ids, count))), first, last)
+
+
+def _whole_weekends(problem: Problem, first: int, last: int) -> tuple[int, int]:
+    """Widen [first, last) to every weekend it cuts: a weekend worked on its outside day would count again
+    inside (safe, since stricter, but it would refuse moves that are in fact allowed)."""
+    changed = True
+    while changed:
+        changed = False
+        for w in problem.weekends:
+            inside = [d for d in w if first <= d < last]
+            if inside and len(inside) < len(w):
+                first, last, changed = min(first, *w), max(last, max(w) + 1), True
+    return first, last
+
+
+def improve(
+    problem: Problem,
+    roster: Roster,
+    deadline: float,
+    workers: int = 2,
+    seed: int = 0,
+    progress: ProgressFn | None = None,
+    started: float | None = None,
+    params: Mapping[str, Any] | None = None,
+    sub_time_s: float = 2.0,
+    cells: float = 3000.0,
+    on_step: Callable[[Neighbourhood, int, int | None], None] | None = None,
+    max_steps: int | None = None,
+) -> tuple[Roster, int]:
+    """Neighbourhood search from the hard-feasible ``roster`` until ``deadline`` (perf_counter seconds) or
+    after ``max_steps`` neighbourhoods. Returns the best roster and its cost."""
+    rng = random.Random(seed)
+    sizes = _Sizes(cells)
+    best = cost(problem, roster)
+    started = time.perf_counter() if started is None else started
+    step = 0
+    while (left := deadline - time.perf_counter()) > 0.05 and (max_steps is None or step < max_steps):
+        hood = _neighbourhood(problem, rng, sizes.cells)
+        result, old = _resolve(problem, roster, hood, min(left, sub_time_s), workers, seed + step, params)
+        step += 1
+        sizes.update(result.status == "optimal")
+        if result.solution is None or result.objective is None or result.objective > old:
+            continue
+        _apply(roster, hood, result.solution)
+        if result.objective < old:
+            best += result.objective - old
+            if progress:
+                progress({"objective": best, "bound": None, "seconds": time.perf_counter() - started})
+        if on_step:
+            on_step(hood, result.objective, old)
+    return roster, best
+
+
+def feasible_start(problem: Problem, deadline: float, workers: int = 2, seed: int = 0) -> Roster | None:
+    """A hard-feasible roster fast: lines built person by person, the few that still break a rule re-solved."""
+    return repair(problem, Solution(build_lines(problem, seed)), deadline, workers, seed)
+
+
+def solve_lns(
+    problem: Problem,
+    time_limit_s: float,
+    workers: int = 2,
+    seed: int = 0,
+    start: Solution | None = None,
+    progress: ProgressFn | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> Result:
+    """Repair ``start`` (or lines built person by person) into a feasible roster, then improve it until the
+    time is up."""
+    started = time.perf_counter()
+    deadline = started + time_limit_s
+    if start is None:  # lines, then their shift types swapped where that pays (a few seconds at most)
+        lines = build_lines(problem, seed)
+        start = Solution(retype(problem, lines, started + RETYPE_SHARE * time_limit_s))
+    roster = repair(problem, start, deadline, workers, seed, params=params)
+    if roster is None:
+        return Result("unknown", None, None, {}, None, time.perf_counter() - started)
+    if progress:
+        progress({"objective": cost(problem, roster), "bound": None, "seconds": time.perf_counter() - started})
+    roster, _ = improve(problem, roster, deadline, workers, seed, progress, started, params, SUB_TIME_S)
+    solution = Solution({p: d for p, d in roster.items() if d})
+    breakdown = penalties(problem, solution)
+    status = "feasible" if not violations(problem, solution) else "unknown"
+    return Result(status, sum(breakdown.values()), None, breakdown, solution, time.perf_counter() - started)
+
+
+__all__ = ["Neighbourhood", "cost", "feasible_start", "improve", "repair", "restrict", "solve_lns"]
