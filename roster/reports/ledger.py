@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from notifications.outbox import dedup_key, enqueue
 from roster.reports.expectations import expectation_for_update, plain_utc
 from roster.reports.messages import resolved_text
+from roster.storage.blobs import SpooledFile, insert_with_blob
 from roster.storage.models.people import Person
 from roster.storage.models.reports import (
     EscalationEvent,
@@ -65,6 +66,10 @@ class Attachment:
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
 
 @dataclass
 class Receipt:
@@ -103,7 +108,7 @@ def _check_day(unit: ReportUnit, day: dt.date, now: dt.datetime, *, allow_future
         raise ReportError("date", f"unit {unit.id} reports from {unit.active_from.isoformat()} on")
 
 
-def _content_sha256(kind: str, text: str, attachments: list[Attachment]) -> str:
+def _content_sha256(kind: str, text: str, attachments: list[Attachment | SpooledFile]) -> str:
     digest = hashlib.sha256()
     for part in (kind, text, *(f"{a.filename}\0{a.content_type}\0{a.sha256}" for a in attachments)):
         digest.update(part.encode() + b"\x1f")
@@ -136,7 +141,7 @@ def submit(
     day: dt.date,
     kind: str,
     text: str = "",
-    attachments: list[Attachment] | None = None,
+    attachments: list[Attachment | SpooledFile] | None = None,
     idempotency_key: str | None = None,
     now: dt.datetime,
     via: str = "cli",
@@ -160,8 +165,8 @@ def submit(
     for i, item in enumerate(attachments):
         if not item.filename or len(item.filename) > 255 or "/" in item.filename or "\\" in item.filename:
             raise ReportError(f"attachments[{i}].filename", "a plain file name of 1-255 characters is required")
-        if len(item.data) > attachment_limit:
-            raise ReportError(f"attachments[{i}]", f"{len(item.data)} bytes is over the limit of {attachment_limit}")
+        if item.size > attachment_limit:
+            raise ReportError(f"attachments[{i}]", f"{item.size} bytes is over the limit of {attachment_limit}")
     # PostgreSQL text cannot hold NUL: refuse it here rather than fail at commit.
     for name, value in (("text", text), ("idempotency_key", idempotency_key or "")):
         if "\x00" in value:
@@ -208,16 +213,18 @@ def submit(
     )
     session.add(sub)
     session.flush()
-    for item in attachments:
-        session.add(
-            ReportAttachment(
-                submission_id=sub.id,
-                filename=item.filename,
-                content_type=item.content_type or "application/octet-stream",
-                size=len(item.data),
-                sha256=item.sha256,
-                data=item.data,
-            )
+    for item in attachments:  # a SpooledFile (web upload) is copied in chunks, never read whole
+        insert_with_blob(
+            session,
+            ReportAttachment,
+            {
+                "submission_id": sub.id,
+                "filename": item.filename,
+                "content_type": item.content_type or "application/octet-stream",
+                "size": item.size,
+                "sha256": item.sha256,
+            },
+            item if isinstance(item, SpooledFile) else item.data,
         )
     row.submissions += 1
     row.latest_kind = kind
