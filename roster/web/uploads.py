@@ -52,6 +52,10 @@ def clean_filename(raw: str, index: int) -> str:
     return (name or f"photo-{index}")[-120:]
 
 
+def human_size(size: int) -> str:
+    return f"{size / 1048576:.0f} MB" if size >= 1048576 else f"{size / 1024:.0f} KB"
+
+
 class _Receiver:
     """python-multipart callbacks: one part at a time, files to disk, text into a capped buffer."""
 
@@ -105,7 +109,7 @@ class _Receiver:
         if self.handle is not None:
             self.size += len(chunk)
             if self.size > self.file_limit:
-                raise UploadError(self.name, f"{self.filename}: larger than {self.file_limit // (1024 * 1024)} MB", 413)
+                raise UploadError(self.name, f"{self.filename}: larger than {human_size(self.file_limit)}", 413)
             self.digest.update(chunk)
             self.handle.write(chunk)
         elif self.filename is None:
