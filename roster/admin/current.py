@@ -17,12 +17,25 @@ class NoBureauApplied(LookupError):
 
 
 def current_bureau(session: Session) -> BureauFile:
+    # The checksum first: the document (hundreds of sites and units) is read and decoded only when this
+    # content has not been validated yet. Every web page asks for the bureau at least once (roles, zone).
     row = session.execute(
-        select(BureauConfig.sha256, BureauConfig.document).order_by(BureauConfig.id.desc()).limit(1)
+        select(BureauConfig.id, BureauConfig.sha256).order_by(BureauConfig.id.desc()).limit(1)
     ).first()
     if row is None:
         raise NoBureauApplied()
-    return _validated(row.sha256, _Frozen(row.document))
+    cached = _BY_SHA.get(row.sha256)
+    if cached is not None:
+        return cached
+    document = session.scalar(select(BureauConfig.document).where(BureauConfig.id == row.id))
+    bureau = _validated(row.sha256, _Frozen(document))
+    if len(_BY_SHA) >= 8:
+        _BY_SHA.clear()
+    _BY_SHA[row.sha256] = bureau
+    return bureau
+
+
+_BY_SHA: dict[str, BureauFile] = {}
 
 
 def document_of(bureau: BureauFile) -> dict:
