@@ -203,6 +203,8 @@ class BureauFile(StrictModel):
     rules: Rules = Field(default_factory=Rules)
     fairness: Fairness = Field(default_factory=Fairness)
     people: list[Person] = Field(min_length=1)
+    # People who administer the web console (plan, publish, approve leave, apply admin files).
+    admins: list[Identifier] = Field(default_factory=list)
     groups: list[Group] = Field(default_factory=list)
     leave: list[LeaveSpan] = Field(default_factory=list)
     holidays: Holidays = Field(default_factory=Holidays)
