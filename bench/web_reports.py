@@ -51,8 +51,11 @@ def _document() -> dict:
                 "deadline": "15:00" if i % 2 else "16:00",
                 "grace": "1h",
                 "policy": "firms",
-                "contact": {"name": "联系人", "phone": "0878-3120000",
-                            "channels": [{"kind": "email", "target": f"f{i}@example.cn"}]},
+                "contact": {
+                    "name": "联系人",
+                    "phone": "0878-3120000",
+                    "channels": [{"kind": "email", "target": f"f{i}@example.cn"}],
+                },
             }  # fmt: skip
         )
     return doc
@@ -152,10 +155,8 @@ def _upload_case(url: str, tmp: Path) -> list[dict]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "DUTYFLOW_DATABASE_URL": url, "DUTYFLOW_HOME": str(tmp)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "roster.web.app:create_app", "--port", str(port), "--log-level", "warning"],
-        env=env, cwd=ROOT,
-    )  # fmt: skip
+    command = [sys.executable, "-m", "uvicorn", "--factory", "roster.web.app:create_app", "--port", str(port)]
+    server = subprocess.Popen([*command, "--log-level", "warning"], env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     photo = tmp / "photo.jpg"
     photo.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(PHOTO_MB * 1024 * 1024 - 4))

@@ -5,6 +5,7 @@ report .docx and the test reads it with python-docx. Every page is kept as a scr
 from __future__ import annotations
 
 import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
@@ -18,7 +19,7 @@ from tests.web_helpers import WEB_NOW, browser_login, shot
 
 PHONE = {"width": 390, "height": 844}
 DAY = dt.date(2026, 11, 23)
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 @pytest.fixture(scope="module")

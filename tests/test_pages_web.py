@@ -143,9 +143,18 @@ def test_page_api_and_cli_write_the_same_ledger_rows(client_for, tmp_path, monke
         token = links.issue_token(s, "grp-water", WEB_NOW)
     auth = {"Authorization": f"Bearer {token}"}
     api = client_for(None).http
-    assert api.post("/reports", json={"unit": "grp-water", "date": DAY, "kind": "zero"}, headers=auth).status_code == 201
-    body = {"unit": "grp-water", "date": DAY, "kind": "report", "text": "巡查公园 2 处", "attachments": [
-        {"filename": "现场.jpg", "content_type": "image/jpeg", "content_base64": base64.b64encode(JPEG).decode()}]}
+    assert (
+        api.post("/reports", json={"unit": "grp-water", "date": DAY, "kind": "zero"}, headers=auth).status_code == 201
+    )
+    body = {
+        "unit": "grp-water",
+        "date": DAY,
+        "kind": "report",
+        "text": "巡查公园 2 处",
+        "attachments": [
+            {"filename": "现场.jpg", "content_type": "image/jpeg", "content_base64": base64.b64encode(JPEG).decode()}
+        ],
+    }
     assert api.post("/reports", json=body, headers=auth).status_code == 201
     # the CLI (grp-construction)
     runner = CliRunner()

@@ -48,7 +48,9 @@ def day_param(value: str | None, default: dt.date | None, lang: str) -> tuple[dt
     try:
         return dt.date.fromisoformat(value or ""), None
     except ValueError:
-        message = pick(lang, f"date：日期格式应为 YYYY-MM-DD，收到 {value!r}", f"date: expected YYYY-MM-DD, got {value!r}")
+        message = pick(
+            lang, f"date：日期格式应为 YYYY-MM-DD，收到 {value!r}", f"date: expected YYYY-MM-DD, got {value!r}"
+        )
         return default or dt.date.min, message
 
 
@@ -57,7 +59,9 @@ def month_param(value: str | None, default: str, lang: str) -> tuple[str, str | 
         return default, None
     if MONTH.match(value):
         return value, None
-    return default, pick(lang, f"month：月份格式应为 YYYY-MM，收到 {value!r}", f"month: expected YYYY-MM, got {value!r}")
+    return default, pick(
+        lang, f"month：月份格式应为 YYYY-MM，收到 {value!r}", f"month: expected YYYY-MM, got {value!r}"
+    )
 
 
 def page_error(request: Request, message: str, status: int) -> Response:

@@ -160,7 +160,9 @@ def photo(
         return page_error(request, pick(lang, "没有这张照片", "No such photo"), 404)
     if not user.has(*SUPERVISORS):
         group = session.scalar(
-            select(InspectionVisit.group_id).where(InspectionVisit.site_id == row.site_id, InspectionVisit.day == row.day)
+            select(InspectionVisit.group_id).where(
+                InspectionVisit.site_id == row.site_id, InspectionVisit.day == row.day
+            )
         )
         if group not in groups_of(session, user.person_id or ""):
             return page_error(request, pick(lang, "这张照片不属于您的工作组", "Not your group's photo"), 403)
@@ -208,7 +210,9 @@ def daily_report_file(
     lang = request_lang(request, user.locale)
     day, bad = day_param(date, local_date_of(now, bureau_timezone(session)), lang)
     if bad or ext not in ("txt", "docx"):
-        return page_error(request, bad or pick(lang, "只提供 .txt 和 .docx", "Only .txt and .docx"), 404 if not bad else 422)
+        return page_error(
+            request, bad or pick(lang, "只提供 .txt 和 .docx", "Only .txt and .docx"), 404 if not bad else 422
+        )
     text, error = _daily_report_text(session, day, now)
     if error:
         return page_error(request, error, 409)

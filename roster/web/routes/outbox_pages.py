@@ -21,7 +21,13 @@ router = APIRouter(tags=["notification pages"], include_in_schema=False)
 READERS = ("admin", "leader")
 register_nav("/notifications", "通知", READERS, 50)
 FILTER_LABELS = {"all": "全部", "pending": "待发送", "sent": "已发送", "failed": "发送失败", "dead": "死信"}
-STATUS_LABELS = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "fallen_back": "已转备用渠道", "dead": "死信"}
+STATUS_LABELS = {
+    "pending": "待发送",
+    "sending": "发送中",
+    "sent": "已发送",
+    "fallen_back": "已转备用渠道",
+    "dead": "死信",
+}
 register(
     {
         "通知": "Notifications",
@@ -65,7 +71,13 @@ def outbox(
         return page_error(request, message, 422)
     view = outbox_page(session, status, page=page)
     tz = bureau_timezone(session)
-    ctx = {"title": "通知", "view": view, "labels": FILTER_LABELS, "statuses": STATUS_LABELS, "fmt": lambda t: local_time(t, tz, "%m-%d %H:%M")}
+    ctx = {
+        "title": "通知",
+        "view": view,
+        "labels": FILTER_LABELS,
+        "statuses": STATUS_LABELS,
+        "fmt": lambda t: local_time(t, tz, "%m-%d %H:%M"),
+    }
     return render(request, "pages/outbox.html", ctx)
 
 

@@ -51,7 +51,9 @@ register(
         "已收到": "Received",
         "回执编号": "Receipt number",
         "收到时间": "Received at",
-        "这是对当日报告的第 {n} 次更正，原记录保留。": "This is correction {n} of the day's report; earlier ones are kept.",
+        "这是对当日报告的第 {n} 次更正，原记录保留。": (
+            "This is correction {n} of the day's report; earlier ones are kept."
+        ),
         "与已提交内容相同，未重复记录。": "Same as what was already filed: nothing recorded twice.",
         "今日已报送记录": "Filed for this day",
         "报送链接无效或已撤销": "This report link is invalid or has been revoked",
