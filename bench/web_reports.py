@@ -6,9 +6,10 @@
    board (``roster.reports.report_status``) on the same data — the query alone, nothing rendered. Target:
    ≤ 50 ms per page.
 2. A 10 MB photo uploaded as multipart to the unit page (``POST /unit/t/{token}/report``) on a real uvicorn
-   server in a child process. Peak memory growth of the server process during the request: its VmHWM
-   (peak RSS) is reset through /proc/<pid>/clear_refs just before, and read after. Baseline, same run: the
-   same 10 MB file through the JSON API (``POST /reports``, base64 in JSON). Target: growth ≤ 20 MB.
+   server in a child process, on SQLite and on PostgreSQL. Peak memory growth of the server process during
+   the request: its VmHWM (peak RSS) is reset through /proc/<pid>/clear_refs just before, and read after.
+   Baseline, same run: the same 10 MB file through the JSON API (``POST /reports``, base64 in JSON).
+   Target: growth ≤ 20 MB.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import time
 from pathlib import Path
 
 import yaml
+
+from bench.now import _postgres_database
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "chuxiong.yaml"
@@ -143,7 +146,7 @@ def _peak_growth(pid: int, send) -> float:  # noqa: ANN001
     return _vm(pid, "VmHWM") - before
 
 
-def _upload_case(url: str, tmp: Path) -> list[dict]:
+def _upload_case(url: str, tmp: Path, database: str = "SQLite") -> list[dict]:
     import httpx
 
     from roster.reports.links import issue_token
@@ -194,7 +197,7 @@ def _upload_case(url: str, tmp: Path) -> list[dict]:
     return [
         {
             "benchmark": "web_reports",
-            "case": f"{PHOTO_MB} MB photo, multipart to the unit page: server peak RSS growth (SQLite)",
+            "case": f"{PHOTO_MB} MB photo, multipart to the unit page: server peak RSS growth ({database})",
             "seconds": None,
             "baseline_seconds": None,
             "ratio": round(page / api, 3) if api > 0 else None,
@@ -212,6 +215,14 @@ def run() -> list[dict]:
         _build(url, Path(tmp))
         rows = [_board_case(url)]
         rows += _upload_case(url, Path(tmp))
+        pg = _postgres_database()
+        if pg is not None:
+            pg_url, drop = pg
+            try:
+                _build(pg_url, Path(tmp))
+                rows += _upload_case(pg_url, Path(tmp), "PostgreSQL")
+            finally:
+                drop()
     return rows
 
 
