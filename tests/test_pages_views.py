@@ -35,8 +35,9 @@ MORNING = dt.datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 Shanghai
 
 
 @pytest.fixture
-def bureau_session(any_db_url: str):  # noqa: ANN201
-    with open_session(any_db_url) as s:
+def bureau_session(db_url: str):  # noqa: ANN201
+    """SQLite; the one test whose SQL differs by database (chunked blobs) runs on PostgreSQL too."""
+    with open_session(db_url) as s:
         install_bureau(s, seed_bureau(), dt.datetime(2026, 11, 1, tzinfo=UTC))
         add_full_shift(s, DAY, "p02", ("p20", "p21"))
         yield s

@@ -202,6 +202,13 @@ def test_inspector_records_own_group_only(planned, client_for) -> None:  # noqa:
     refused = inspector.http.post(f"/inspect/{parks}?date={DAY}&csrf_token={inspector.csrf}", data=form,
                                   files={"photos": ("a.jpg", JPEG, "image/jpeg")})  # fmt: skip
     assert refused.status_code == 403 and "不能记录" in refused.text
+    post = f"/inspect/{water}?date={DAY}&csrf_token={inspector.csrf}"
+    no_choice = inspector.http.post(post, data={"note": "x"}, files={"photos": ("", b"", "")})
+    assert no_choice.status_code == 422 and f'id="error-{water}"' in no_choice.text and "请选择" in no_choice.text
+    not_image = inspector.http.post(post, data=form, files={"photos": ("a.exe", b"MZ", "application/x-msdownload")})
+    assert not_image.status_code == 422 and "照片须为图片" in not_image.text
+    with session_scope(url) as s:
+        assert s.scalar(select(InspectionResult.id)) is None
     done = inspector.http.post(f"/inspect/{water}?date={DAY}&csrf_token={inspector.csrf}", data=form,
                                files={"photos": ("水厂.jpg", JPEG, "image/jpeg")})  # fmt: skip
     assert done.status_code == 303

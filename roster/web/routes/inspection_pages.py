@@ -92,15 +92,25 @@ def inspect_page(
     request: Request, date: str | None = None, saved: str | None = None, error: str | None = None,
     user: CurrentUser = require_role(*PEOPLE), session: Session = Depends(db_session),
 ) -> Response:  # fmt: skip
-    now = clock_now(request)
-    tz = bureau_timezone(session)
     lang = request_lang(request, user.locale)
-    day, bad = day_param(date, local_date_of(now, tz), lang)
+    day, bad = day_param(date, local_date_of(clock_now(request), bureau_timezone(session)), lang)
     if bad:
         return page_error(request, bad, 422)
-    ctx = _member_context(session, user.person_id or "", day, now)
-    ctx.update(title="今日检查", day=day, saved=saved, fmt=lambda t: local_time(t, tz))
-    return render(request, "pages/inspect.html", ctx)
+    return _render_inspect(request, session, user, day, saved=saved)
+
+
+def _render_inspect(request: Request, session: Session, user: CurrentUser, day: dt.date, *, status: int = 200,
+                    saved: str | None = None, errors: dict[str, str] | None = None) -> Response:  # fmt: skip
+    tz = bureau_timezone(session)
+    ctx = _member_context(session, user.person_id or "", day, clock_now(request))
+    ctx.update(title="今日检查", day=day, saved=saved, errors=errors or {}, fmt=lambda t: local_time(t, tz))
+    return render(request, "pages/inspect.html", ctx, status_code=status)
+
+
+def _form_error(request: Request, user: CurrentUser, day: dt.date, site_id: str, message: str, status: int) -> Response:
+    """Bad input: the same page again, the message inside the site's card, nothing written."""
+    with session_scope(request.app.state.database_url) as session:
+        return _render_inspect(request, session, user, day, status=status, errors={site_id: message})
 
 
 @router.post("/inspect/{site_id}")
@@ -118,7 +128,8 @@ async def record_page(request: Request, site_id: str, date: str, user: CurrentUs
         try:
             form = await read_form(request, Path(folder), file_limit=PHOTO_LIMIT, max_files=MAX_PHOTOS)
         except UploadError as exc:
-            return page_error(request, pick(lang, f"照片：{exc.message}", f"{exc.field}: {exc.message}"), exc.status)
+            message = pick(lang, f"照片：{exc.message}", f"{exc.field}: {exc.message}")
+            return _form_error(request, user, day, site_id, message, exc.status)
         now = clock_now(request)
 
         def record() -> None:
@@ -130,7 +141,9 @@ async def record_page(request: Request, site_id: str, date: str, user: CurrentUs
         try:
             await run_in_threadpool(record)
         except ResultRejected as exc:
-            return page_error(request, _rejection_text(exc, lang), exc.status)
+            if exc.status in (403, 404):  # not this user's site, or no such visit: nothing to show a form for
+                return page_error(request, _rejection_text(exc, lang), exc.status)
+            return _form_error(request, user, day, site_id, _rejection_text(exc, lang), exc.status)
     return RedirectResponse(f"/inspect?date={day.isoformat()}&saved={quote(site_id)}#s-{quote(site_id)}", 303)
 
 
@@ -139,6 +152,7 @@ def _rejection_text(exc: Exception, lang: str) -> str:
     zh = {
         "site": "该检查点今日未分配给您所在的工作组，不能记录。",
         "result": "请选择“正常”或“发现问题”。",
+        "photos": "照片须为图片，每张不超过 10 MB，最多 6 张。",
         "note": "备注不能超过 2000 字。",
         "date": "该日期没有这个检查点的检查任务，或日期尚未开始。",
     }.get(field.split("[")[0], f"{field}：{exc}")

@@ -92,6 +92,7 @@ register(
         "零报告（今日无情况）": "Zero report (nothing to report)",
         "日报告": "Daily report",
         "文字": "Text",
+        "：": ": ",
     }
 )
 
