@@ -123,11 +123,17 @@ def test_admin_downloads_the_daily_report_docx(planned, page) -> None:  # noqa: 
     assert text.splitlines()[0] == preview.splitlines()[0] and "二、行业检查" in text and "三、累计情况" in text
     from roster.reports.escalation import check
 
-    with session_scope(planned.database_url) as s:  # 17:10 local: the groups are past their 16:00 deadline
-        check(s, dt.datetime(2026, 11, 23, 9, 10, tzinfo=dt.UTC))
-    page.goto(f"/reports/board/grp-water/{DAY.isoformat()}")
-    assert page.locator("#timeline li.k-notified").count() >= 2 and page.locator("#timeline a[href^='/ack/']").count()
-    shot(page, "reports-unit-day-escalation")
+    evening = dt.datetime(2026, 11, 23, 9, 10, tzinfo=dt.UTC)  # 17:10 local: groups past their 16:00 deadline
+    with session_scope(planned.database_url) as s:
+        check(s, evening)
+    planned.clock.now = evening
+    try:
+        page.goto(f"/reports/board/grp-water/{DAY.isoformat()}")
+        assert page.locator("#timeline li.k-notified").count() >= 2
+        assert page.locator("#timeline a[href^='/ack/']").count() and "组长" in page.inner_text("#timeline")
+        shot(page, "reports-unit-day-escalation")
+    finally:
+        planned.clock.now = WEB_NOW
     page.goto("/notifications?status=pending")
     shot(page, "notifications")
     page.locator("#messages li a.name").first.click()

@@ -97,6 +97,21 @@ register(
 )
 
 
+TARGET_LABELS = {
+    "unit_contact": "单位联系人",
+    "group_leader": "组长",
+    "leader_on_duty": "带班领导",
+    "bureau_head": "局长",
+    "already_alerted": "已通知过的人",
+}
+register({"单位联系人": "unit contact", "组长": "group leader", "局长": "bureau head", "已通知过的人": "those alerted"})
+
+
+def target_label(target: str, lang: str) -> str:
+    """``group_leader`` → 组长; several targets (``a,b``) each; ``person:p05`` stays as it is."""
+    return "、".join(translate(TARGET_LABELS.get(t, t), lang) for t in target.split(",") if t)
+
+
 def state_label(state: str, lang: str) -> str:
     return translate(STATE_LABELS.get(state, state), lang)
 
@@ -156,6 +171,7 @@ def unit_day_page(
         "tz": tz,
         "label": state_label(view.row.state, lang),
         "left": humanize_left(view.row.time_left, lang),
+        "target": lambda t: target_label(t, lang),
         "fmt": lambda instant, f="%m-%d %H:%M": local_time(instant, tz, f),
         "parse": lambda iso: dt.datetime.fromisoformat(iso),
     }
