@@ -17,7 +17,7 @@ from roster.inspections.daily_report import build_daily_report
 from roster.inspections.daily_report_docx import daily_report_docx, docx_text
 from roster.inspections.photos import photo_bytes, record_with_photos
 from roster.inspections.results import ResultRejected
-from roster.inspections.views import groups_day, supervision_board
+from roster.inspections.views import groups_day, mine_first, supervision_board
 from roster.reports.board import monthly_stats
 from roster.reports.escalation import check
 from roster.reports.ledger import Attachment, acknowledge, attachment_bytes, excuse, history, submit
@@ -161,6 +161,12 @@ def test_inspector_records_own_group_with_photos_and_board(bureau_session, tmp_p
     s.commit()
     water = groups_day(s, DAY, MORNING, {"water"})[0]
     assert water.sites and water.done == 0 and len(water.left) == len(water.sites)
+    someone = water.sites[-1].inspector_ids[0]
+    ordered = mine_first(water.sites, someone)
+    mine = [x for x in ordered if someone in x.inspector_ids]
+    assert ordered[: len(mine)] == mine and sorted(ordered, key=lambda x: x.site_id) == sorted(
+        water.sites, key=lambda x: x.site_id
+    )
     site = water.sites[0]
     other = next(g for g in groups_day(s, DAY, MORNING) if g.group_id == "parks").sites[0]
     photo = spooled(tmp_path, "水厂.jpg", b"\xff\xd8" + os.urandom(5000))

@@ -24,6 +24,7 @@ class SiteLine:
     site_name: str
     address: str
     contact: str
+    phone: str
     sector: str
     group_id: str
     inspectors: tuple[str, ...]  # names
@@ -92,7 +93,8 @@ def site_lines(
                 site_id=v.site_id,
                 site_name=site.name,
                 address=site.address,
-                contact=f"{site.contact_name} {site.contact_phone}".strip(),
+                contact=site.contact_name,
+                phone=site.contact_phone,
                 sector=site.sector,
                 group_id=v.group_id,
                 inspectors=tuple(names.get(p, p) for p in v.inspectors),
@@ -109,6 +111,11 @@ def site_lines(
             )  # fmt: skip
         )
     return sorted(out, key=lambda s: (s.outcome is not None, s.priority, s.site_id))
+
+
+def mine_first(sites: list[SiteLine], person_id: str) -> list[SiteLine]:
+    """An inspector's own open sites first, then the group's other open sites, then what is recorded."""
+    return sorted(sites, key=lambda s: (s.outcome is not None, person_id not in s.inspector_ids, s.priority, s.site_id))
 
 
 def _day_facts(session: Session, day: dt.date, group_ids: set[str] | None):  # noqa: ANN202

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
-from roster.inspections.views import groups_day, groups_of, led_by, people_names, supervision_board
+from roster.inspections.views import groups_day, groups_of, led_by, mine_first, people_names, supervision_board
 from roster.reports.views import local_time
 from roster.storage import session_scope
 from roster.storage.models.inspections import InspectionVisit
@@ -74,6 +74,7 @@ register(
         "联系人": "Contact",
         "截止 {time}": "due {time}",
         "重新记录": "Record again",
+        "我负责": "mine",
     }
 )
 
@@ -81,6 +82,8 @@ register(
 def _member_context(session: Session, person_id: str, day: dt.date, now: dt.datetime) -> dict:
     mine = groups_of(session, person_id)
     groups = groups_day(session, day, now, mine) if mine else []
+    for group in groups:
+        group.sites = mine_first(group.sites, person_id)
     led = led_by(session, person_id)
     names = people_names(session)
     progress = {g.group_id: g.by_inspector(names) for g in groups if g.group_id in led}
