@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 from fastapi import Depends, FastAPI
+from fastapi.responses import JSONResponse
 
-from roster.web import console, routes
+from roster.features import FEATURES
+from roster.web import console, limits
+from roster.web.health import database_health
 from roster.web.session import csrf_guard
 
 
@@ -17,14 +17,17 @@ def create_app(database_url: str | None = None) -> FastAPI:
         title="dutyflow", version="0.1.0", docs_url="/docs", redoc_url=None, dependencies=[Depends(csrf_guard)]
     )
     app.state.database_url = database_url
+    limits.install(app)  # body limits before every route, input-free 422s
     console.install(app)  # the web console: guards' answers, static files, security headers
-    for module in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):
-        router = getattr(importlib.import_module(f"{routes.__name__}.{module.name}"), "router", None)
-        if router is not None:
-            app.include_router(router)
+    from roster.web.routes.web_auth import router as console_auth  # the console's own pages (log in, …)
+
+    app.include_router(console_auth)
+    for feature in FEATURES:
+        for router in feature.routers:
+            app.include_router(router())
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    def healthz() -> JSONResponse:
+        return database_health(app.state.database_url)  # 503 while the database is down
 
     return app

@@ -31,14 +31,9 @@ def bureau_timezone(session: Session) -> str:
 
 
 def report_attachment_limit(session: Session) -> int:
-    from roster.admin.current import NoBureauApplied, current_bureau
-    from roster.reports.ledger import DEFAULT_ATTACHMENT_LIMIT
+    from roster.reports.ledger import bureau_attachment_limit
 
-    try:
-        section = current_bureau(session).reports
-    except NoBureauApplied:
-        section = None
-    return int(section.attachment_limit_mb * 1024 * 1024) if section else DEFAULT_ATTACHMENT_LIMIT
+    return bureau_attachment_limit(session)
 
 
 def day_param(value: str | None, default: dt.date | None, lang: str) -> tuple[dt.date, str | None]:

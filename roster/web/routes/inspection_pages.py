@@ -28,6 +28,7 @@ from roster.web.access import require_role
 from roster.web.auth import CurrentUser
 from roster.web.deps import clock_now, db_session
 from roster.web.i18n import pick, register, request_lang
+from roster.web.limits import register_limit
 from roster.web.pages_common import bureau_timezone, day_param, file_response, page_error
 from roster.web.templating import register_nav, render
 from roster.web.uploads import UploadError, read_form, staging_folder
@@ -36,6 +37,7 @@ router = APIRouter(tags=["inspection pages"], include_in_schema=False)
 PEOPLE = ("admin", "leader", "staff")
 SUPERVISORS = ("admin", "leader")
 register_nav("/inspect", "检查", PEOPLE, 40)
+register_limit("POST", r"/inspect/[^/]+", 7 * 10 * 1024 * 1024 + 2 * 1024 * 1024)  # photos, checked while read
 register_nav("/inspections/board", "督导检查", SUPERVISORS, 41)
 register(
     {

@@ -29,6 +29,7 @@ from roster.web.access import register_open, require_role
 from roster.web.auth import CurrentUser, optional_user
 from roster.web.deps import clock_now, db_session
 from roster.web.i18n import pick, register, request_lang, translate
+from roster.web.limits import MAX_ATTACHMENT_LIMIT, register_limit
 from roster.web.pages_common import file_response, page_error, report_attachment_limit
 from roster.web.routes.report_pages import SUPERVISORS, state_label
 from roster.web.templating import register_nav, render
@@ -36,6 +37,10 @@ from roster.web.uploads import UploadError, read_form, staging_folder
 
 router = APIRouter(tags=["unit pages"], include_in_schema=False)
 MAX_FILES = 10
+# The body-limit middleware's ceiling for these uploads; the bureau's own limit is enforced while reading.
+_CEILING = MAX_FILES * MAX_ATTACHMENT_LIMIT + 2 * 1024 * 1024
+register_limit("POST", r"/unit/report", _CEILING)
+register_limit("POST", r"/unit/t/[^/]+/report", _CEILING)
 register_nav("/unit", "报送", ("unit",), 10)
 register_open("/unit/t/{token}", "unit page by the unit's token link (the reports API token in the URL)")
 register_open("/unit/t/{token}/report", "unit page by the unit's token link (the reports API token in the URL)")
