@@ -130,7 +130,7 @@ def test_admin_downloads_the_daily_report_docx(planned, page) -> None:  # noqa: 
     try:
         page.goto(f"/reports/board/grp-water/{DAY.isoformat()}")
         assert page.locator("#timeline li.k-notified").count() >= 2
-        assert page.locator("#timeline a[href^='/ack/']").count() and "组长" in page.inner_text("#timeline")
+        assert page.locator("a#ack[href^='/ack/']").count() == 1 and "组长" in page.inner_text("#timeline")
         shot(page, "reports-unit-day-escalation")
     finally:
         planned.clock.now = WEB_NOW

@@ -113,6 +113,16 @@ async def submitted_token(request: Request) -> str:
     return ""
 
 
+def _authenticates_itself(route: object) -> bool:
+    """A route registered open (its own secret in the URL or body: acknowledgement links with their one-time
+    form token, unit token links, bearer APIs) never reads the session, so the cookie a logged-in browser
+    sends along gives a forged request nothing; requiring the console's token there would only refuse the
+    logged-in leader who confirms an acknowledgement."""
+    from roster.web.access import OPEN_ROUTES
+
+    return getattr(route, "path", None) in OPEN_ROUTES
+
+
 async def csrf_guard(request: Request) -> None:
     """App-wide dependency. Unsafe requests to pages, or carrying the session cookie, must repeat the token.
 
@@ -122,8 +132,9 @@ async def csrf_guard(request: Request) -> None:
         return
     from roster.web.access import route_guard
 
-    guard = route_guard(request.scope.get("route"))
-    if COOKIE not in request.cookies and guard is None:
+    route = request.scope.get("route")
+    guard = route_guard(route)
+    if guard is None and (COOKIE not in request.cookies or _authenticates_itself(route)):
         return
     data = read_session(request)
     if guard is not None and guard.roles is not None and (data is None or data.account_id is None):

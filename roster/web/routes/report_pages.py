@@ -75,6 +75,8 @@ register(
         "已转备用渠道": "fell back",
         "无法发送": "dead letter",
         "确认知悉": "Acknowledge",
+        "以本人身份确认知悉（停止后续催报）": "Acknowledge as myself (stops further escalation)",
+        "收件人的确认页": "The recipient's acknowledgement page",
         "已确认知悉": "acknowledged",
         "无人可通知，跳到下一步": "nobody reachable: next step at once",
         "已告知补报": "told the report came in",
@@ -166,6 +168,7 @@ def unit_day_page(
         return page_error(request, translate("报送单位不存在", lang), 404)
     tz = view.unit.timezone
     ctx = {
+        "my_ack": _own_ack_path(view, user, now),
         "title": view.unit.name,
         "view": view,
         "tz": tz,
@@ -176,6 +179,18 @@ def unit_day_page(
         "parse": lambda iso: dt.datetime.fromisoformat(iso),
     }
     return render(request, "pages/unit_day.html", ctx)
+
+
+def _own_ack_path(view, user: CurrentUser, now: dt.datetime) -> str | None:  # noqa: ANN001
+    """The viewer's own acknowledgement page for an open unit-day (signed for them, valid an hour): the
+    confirm page decides whether they may (step ≥ 2 recipient, leader on duty, head, admin) and records
+    them, never the person a message was sent to."""
+    from roster.reports.links import server_secret, sign_ack
+
+    if user.person_id is None or view.row.acked_by or view.row.state in ("submitted", "zero_report", "excused"):
+        return None
+    signed = sign_ack(server_secret(), view.unit.id, view.day, user.person_id, now + dt.timedelta(hours=1))
+    return f"/ack/{signed}"
 
 
 @router.get("/reports/stats")
