@@ -17,25 +17,26 @@ class NoBureauApplied(LookupError):
 
 
 def current_bureau(session: Session) -> BureauFile:
-    # The checksum first: the document (hundreds of sites and units) is read and decoded only when this
-    # content has not been validated yet. Every web page asks for the bureau at least once (roles, zone).
+    """The newest applied document, validated once per distinct content. Only its hash is read when that
+    content is already validated in this process: the document itself (hundreds of sites) is not fetched
+    and parsed again on every web request."""
     row = session.execute(
         select(BureauConfig.id, BureauConfig.sha256).order_by(BureauConfig.id.desc()).limit(1)
     ).first()
     if row is None:
         raise NoBureauApplied()
-    cached = _BY_SHA.get(row.sha256)
+    cached = _by_sha.get(row.sha256)
     if cached is not None:
         return cached
     document = session.scalar(select(BureauConfig.document).where(BureauConfig.id == row.id))
     bureau = _validated(row.sha256, _Frozen(document))
-    if len(_BY_SHA) >= 8:
-        _BY_SHA.clear()
-    _BY_SHA[row.sha256] = bureau
+    _by_sha[row.sha256] = bureau
+    while len(_by_sha) > 8:
+        _by_sha.pop(next(iter(_by_sha)))
     return bureau
 
 
-_BY_SHA: dict[str, BureauFile] = {}
+_by_sha: dict[str, BureauFile] = {}
 
 
 def document_of(bureau: BureauFile) -> dict:

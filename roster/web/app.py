@@ -19,9 +19,6 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.state.database_url = database_url
     limits.install(app)  # body limits before every route, input-free 422s
     console.install(app)  # the web console: guards' answers, static files, security headers
-    from roster.web.routes.web_auth import router as console_auth  # the console's own pages (log in, …)
-
-    app.include_router(console_auth)
     for feature in FEATURES:
         for router in feature.routers:
             app.include_router(router())

@@ -2,7 +2,7 @@
 
 The cookie holds ``{"a": account id or None, "e": session epoch, "c": CSRF token}``, signed with a secret kept
 in the database (every replica shares it). HttpOnly, SameSite=Lax, Secure when the request came over https.
-Every state-changing request must repeat the CSRF token: as the form field ``csrf_token``, the
+Every state-changing request to a page must repeat the CSRF token: as the form field ``csrf_token``, the
 ``X-CSRF-Token`` header, or (for streamed multipart uploads, whose body should not be read twice) the
 ``csrf_token`` query parameter. A mismatch is 403.
 """
@@ -113,31 +113,20 @@ async def submitted_token(request: Request) -> str:
     return ""
 
 
-def _authenticates_itself(route: object) -> bool:
-    """A route registered open (its own secret in the URL or body: acknowledgement links with their one-time
-    form token, unit token links, bearer APIs) never reads the session, so the cookie a logged-in browser
-    sends along gives a forged request nothing; requiring the console's token there would only refuse the
-    logged-in leader who confirms an acknowledgement."""
-    from roster.web.access import OPEN_ROUTES
-
-    return getattr(route, "path", None) in OPEN_ROUTES
-
-
 async def csrf_guard(request: Request) -> None:
-    """App-wide dependency. Unsafe requests to pages, or carrying the session cookie, must repeat the token.
-
-    Token APIs (``POST /reports`` with a bearer token, …) are called without the cookie and stay untouched:
-    a forged cross-site request could not authenticate there anyway."""
+    """App-wide dependency: an unsafe request to a page (a route with a role guard, ``roster.web.access``)
+    must repeat the session's token. Routes authenticated by their own tokens (``POST /reports`` with a
+    bearer token, the acknowledgement form with its one-time token) never read the session cookie, so a
+    forged cross-site request gains nothing there and they are left to their own checks."""
     if request.method in SAFE_METHODS:
         return
     from roster.web.access import route_guard
 
-    route = request.scope.get("route")
-    guard = route_guard(route)
-    if guard is None and (COOKIE not in request.cookies or _authenticates_itself(route)):
+    guard = route_guard(request.scope.get("route"))
+    if guard is None:
         return
     data = read_session(request)
-    if guard is not None and guard.roles is not None and (data is None or data.account_id is None):
+    if guard.roles is not None and (data is None or data.account_id is None):
         return  # not logged in: the route's guard sends the visitor to /login before anything happens
     token = await submitted_token(request)
     if data is None or not token or not hmac.compare_digest(token, data.csrf):
