@@ -32,7 +32,8 @@ MONTH, MONTH_DAYS = dt.date(2026, 3, 1), 31
 
 def department(index: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
-        # One CP-SAT worker each: the two departments planned at once already fill the two cores.
+        # One CP-SAT worker each: the two departments planned at once already fill the two cores (a month that
+        # finds nothing in time is tried once more, longer, on two: plan_year).
         bureau = bench_bureau(OFFICERS, leave_shift=index % 7)
         try:
             return plan_year(f"sqlite:///{tmp}/dept.db", bureau, workers=1, window_limit=WINDOW_LIMIT_S)
