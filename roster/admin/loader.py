@@ -445,7 +445,7 @@ def check_references(bureau: BureauFile, features: bool = True) -> list[tuple[Lo
                     f"{'person has' if len(eligible) == 1 else 'people have'} that role ({who})",
                 )
             )
-    for name in ("calendar", "inspections", "reports") if features else ():
+    for name in ("calendar", "inspections", "reports", "incidents") if features else ():
         section = getattr(bureau, name)
         check = getattr(section, "check_references", None)
         if section is not None and callable(check):

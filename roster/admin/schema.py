@@ -17,6 +17,7 @@ from pydantic import EmailStr, Field, field_serializer, field_validator, model_v
 from roster.admin.base import PHONE_RE, StrictModel, parse_clock
 from roster.calendar.schema import CalendarSection
 from roster.config import DEFAULT_LOCALE, DEFAULT_TIMEZONE, SUPPORTED_LOCALES
+from roster.incidents.schema import IncidentsSection
 from roster.inspections.schema import InspectionsSection
 from roster.reports.schema import ReportsSection
 
@@ -209,6 +210,7 @@ class BureauFile(StrictModel):
     calendar: CalendarSection | None = None
     inspections: InspectionsSection | None = None
     reports: ReportsSection | None = None
+    incidents: IncidentsSection | None = None
 
     def person(self, person_id: str) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)
