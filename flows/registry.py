@@ -69,6 +69,14 @@ FLOWS: tuple[FlowSpec, ...] = (
         description="Find missed daily / zero reports and escalate them through the outbox.",
     ),
     FlowSpec(
+        name="check-incidents",
+        module="flows.check_incidents",
+        function="check_incidents",
+        job="roster.incidents.jobs.check_incidents",
+        cron="*/5 * * * *",
+        description="Run the incident reporting clocks (首报, 续报, 终报) and alert the overdue ones.",
+    ),
+    FlowSpec(
         name="deliver-notifications",
         module="flows.deliver_notifications",
         function="deliver_notifications",

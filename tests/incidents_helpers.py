@@ -26,3 +26,18 @@ def install(session: Session, first_day: dt.date, days: int = 4, document: dict 
     for i in range(days):
         day = first_day + dt.timedelta(days=i)
         add_full_shift(session, day, LEADERS[i % 4], OFFICERS[i % 4])
+
+
+def installed_template(sqlite_template, directory, first_day: dt.date) -> str:  # noqa: ANN001
+    """A SQLite file with the bureau and shifts installed once, to be copied by each test."""
+    import shutil
+
+    from roster.storage import open_session, reset_engines
+
+    path = directory / "incidents-template.db"
+    shutil.copy(sqlite_template, path)
+    session = open_session(f"sqlite:///{path}")
+    install(session, first_day)
+    session.close()
+    reset_engines()
+    return str(path)

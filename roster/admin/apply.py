@@ -24,7 +24,7 @@ from roster.admin.schema import BureauFile
 from roster.storage.models.people import BureauConfig, Group, GroupMembership, Leave, Person
 from roster.storage.models.shifts import AuditEntry, Shift, ShiftAssignment
 
-FEATURE_SECTIONS = ("calendar", "inspections", "reports")
+FEATURE_SECTIONS = ("calendar", "inspections", "reports", "incidents")
 APPLY_LOCK_KEY = 7414  # pg_advisory_xact_lock key serializing applies (7413 is the schema migration's)
 # Sections diffed field by field from the stored document; people, groups and leave are diffed as rows.
 DOCUMENT_SECTIONS = ("version", "bureau", "roles", "shift_pattern", "requirements", "rules", "fairness", "holidays")

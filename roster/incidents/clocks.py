@@ -1,7 +1,7 @@
 """The reporting clocks of an incident: a pure decision over its stored facts at ``now``.
 
 Four kinds of clock, all from the incident's *current* severity level (a severity change recomputes them):
-- ``phone``: the phone report, ``phone_within`` after 接报 (news received);
+- ``phone``: the phone report, ``phone_within`` after 接报 (news received), until it or the 首报 is made;
 - ``first``: the written 首报, ``first_within`` after 接报;
 - ``followup-N``: 续报N once the 首报 is out and while the response goes on: ``followup_every`` after the
   last report sent, or ``followup_after_change`` after the first change since then, whichever is sooner;
@@ -108,9 +108,10 @@ def open_clocks(
     received = incident.received_at
     clocks: list[Clock] = []
     phoned = incident.phone_reported_at is not None and incident.phone_reported_at <= now
-    if level.phone_within is not None and not phoned:
+    first_sent = any(r.kind == FIRST for r in sent)
+    if level.phone_within is not None and not phoned and not first_sent:  # the 首报 supersedes a missed call
         clocks.append(Clock("phone", "phone", 0, received + _minutes(level.phone_within)))
-    if not any(r.kind == FIRST for r in sent):
+    if not first_sent:
         clocks.append(Clock("first", FIRST, 0, received + _minutes(level.first_within)))
     followup = _followup_clock(incident, level, sent, now)
     if followup is not None:

@@ -140,6 +140,8 @@ def check(session: Session, now: dt.datetime) -> CheckSummary:
             plan = plan_unit_day(
                 steps, clock.due_at, now, lambda targets, at, i=incident: resolver.resolve(targets, at, i.registered_by)
             )
+            if clock.overdue(now):  # a checker catching up does not send "due soon" after the deadline
+                plan.due[:] = [(msg, rs) for msg, rs in plan.due if steps[msg.step]["after"] >= 0]
             more_outbox, more_events = _alerts_for(incident, clock, plan, public_url, tz, now)
             outbox += more_outbox
             events += more_events

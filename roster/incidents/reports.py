@@ -21,7 +21,7 @@ from roster.incidents.clocks import FINAL, FIRST, FOLLOWUP, clock_for_report, re
 from roster.incidents.errors import IncidentError, NotFound, SignConflict
 from roster.incidents.ledger import add_event, facts_of, get_incident, section_of
 from roster.incidents.recipients import IncidentResolver
-from roster.incidents.template import FIELD_LIMIT, FIELD_NAMES, prefill, render
+from roster.incidents.template import FIELD_LIMIT, FIELD_NAMES, local_text, prefill, render
 from roster.storage.models.incidents import CLOSED, DRAFT, SENT, SIGNED, Incident, IncidentReport
 from roster.storage.models.people import Person
 
@@ -141,14 +141,16 @@ def _cas(session: Session, report: IncidentReport, version: int, expected: str, 
     return result.rowcount == 1
 
 
-def _lost(report: IncidentReport, action_zh: str, action_en: str) -> SignConflict:
+def _lost(session: Session, report: IncidentReport, action_zh: str, action_en: str) -> SignConflict:
     if report.status == SIGNED or report.status == SENT:
-        who = report.signed_by or "?"
-        at = report.signed_at.isoformat() if report.signed_at else "?"
+        person = session.get(Person, report.signed_by) if report.signed_by else None
+        who = f"{person.name}（{person.id}）" if person else (report.signed_by or "?")
+        _, _, tz = section_of(session)
+        at = local_text(report.signed_at, tz) if report.signed_at else "?"
         return SignConflict(
             "report",
-            f"{name_of(report)}已由 {who} 于 {at} 签发，未{action_zh}",
-            f"already signed by {who} at {at}; not {action_en}",
+            f"{name_of(report)}已由 {who}于 {at} 签发，您的{action_zh}未生效",
+            f"already signed by {report.signed_by} at {at}; yours was not {action_en}",
         )
     return SignConflict(
         "version",
@@ -167,7 +169,7 @@ def edit(
     merged = {**report.fields, **changes}
     text = _rerender(session, IncidentReport(kind=report.kind, seq=report.seq, fields=merged), incident)
     if not _cas(session, report, version, DRAFT, fields=merged, text=text, edited_at=now):
-        raise _lost(report, "修改", "edited")
+        raise _lost(session, report, "修改", "edited")
     add_event(
         session,
         incident,
@@ -198,7 +200,7 @@ def sign(session: Session, report_id: int, *, version: int, signer: str, now: dt
     if not _cas(
         session, report, version, DRAFT, status=SIGNED, signed_by=signer, signed_at=now, text=text, signed_sha256=sha
     ):
-        raise _lost(report, "签发", "signed")
+        raise _lost(session, report, "签发", "signed")
     add_event(
         session,
         incident,
