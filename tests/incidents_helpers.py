@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from tests.reports_helpers import add_full_shift, install_bureau, seed_bureau
 
 UTC = dt.UTC
+DAY = dt.date(2026, 11, 29)  # shifts 29 Nov (p03), 30 Nov (p04), 1 Dec (p05), 2 Dec (p06), from 08:30 local
 LEADERS = ("p03", "p04", "p05", "p06")
 OFFICERS = (("p10", "p11"), ("p12", "p13"), ("p14", "p15"), ("p16", "p17"))
 
@@ -26,18 +27,3 @@ def install(session: Session, first_day: dt.date, days: int = 4, document: dict 
     for i in range(days):
         day = first_day + dt.timedelta(days=i)
         add_full_shift(session, day, LEADERS[i % 4], OFFICERS[i % 4])
-
-
-def installed_template(sqlite_template, directory, first_day: dt.date) -> str:  # noqa: ANN001
-    """A SQLite file with the bureau and shifts installed once, to be copied by each test."""
-    import shutil
-
-    from roster.storage import open_session, reset_engines
-
-    path = directory / "incidents-template.db"
-    shutil.copy(sqlite_template, path)
-    session = open_session(f"sqlite:///{path}")
-    install(session, first_day)
-    session.close()
-    reset_engines()
-    return str(path)

@@ -4,9 +4,7 @@ severity changes, the month end across the handover, ordering of reports, bad in
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -16,29 +14,17 @@ from roster.incidents import escalation, ledger, reports
 from roster.incidents.errors import IncidentError
 from roster.incidents.stats import month_stats
 from roster.incidents.view import incident_view
-from roster.storage import open_session, reset_engines
+from roster.storage import open_session
 from roster.storage.models.incidents import CLOSED, DRAFT, ENDED, SIGNED, Incident, IncidentEvent, IncidentLevel
 from roster.storage.models.outbox import OutboxMessage
-from tests.incidents_helpers import install, installed_template, utc
+from tests.incidents_helpers import DAY, install, utc
 
-DAY = dt.date(2026, 11, 29)  # shifts 29 Nov (p03), 30 Nov (p04), 1 Dec (p05), 2 Dec (p06), from 08:30 local
-
-
-@pytest.fixture(scope="module")
-def template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
-    return installed_template(sqlite_template, tmp_path_factory.mktemp("incidents"), DAY)
+pytest_plugins = ["tests.incidents_fixtures"]
 
 
 @pytest.fixture
-def db(template: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
-    """A copy of the installed bureau on SQLite (PostgreSQL: see ``pg``)."""
-    path = tmp_path / "incidents.db"
-    shutil.copy(template, path)
-    monkeypatch.setenv("DUTYFLOW_DATABASE_URL", f"sqlite:///{path}")
-    session = open_session(f"sqlite:///{path}")
-    yield session
-    session.close()
-    reset_engines()
+def db(incidents_db: Session) -> Session:
+    return incidents_db
 
 
 @pytest.fixture
