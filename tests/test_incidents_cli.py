@@ -38,7 +38,8 @@ def test_register_draft_sign_send_and_close_from_the_cli(incidents_db: Session, 
     assert opened["clocks"][1]["due_at"] == "2026-11-29T06:35:00+00:00"  # 30 min from 接报, not from 登记
 
     run("phone", opened["code"], "--to", "市应急局总值班室", "--now", "2026-11-29T14:15+08:00")
-    report = as_json("draft", opened["code"], "--casualties", "2人受伤", "--by", "p10", "--now", "2026-11-29T14:20+08:00")
+    at = "2026-11-29T14:20+08:00"
+    report = as_json("draft", opened["code"], "--casualties", "2人受伤", "--by", "p10", "--now", at)
     assert report["name"] == "首报" and report["fields"]["casualties"] == "2人受伤"
     assert "事发地点：鹿城镇开发区工地" in report["text"]
 
