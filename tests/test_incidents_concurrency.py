@@ -56,3 +56,24 @@ def test_two_leaders_signing_one_draft_at_once(any_db_url: str) -> None:
         assert (row.status, row.signed_by, row.version) == (SIGNED, winners[0], version + 1)
         signed = session.scalars(select(IncidentEvent).where(IncidentEvent.kind == "signed")).all()
         assert [e.actor for e in signed] == winners
+
+
+def test_two_officers_registering_at_once_get_consecutive_numbers(any_db_url: str) -> None:
+    with open_session(any_db_url) as session:
+        install(session, utc(2026, 11, 29).date())
+    barrier = threading.Barrier(2)
+    codes: list[str] = []
+
+    def register(title: str) -> None:
+        with open_session(any_db_url) as session:
+            barrier.wait()
+            incident = ledger.open_incident(session, title=title, severity="general", received_at=NOW, now=NOW)
+            session.commit()
+            codes.append(incident.code)
+
+    threads = [threading.Thread(target=register, args=(t,)) for t in ("井盖缺失", "路灯倒伏")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(codes) == ["2026-11-001", "2026-11-002"]

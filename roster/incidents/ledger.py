@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from roster.admin.current import NoBureauApplied, current_bureau
@@ -89,6 +90,21 @@ def _next_code(session: Session, received_at: dt.datetime, tz: str) -> str:
     return f"{prefix}{(count or 0) + 1:03d}"
 
 
+def _insert_with_code(session: Session, incident: Incident, tz: str) -> None:
+    """Number the incident within its month; two officers registering at once both get a number (the
+    loser of the unique-code race takes the next one)."""
+    for _ in range(5):
+        incident.code = _next_code(session, incident.received_at, tz)
+        try:
+            with session.begin_nested():
+                session.add(incident)
+                session.flush()
+            return
+        except IntegrityError:
+            continue
+    raise IncidentError("code", "事件编号冲突，请重试", "could not number the incident; try again")
+
+
 def add_event(session: Session, incident: Incident, at: dt.datetime, kind: str, summary: str, **extra) -> None:  # noqa: ANN003
     extra.setdefault("detail", {})
     session.add(IncidentEvent(incident_id=incident.id, at=at, kind=kind, summary=summary, **extra))
@@ -121,7 +137,6 @@ def open_incident(
     if received_at > now + FUTURE_TOLERANCE:
         raise IncidentError("received_at", "接报时间晚于当前时间", "the time received is in the future")
     incident = Incident(
-        code=_next_code(session, received_at, tz),
         title=title,
         category=category,
         source=_text(source, "source", 200),
@@ -133,8 +148,7 @@ def open_incident(
         registered_by=_person(session, by, "by"),
         status=OPEN,
     )
-    session.add(incident)
-    session.flush()
+    _insert_with_code(session, incident, tz)
     session.add(
         IncidentLevel(
             incident_id=incident.id,
