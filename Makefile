@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test bench lint
+.PHONY: install run test test-scale bench lint
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+## The scale-out test (not part of `make test`): two Prefect API replicas on PostgreSQL + Redis, one services
+## process, two process workers; machine loss mid-run loses no effect (docs/orchestration.md).
+test-scale: install
+	$(BIN)/pytest tests_scale -x -v
 
 bench: install
 	$(BIN)/python -m bench

@@ -21,7 +21,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from notifications.channels import ChannelError, apprise_url
 from notifications.outbox import dedup_key, enqueue
-from notifications.sender import SendOutcome, send
+from notifications.sender import SendOutcome, message_id_for, message_identity, send
 from notifications.settings import DeliveryPolicy, SmtpSettings
 from notifications.templates import channel_name, format_for_channel, render
 from roster.storage.models.outbox import DEAD, FALLEN_BACK, PENDING, SENDING, SENT, OutboxAttempt, OutboxMessage
@@ -69,12 +69,22 @@ def _due(now: dt.datetime):  # noqa: ANN202 - a SQL expression
     )
 
 
-def claim_due(session: Session, *, now: dt.datetime, worker: str, limit: int, lease: dt.timedelta) -> list[Claimed]:
-    """Claim up to ``limit`` due messages for ``worker`` and commit the claim."""
+def claim_due(
+    session: Session,
+    *,
+    now: dt.datetime,
+    worker: str,
+    limit: int,
+    lease: dt.timedelta,
+    keys: Collection[str] | None = None,
+) -> list[Claimed]:
+    """Claim up to ``limit`` due messages for ``worker`` (only those with dedup key in ``keys`` if given)
+    and commit the claim."""
     session.expire_all()  # rows cached from an earlier batch are stale: their state changed via UPDATEs
+    due = _due(now) if keys is None else and_(_due(now), OutboxMessage.dedup_key.in_(list(keys)))
     candidates = (
         select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.claimed_by, OutboxMessage.channel)
-        .where(_due(now))
+        .where(due)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     )
@@ -143,7 +153,13 @@ def send_claimed(message: Claimed, smtp: SmtpSettings, sender: Sender = send) ->
     except ChannelError as exc:
         return SendOutcome(False, str(exc), permanent=True)
     title, body = format_for_channel(message.channel, message.subject, message.body, message.locale)
-    return sender(url, title, body)
+    with message_identity(message_id_for(message.dedup_key, _mail_domain(smtp))):
+        return sender(url, title, body)
+
+
+def _mail_domain(smtp: SmtpSettings) -> str:
+    sender = smtp.sender or smtp.user or ""
+    return sender.rpartition("@")[2] or "dutyflow.local"
 
 
 @dataclasses.dataclass
@@ -333,8 +349,10 @@ def deliver(
     policy: DeliveryPolicy | None = None,
     smtp: SmtpSettings | None = None,
     sender: Sender = send,
+    keys: Collection[str] | None = None,
 ) -> dict[str, Any]:
-    """Send everything due at ``now`` (and what falls due during the run, e.g. fallbacks), up to ``limit``.
+    """Send everything due at ``now`` (and what falls due during the run, e.g. fallbacks), up to ``limit``;
+    with ``keys``, only the due messages with those dedup keys (the urgent hand-off).
 
     The clock of the run is ``now`` plus the real time elapsed since the call, so leases and backoff stay
     honest in a long run while tests keep full control of the starting instant. A claimed batch is sent
@@ -358,7 +376,7 @@ def deliver(
     with ThreadPoolExecutor(max_workers=policy.concurrency, thread_name_prefix="deliver") as pool:
         while limit is None or tally.claimed < limit:
             size = policy.batch_size if limit is None else min(policy.batch_size, limit - tally.claimed)
-            batch = claim_due(session, now=clock(), worker=tally.worker, limit=size, lease=policy.lease)
+            batch = claim_due(session, now=clock(), worker=tally.worker, limit=size, lease=policy.lease, keys=keys)
             if not batch:
                 break
             tally.claimed += len(batch)

@@ -78,6 +78,18 @@ def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     """
     if not rows:
         return set()
+    added = _insert_new(session, rows)
+    # Remembered per session so the job that wrote urgent messages can hand them to delivery once its
+    # transaction has committed (notifications/urgent.py).
+    sources = {row["dedup_key"]: row["source"] for row in rows}
+    session.info.setdefault(ADDED_KEYS, {}).update({key: sources[key] for key in added})
+    return added
+
+
+ADDED_KEYS = "dutyflow.outbox_added"
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     dialect = session.get_bind().dialect.name
     if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - other databases: check first, one by one
         added = set()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import logging
 import sys
 import threading
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 import apprise
+import apprise.plugins.email.base as _apprise_email
 from apprise.decorators import notify as apprise_plugin
 
 from notifications import robot_replies
@@ -36,6 +38,28 @@ class _PerThreadErrors(logging.Handler):
         if errors is not None:
             errors.append(record.getMessage())
 
+
+def message_id_for(key: str, domain: str = "dutyflow.local") -> str:
+    """The RFC 5322 Message-ID of the outbox message with dedup key ``key``: the same on every try.
+
+    A message sent again after a crash (delivery is at least once) then carries the Message-ID of the
+    first copy, so mail clients and archives recognise and drop the repeat.
+    """
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"<{digest}.dutyflow@{domain}>"
+
+
+_make_msgid = _apprise_email.make_msgid
+
+
+def _stable_msgid(idstring: str | None = None, domain: str | None = None) -> str:
+    # Apprise always stamps a random Message-ID (a custom header would only add a second one); while a
+    # message of ours is being sent, its derived id is used instead.
+    fixed = getattr(_local, "message_id", None)
+    return fixed or _make_msgid(idstring=idstring, domain=domain)
+
+
+_apprise_email.make_msgid = _stable_msgid
 
 _handler = _PerThreadErrors(level=logging.WARNING)
 logging.getLogger("apprise").addHandler(_handler)
@@ -64,6 +88,17 @@ def console_to(stream: TextIO) -> Iterator[None]:
 
 # Shown by some services (the email From name when none is configured, the X-Application header).
 _ASSET = apprise.AppriseAsset(app_id="dutyflow", app_desc="dutyflow duty system", app_url="")
+
+
+@contextlib.contextmanager
+def message_identity(message_id: str | None) -> Iterator[None]:
+    """Send the email(s) of this thread under ``message_id`` (see ``message_id_for``)."""
+    previous = getattr(_local, "message_id", None)
+    _local.message_id = message_id
+    try:
+        yield
+    finally:
+        _local.message_id = previous
 
 
 def send(url: str, title: str, body: str) -> SendOutcome:

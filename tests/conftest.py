@@ -18,6 +18,10 @@ from sqlalchemy.orm import Session
 
 from roster.storage import Base, get_engine, open_session, reset_engines
 
+# Tests of escalation ticks inspect the outbox rows a tick wrote before delivering them; the urgent hand-off
+# (deliver at once after the tick) is switched on only by the tests about it (test_notifications_urgent.py).
+os.environ["DUTYFLOW_URGENT_HANDOFF"] = "0"
+
 PG_ADMIN_URL = os.environ.get("DUTYFLOW_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 

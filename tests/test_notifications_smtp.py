@@ -94,3 +94,28 @@ def test_missing_smtp_host_is_a_permanent_error_without_retries(db_url: str) -> 
         assert summary["dead"] == 1
         message = s.scalar(select(OutboxMessage).where(OutboxMessage.channel == "email"))
         assert message.status == "dead" and "DUTYFLOW_SMTP_HOST" in (message.last_error or "")
+
+
+def test_a_repeat_after_a_crash_carries_the_same_message_id(db_url: str) -> None:
+    """A worker that sent a message but died before recording it leaves a lease that expires; the message is
+    sent again, and both copies carry one Message-ID derived from the dedup key, so clients drop the repeat."""
+    from sqlalchemy import update
+
+    with smtp_server() as (port, mails), open_session(db_url) as s:
+        _enqueue_mail(s, to="a@cxzjj.gov.cn", subject="升级提醒", body="正文", key="escalation|u1|2026-11-23|2")
+        _enqueue_mail(s, to="a@cxzjj.gov.cn", subject="升级提醒", body="正文", key="escalation|u1|2026-11-23|3")
+        smtp = _smtp(port, DUTYFLOW_SMTP_FROM="duty@cxzjj.gov.cn")
+        assert deliver(s, NOW, worker="first", policy=POLICY, smtp=smtp)["sent"] == 2
+        # Simulate the crash: the first row is back in flight with a lapsed lease, as if never recorded.
+        s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.dedup_key == "escalation|u1|2026-11-23|2")
+            .values(status="sending", claimed_by="first", claimed_until=NOW)
+        )
+        s.commit()
+        assert deliver(s, NOW + dt.timedelta(minutes=5), worker="second", policy=POLICY, smtp=smtp)["sent"] == 1
+        ids = [mail.message["message-id"] for mail in mails]
+        assert len(ids) == 3
+        assert ids[0] == ids[2], "the repeat must carry the first copy's Message-ID"
+        assert ids[0] != ids[1], "different messages get different ids"
+        assert ids[0].endswith("@cxzjj.gov.cn>") and len(mails[0].message.get_all("message-id")) == 1

@@ -29,6 +29,20 @@ def list_flows(json_output: JsonOption = False) -> None:
         typer.echo(f"{row['name']:<22} {row['cron']:<12} {row['timezone']}  {row['job']}")
 
 
+@flows_app.command("setup")
+def setup_flows(json_output: JsonOption = False) -> None:
+    """Apply the repository's Prefect automations to $PREFECT_API_URL (after `prefect deploy --all`):
+    runs of a lost machine are marked Crashed and their concurrency slots freed. Safe to repeat."""
+    from flows.automations import AUTOMATIONS, apply_automations
+
+    names = apply_automations()
+    if json_output:
+        print_json({"automations": names})
+        return
+    for spec in AUTOMATIONS:
+        typer.echo(f"{spec.name}: after {spec.after}, expect within {int(spec.within.total_seconds())} s")
+
+
 @flows_app.command("run")
 def run_flow(
     name: Annotated[str, typer.Argument(help="Flow name, e.g. check-reports (see `dutyflow flows list`).")],
