@@ -80,7 +80,7 @@ def test_incident_at_2350_on_the_last_day_of_the_month_across_the_handover(pg: S
     summary = escalation.check(db, utc(2026, 11, 30, 16, 50))
     db.commit()
     assert summary.clocks_overdue == 2  # the phone report (30 min) and the 首报
-    alerted = set(db.scalars(select(OutboxMessage.person_id).where(OutboxMessage.source == "incident-alert")))
+    alerted = set(db.scalars(select(OutboxMessage.person_id).where(OutboxMessage.dedup_key.like("incident-alert|%"))))
     assert "p04" in alerted and "p05" not in alerted
 
     # the 首报 is drafted before the handover but p04 is gone by the time it is signed: only p05 may sign
@@ -114,7 +114,7 @@ def test_repeated_and_missed_ticks_change_nothing(db: Session) -> None:
         again = escalation.check(db, at)
         db.commit()
         assert again.messages_enqueued == 0 and again.events_recorded == 0
-    for payload in db.scalars(select(OutboxMessage.payload).where(OutboxMessage.source == "incident-alert")):
+    for payload in db.scalars(select(OutboxMessage.payload).where(OutboxMessage.dedup_key.like("incident-alert|%"))):
         regular.add((payload["clock"], payload["step"]))
     assert {clock for clock, _ in regular} == {"phone", "first"}
     assert {step for _, step in regular} == {1, 2, 3}  # due soon, overdue (leader on duty), bureau head
@@ -156,7 +156,8 @@ def test_severity_raised_after_the_first_report(db: Session) -> None:
     db.commit()
     assert summary.clocks_overdue == 1
     due = {
-        p["due_at"] for p in db.scalars(select(OutboxMessage.payload).where(OutboxMessage.source == "incident-alert"))
+        p["due_at"]
+        for p in db.scalars(select(OutboxMessage.payload).where(OutboxMessage.dedup_key.like("incident-alert|%")))
     }
     assert due == {utc(2026, 11, 29, 4, 30).isoformat()}
     followup, _ = draft_sign_send(db, incident, utc(2026, 11, 29, 4, 20), signer="p03")

@@ -39,15 +39,21 @@ OPTIONS = {
 
 def _run(action: Callable[[Any], Any]) -> Any:
     """Run ``action(session)`` in one transaction; an ``IncidentError`` exits cleanly, changing nothing."""
+    import datetime as dt
+
+    from notifications.urgent import hand_off, urgent_keys
     from roster.incidents.errors import IncidentError
     from roster.storage import session_scope
 
     try:
         with session_scope() as session:
-            return action(session)
+            result = action(session)
+            urgent = urgent_keys(session)
     except IncidentError as exc:
         option = OPTIONS.get(exc.field, exc.field)
         fail(f"{option}: {exc.zh} ({exc.en})")
+    hand_off(urgent, dt.datetime.now(dt.UTC))  # a sent report reaches its recipients now, not at the next tick
+    return result
 
 
 def _now(now: str | None):  # noqa: ANN202

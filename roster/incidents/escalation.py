@@ -74,7 +74,7 @@ def _alerts_for(
             outbox.append(
                 outbox_message(
                     key=key,
-                    source="incident-alert",
+                    source="incident",
                     channel=channel,
                     address=address,
                     subject=subject,
