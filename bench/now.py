@@ -1,4 +1,4 @@
-"""``dutyflow now`` against a year of shifts: wall time and peak RSS, against ``python -c pass``.
+"""``dutyflow now`` against a year of shifts: wall time and peak RSS, against ``python -c "import sqlite3"``.
 
 Each case runs in a fresh subprocess (a user's real invocation); peak memory is the child's max RSS from
 ``resource.getrusage(RUSAGE_CHILDREN)``, measured in a throwaway wrapper process so earlier children do
@@ -18,11 +18,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "chuxiong.yaml"
 RUNS = 5
-# "Well under a second" on a quiet machine. Judged as a ratio to `python -c pass` measured in the same run
-# (the machine may be shared and loaded): 40x a ~20 ms interpreter start is ~0.8 s, the whole command.
-# Measured 20x (0.42 s) on a quiet machine; under heavy load imports suffer more than `pass` (~28-36x).
-TARGET_RATIO = 40
+# At most 0.25 s wall on a quiet machine. Judged against `python -c "import sqlite3"` measured in the same
+# run (the machine may be shared and loaded): 0.25 s is ~8x that baseline's ~30 ms on a quiet machine.
+# Before the plain-DB-API fast path (SQLAlchemy, ORM models and Typer imported): 0.64 s, 29.5x `pass`.
+TARGET_SECONDS = 0.25
+TARGET_RATIO = 8
 TARGET_PEAK_MB = 100
+BASELINE = [sys.executable, "-c", "import sqlite3"]
 
 # Runs one command in a child and reports the child's wall time and peak RSS (KiB on Linux).
 _MEASURE = """
@@ -88,9 +90,8 @@ def _best(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
 
 
 def _interleaved(command: list[str], env: dict[str, str]) -> tuple[float, float, float, float, int]:
-    """Best of RUNS for the command and for `python -c pass`, alternating so both see the same load."""
-    baseline = [sys.executable, "-c", "pass"]
-    pairs = [(_measure(baseline, env), _measure(command, env)) for _ in range(RUNS)]
+    """Best of RUNS for the command and for the baseline, alternating so both see the same load."""
+    pairs = [(_measure(BASELINE, env), _measure(command, env)) for _ in range(RUNS)]
     return (
         min(c["seconds"] for _, c in pairs),
         max(c["rss_kb"] for _, c in pairs) / 1024,
@@ -111,9 +112,9 @@ def _row(case: str, seconds: float, baseline: float, baseline_mb: float, peak_mb
         "baseline_seconds": round(baseline, 4),
         "ratio": round(seconds / baseline, 1) if baseline else None,
         "peak_mb": round(peak_mb, 1),
-        "target": f"ratio <= {TARGET_RATIO}, peak <= {TARGET_PEAK_MB} MB",
-        "ok": rc == 0 and seconds <= TARGET_RATIO * baseline and peak_mb <= TARGET_PEAK_MB,
-        "notes": f"best of {RUNS}; baseline `python -c pass` peak {baseline_mb:.1f} MB; exit code {rc}",
+        "target": f"<= {TARGET_SECONDS} s quiet (ratio <= {TARGET_RATIO}), peak <= {TARGET_PEAK_MB} MB",
+        "ok": rc == 0 and seconds <= max(TARGET_SECONDS, TARGET_RATIO * baseline) and peak_mb <= TARGET_PEAK_MB,
+        "notes": f"best of {RUNS}; baseline `python -c 'import sqlite3'` peak {baseline_mb:.1f} MB; exit code {rc}",
     }
 
 

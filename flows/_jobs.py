@@ -1,46 +1,25 @@
-"""The one task every flow uses: resolve a job entry point lazily and run it, retrying transient faults.
+"""The one task every flow uses: run a feature's declared ``Job``, retrying transient faults.
 
-Jobs (``roster.*.jobs``, ``notifications.jobs``) are owned by their features; importing them only when a
-flow runs means ``import flows`` works even while a feature is missing, and the failure then names the job.
+Jobs are owned by their features and declared in their ``Feature`` (roster/feature.py); a flow names the
+``Job`` object itself, never a dotted path.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import pendulum
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from roster.feature import Job, JobSummary
+
+S = TypeVar("S", bound=JobSummary)
+
 # Delays between the attempts of a job that hit a transient fault: quick, then backing off. A job is
 # idempotent, so running it again after a half-done attempt is safe.
 RETRY_DELAYS_SECONDS = [5, 30, 120]
-
-
-class JobUnavailable(RuntimeError):
-    """The job's feature is not installed (or the entry point is misspelt)."""
-
-
-def load_job(path: str) -> Callable[..., dict[str, Any]]:
-    """``"roster.reports.jobs.check_reports"`` -> the function; a clear error naming the job otherwise."""
-    module_name, _, function_name = path.rpartition(".")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        # Only "the job's own module (or its package) is missing" means unavailable; a missing
-        # dependency *inside* the job is a real bug and must surface as itself.
-        if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
-            raise JobUnavailable(
-                f"job {path} is not available: module {module_name} is missing (is its feature installed?)"
-            ) from exc
-        raise
-    job = getattr(module, function_name, None)
-    if not callable(job):
-        raise JobUnavailable(f"job {path} is not available: {module_name} has no function {function_name!r}")
-    return job
 
 
 def lost_a_race(exc: BaseException) -> bool:
@@ -112,7 +91,6 @@ def resolve_now(now: dt.datetime | None) -> pendulum.DateTime:
     cache_policy=NO_CACHE,  # a job must really run every time; its idempotence is its own
     log_prints=True,
 )
-def run_job(job: str, now: dt.datetime, kwargs: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Run the job ``job`` (dotted path) at ``now`` and return its small JSON-able summary."""
-    function = load_job(job)
-    return function(now, **(kwargs or {}))
+def run_job(job: Job[S], now: dt.datetime, kwargs: dict[str, Any] | None = None) -> S:
+    """Run ``job`` at ``now`` and return its typed summary."""
+    return job(now, **(kwargs or {}))

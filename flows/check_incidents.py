@@ -8,8 +8,7 @@ from typing import Any
 from prefect import flow
 
 from flows._jobs import resolve_now, run_job
-
-JOB = "roster.incidents.jobs.check_incidents"
+from roster.incidents.feature import CHECK_INCIDENTS as JOB
 
 
 @flow(name="check-incidents", log_prints=True)

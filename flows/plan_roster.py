@@ -9,17 +9,21 @@ from prefect import flow, get_run_logger
 
 from flows._jobs import resolve_now, run_job
 from flows.refresh_feeds import refresh_feeds
-
-JOB = "roster.planning.jobs.plan_ahead"
+from roster.feature import JobSummary
+from roster.planning.feature import PLAN_AHEAD as JOB
 
 # Keys by which plan_ahead's summary says what it changed (counts or lists).
 _CHANGE_KEYS = ("created", "changed", "changes", "updated", "removed", "deleted")
 
 
-def plan_changed(summary: dict[str, Any]) -> bool:
-    """Whether the plan changed any shift. ``planned: False`` (e.g. "already planned") means nothing was
+def plan_changed(summary: JobSummary | dict[str, Any]) -> bool:
+    """Whether the plan changed any shift (from the job's summary or its JSON form).
+
+    ``planned: False`` (e.g. "already planned") means nothing was
     written. When the summary does not say, assume it did: refreshing feeds is idempotent and cheap, while a
     stale published calendar sends people to the wrong shift."""
+    if isinstance(summary, JobSummary):
+        summary = summary.as_dict()
     if summary.get("planned") is False:
         return False
     known = [summary[key] for key in _CHANGE_KEYS if key in summary]
@@ -32,7 +36,7 @@ def plan_changed(summary: dict[str, Any]) -> bool:
 def plan_roster(now: dt.datetime | None = None, days: int = 56, database_url: str | None = None) -> dict[str, Any]:
     """Plan ``days`` ahead from ``now`` (default: the real time) and refresh feeds if the plan changed."""
     instant = resolve_now(now)
-    summary = run_job(JOB, instant, {"days": days, "database_url": database_url})
+    summary = run_job(JOB, instant, {"days": days, "database_url": database_url}).as_dict()
     if plan_changed(summary):
         get_run_logger().info("plan changed; refreshing calendar feeds")
         summary = {**summary, "feeds": refresh_feeds(now=instant, database_url=database_url)}

@@ -1,19 +1,37 @@
-"""Job entry point for the scheduler (Prefect flows call this; so does ``dutyflow notifications deliver``)."""
+"""Job entry point for the scheduler (Prefect flows call this; so does ``dutyflow notifications deliver``).
+
+Imports stay inside the function: ``notifications.feature`` declares this job and must cost nothing to import.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass
 
-from roster.storage import open_session
+from roster.feature import JobSummary
 
 
-def deliver_due(now: dt.datetime, database_url: str | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class DeliverySummary(JobSummary):
+    """Counts of one delivery pass (see ``notifications.delivery.Tally``)."""
+
+    worker: str
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    fallen_back: int = 0
+    dead: int = 0
+    lease_lost: int = 0
+    skipped_expired: int = 0
+
+
+def deliver_due(now: dt.datetime, database_url: str | None = None) -> DeliverySummary:
     """Send every outbox message due at ``now``; returns counts (claimed, sent, retrying, fallen_back, dead).
 
     Idempotent and safe to run from several workers at once: a message is claimed by one worker only.
     """
     from notifications.delivery import deliver
+    from roster.storage import open_session
 
     with open_session(database_url) as session:
-        return deliver(session, now)
+        return DeliverySummary(**deliver(session, now))

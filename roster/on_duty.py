@@ -1,20 +1,34 @@
 """Who is on duty: the leader on duty and duty officers at an instant, or on a local date.
 
-Plain queries over stored shifts; no solver, no Prefect (``dutyflow now`` and escalation call these).
+Plain queries over stored shifts; no solver, no Prefect (``dutyflow now`` and escalation call these). The
+instant query is one SQL statement run either through a SQLAlchemy session or through a plain DB-API
+connection (``roster.storage.plain``: ``dutyflow now`` imports no SQLAlchemy); this module imports neither.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
-from roster.storage.models.people import Person
-from roster.storage.models.shifts import Shift, ShiftAssignment
+    from roster.storage.plain import PlainConnection
 
 LEADER_ON_DUTY = "leader_on_duty"
+
+# The shift covering :at (the earliest, should two overlap) and its seats, leader on duty first. A shift
+# without seats yields one row whose seat columns are NULL.
+ON_DUTY_SQL = """
+SELECT s.uid, s.starts_at, s.ends_at, a.role, p.id, p.name, p.phone
+FROM shifts AS s
+LEFT JOIN shift_assignments AS a ON a.shift_id = s.id
+LEFT JOIN people AS p ON p.id = a.person_id
+WHERE s.id = (SELECT id FROM shifts WHERE starts_at <= :at AND ends_at > :at ORDER BY starts_at LIMIT 1)
+ORDER BY a.role <> 'leader_on_duty', a.role, a.seat
+"""
 
 
 @dataclass(frozen=True)
@@ -42,25 +56,51 @@ class OnDuty:
         return [p for p in self.people if p.role != LEADER_ON_DUTY]
 
 
+def on_duty_from_rows(instant: dt.datetime, rows: Iterable[tuple[Any, ...]]) -> OnDuty:
+    """``ON_DUTY_SQL``'s rows (instants already aware UTC) as an ``OnDuty``; no rows: nothing planned."""
+    rows = list(rows)
+    if not rows:
+        return OnDuty(at=instant, shift_uid=None, starts_at=None, ends_at=None)
+    uid, starts_at, ends_at = rows[0][:3]
+    people = [
+        OnDutyPerson(person_id=pid, name=name, phone=phone, role=role)
+        for _, _, _, role, pid, name, phone in rows
+        if pid is not None
+    ]
+    return OnDuty(at=instant, shift_uid=uid, starts_at=starts_at, ends_at=ends_at, people=people)
+
+
 def on_duty_at(session: Session, instant: dt.datetime) -> OnDuty:
     """The shift covering ``instant`` (UTC-aware) and its people; empty if no shift is planned then."""
-    shift = session.scalars(
-        select(Shift).where(Shift.starts_at <= instant, Shift.ends_at > instant).order_by(Shift.starts_at).limit(1)
-    ).first()
-    if shift is None:
-        return OnDuty(at=instant, shift_uid=None, starts_at=None, ends_at=None)
-    rows = session.execute(
-        select(ShiftAssignment.role, Person.id, Person.name, Person.phone)
-        .join(Person, Person.id == ShiftAssignment.person_id)
-        .where(ShiftAssignment.shift_id == shift.id)
-        .order_by(ShiftAssignment.role != LEADER_ON_DUTY, ShiftAssignment.role, ShiftAssignment.seat)
-    ).all()
-    people = [OnDutyPerson(person_id=pid, name=name, phone=phone, role=role) for role, pid, name, phone in rows]
-    return OnDuty(at=instant, shift_uid=shift.uid, starts_at=shift.starts_at, ends_at=shift.ends_at, people=people)
+    from sqlalchemy import bindparam, text
+
+    from roster.storage.base import UTCDateTime
+
+    statement = text(ON_DUTY_SQL).bindparams(bindparam("at", type_=UTCDateTime))
+    rows = session.execute(statement, {"at": instant}).all()
+    return on_duty_from_rows(instant, [(u, _utc(s), _utc(e), *rest) for u, s, e, *rest in rows])
+
+
+def on_duty_plain(connection: PlainConnection, instant: dt.datetime) -> OnDuty:
+    """``on_duty_at`` over a plain DB-API connection (the ``dutyflow now`` fast path)."""
+    rows = connection.rows(ON_DUTY_SQL, at=instant)
+    return on_duty_from_rows(
+        instant, [(u, connection.instant(s), connection.instant(e), *rest) for u, s, e, *rest in rows]
+    )
+
+
+def _utc(value: Any) -> dt.datetime:
+    from roster.storage.plain import PlainConnection
+
+    return PlainConnection.instant(value)
 
 
 def people_on_duty_on(session: Session, day: dt.date) -> set[str]:
     """Ids of everyone holding any shift that starts on local date ``day``."""
+    from sqlalchemy import select
+
+    from roster.storage.models.shifts import Shift, ShiftAssignment
+
     return set(
         session.scalars(
             select(ShiftAssignment.person_id)

@@ -137,3 +137,63 @@ def test_heads_read_from_files_match_alembic() -> None:
     from alembic.script import ScriptDirectory
 
     assert _heads_from_files() == frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def test_the_console_fast_path_answers_like_the_typer_command_without_sqlalchemy_or_typer(db_url: str) -> None:
+    """`dutyflow now --json --now ...` (roster.cli.main): same answer as the Typer command, plain reads only."""
+    import os
+
+    seed_two_days(db_url)
+    argv = ["now", "--now", "2026-11-24T08:29:59+08:00", "--json"]
+    code = (
+        "import sys\n"
+        f"sys.argv = ['dutyflow', *{argv!r}]\n"
+        "from roster.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exit:\n"
+        "    heavy = ('sqlalchemy', 'typer', 'pydantic', 'pendulum', 'roster.storage.models', 'roster.admin')\n"
+        "    print(sorted({m for m in sys.modules if m.startswith(heavy)}), exit.code)\n"
+    )
+    env = {**os.environ, "DUTYFLOW_DATABASE_URL": db_url}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    *answer, modules = out.stdout.strip().splitlines()
+    assert modules == "[] 0", out.stdout
+    assert json.loads("\n".join(answer)) == json.loads(runner.invoke(app, argv).stdout)
+
+
+def test_a_database_never_migrated_takes_the_orm_path_and_is_migrated(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    monkeypatch.setenv("DUTYFLOW_DATABASE_URL", url)
+    result = runner.invoke(app, ["now", "--now", "2026-11-23T12:00+08:00"])
+    assert result.exit_code == 1 and "nothing is planned for 2026-11-23 12:00 (Asia/Shanghai)" in result.output
+    from roster.storage.plain import connect_plain
+
+    with connect_plain(url) as connection:  # migrated by the ORM path: the plain path now serves it
+        assert connection.rows("SELECT count(*) FROM shifts") == [(0,)]
+
+
+def test_answer_now_is_a_pure_decision() -> None:
+    from roster.cli._now import answer_now
+    from roster.on_duty import OnDuty, OnDutyPerson
+
+    at = dt.datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+    document = {"bureau": {"locale": "en"}, "roles": [{"id": "duty_officer", "name": "值班员", "name_en": "Officer"}]}
+    shift = OnDuty(
+        at=at,
+        shift_uid="u1",
+        starts_at=dt.datetime(2026, 11, 23, 0, 30, tzinfo=UTC),
+        ends_at=dt.datetime(2026, 11, 24, 0, 30, tzinfo=UTC),
+        people=[OnDutyPerson("p09", "Li", "13800000000", "duty_officer")],
+    )
+    answer = answer_now(document, "Asia/Shanghai", shift)
+    assert answer.exit_code == 0 and answer.data["leader_on_duty"] is None
+    assert answer.lines == [
+        "2026-11-23 11:00 Asia/Shanghai",
+        "shift 2026-11-23 08:30 → 2026-11-24 08:30 (u1)",
+        "  Leader on duty: (nobody assigned)",
+        "  Officer: Li  13800000000",
+    ]
+    nothing = answer_now({}, "Asia/Urumqi", OnDuty(at=at, shift_uid=None, starts_at=None, ends_at=None))
+    assert nothing.exit_code == 1 and nothing.data["on_duty"] is False
+    assert nothing.lines[0].startswith("nothing is planned for 2026-11-23 09:00 (Asia/Urumqi)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import pendulum
@@ -11,7 +12,8 @@ import pytest
 from prefect import flow
 from sqlalchemy import exc as sa_exc
 
-from flows._jobs import JobUnavailable, run_job
+from flows._jobs import run_job
+from roster.feature import Job, JobSummary
 
 pytest_plugins = ["tests.conftest_prefect"]
 pytestmark = [
@@ -24,7 +26,13 @@ CALLS: list[dict[str, Any]] = []
 _lock = threading.Lock()
 
 
-def flaky_job(now: dt.datetime, database_url: str | None = None, failures: int = 0, kind: str = "transient") -> dict:
+@dataclass(frozen=True)
+class Attempt(JobSummary):
+    attempt: int
+    now: dt.datetime
+
+
+def flaky_job(now: dt.datetime, database_url: str | None = None, failures: int = 0, kind: str = "transient") -> Attempt:
     """A job that fails its first ``failures`` calls, transiently (database locked) or not (bad data)."""
     with _lock:
         CALLS.append({"now": now})
@@ -33,7 +41,7 @@ def flaky_job(now: dt.datetime, database_url: str | None = None, failures: int =
         if kind == "transient":
             raise sa_exc.OperationalError("UPDATE outbox", {}, Exception("database is locked"))
         raise ValueError("bad data in row 7")
-    return {"attempt": attempt, "now": now.isoformat()}
+    return Attempt(attempt=attempt, now=now)
 
 
 @flow
@@ -41,7 +49,7 @@ def flaky_flow(now: dt.datetime | None = None, failures: int = 0, kind: str = "t
     from flows._jobs import resolve_now
 
     fast = run_job.with_options(retry_delay_seconds=0)  # the policy under test, minus the waiting
-    return fast(f"{__name__}.flaky_job", resolve_now(now), {"failures": failures, "kind": kind})
+    return fast(Job(flaky_job), resolve_now(now), {"failures": failures, "kind": kind}).as_dict()
 
 
 @pytest.fixture(autouse=True)
@@ -71,14 +79,3 @@ def test_now_is_a_replayable_parameter_given_as_iso_text() -> None:
     # becomes an aware instant, normalized to UTC before the job sees it.
     result = flaky_flow(now="2026-03-02T09:00:00+08:00")
     assert result["now"] == "2026-03-02T01:00:00+00:00"
-
-
-def test_a_missing_job_fails_the_flow_naming_the_job_without_retrying() -> None:
-    @flow
-    def uses_missing_job() -> dict:
-        return run_job("roster.nosuchfeature.jobs.tick", pendulum.now("UTC"))
-
-    with pytest.raises(JobUnavailable, match=r"roster\.nosuchfeature\.jobs\.tick"):
-        uses_missing_job()
-    state = uses_missing_job(return_state=True)
-    assert state.is_failed() and "roster.nosuchfeature.jobs.tick" in state.message

@@ -12,7 +12,7 @@ from ruamel.yaml import YAML
 from sqlalchemy import exc as sa_exc
 from typer.testing import CliRunner
 
-from flows._jobs import JobUnavailable, is_transient, load_job, resolve_now
+from flows._jobs import is_transient, resolve_now
 from flows.plan_roster import plan_changed
 from flows.registry import FLOWS, SCHEDULE_TIMEZONE, WORK_POOL, UnknownFlow, spec_named
 from roster.cli import app
@@ -21,7 +21,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_job_in_the_brief_has_exactly_one_flow() -> None:
-    assert sorted(s.job for s in FLOWS) == sorted(
+    assert sorted(s.job.name for s in FLOWS) == sorted(
         [
             "roster.planning.jobs.plan_ahead",
             "roster.inspections.jobs.assign_day",
@@ -72,19 +72,22 @@ def test_unknown_flow_names_the_known_ones() -> None:
     assert "check-reports" in str(info.value)
 
 
-def test_missing_job_module_is_reported_by_job_name() -> None:
-    with pytest.raises(JobUnavailable, match=r"job roster\.nosuchfeature\.jobs\.run is not available"):
-        load_job("roster.nosuchfeature.jobs.run")
-    with pytest.raises(JobUnavailable, match="has no function 'nope'"):
-        load_job("roster.timeutil.nope")
-    assert load_job("roster.timeutil.utc_now") is importlib.import_module("roster.timeutil").utc_now
+def test_every_flow_runs_a_job_its_feature_declares() -> None:
+    from roster.feature import Feature, FlowSpec, Job
+    from roster.features import FEATURES
+
+    assert {s.job for s in FLOWS} <= {job for feature in FEATURES for job in feature.jobs}
+    stray = FlowSpec(name="x", job=Job(resolve_now), entrypoint="flows/x.py:x", cron="* * * * *", description="")
+    with pytest.raises(ValueError, match=r"feature nosuch: flows \['x'\] run jobs the feature does not declare"):
+        Feature(name="nosuch", flows=(stray,))
 
 
-def test_a_missing_dependency_inside_a_job_is_not_disguised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "brokenjob.py").write_text("import no_such_dependency_xyz\ndef run(now): return {}\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(ModuleNotFoundError, match="no_such_dependency_xyz"):
-        load_job("brokenjob.run")
+def test_prefect_yaml_is_generated_from_the_declared_flows() -> None:
+    from flows.deployments import prefect_yaml
+
+    assert (PROJECT_ROOT / "prefect.yaml").read_text(encoding="utf-8") == prefect_yaml()
+    result = CliRunner().invoke(app, ["flows", "yaml"])
+    assert result.exit_code == 0 and result.output == prefect_yaml()
 
 
 @pytest.mark.parametrize(
@@ -100,7 +103,7 @@ def test_a_missing_dependency_inside_a_job_is_not_disguised(tmp_path: Path, monk
         (sa_exc.IntegrityError("INSERT", {}, Exception("NOT NULL constraint failed: shifts.uid")), False),
         (sa_exc.ProgrammingError("SELECT", {}, Exception("no such table")), False),
         (ValueError("bad data"), False),
-        (JobUnavailable("job x is not available"), False),
+        (RuntimeError("job x is not available"), False),
     ],
 )
 def test_only_transient_faults_are_retried(error: BaseException, transient: bool) -> None:

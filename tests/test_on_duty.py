@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from roster.on_duty import on_duty_at, people_on_duty_on
+from roster.on_duty import on_duty_at, on_duty_plain, people_on_duty_on
 from roster.storage import open_session
 from roster.storage.models.people import Person
 from roster.storage.models.shifts import Shift, ShiftAssignment
+from roster.storage.plain import connect_plain
 
 UTC = dt.UTC
 
@@ -41,3 +42,18 @@ def test_on_duty_at_instant(any_db_url: str) -> None:
         assert on_duty_at(s, start + dt.timedelta(hours=24)).people == []  # end is exclusive
         assert on_duty_at(s, start - dt.timedelta(seconds=1)).shift_uid is None
         assert people_on_duty_on(s, dt.date(2026, 11, 23)) == {"p1", "p2"}
+        # The plain DB-API reader (`dutyflow now`) runs the same statement and agrees, instants included.
+        with connect_plain(any_db_url) as connection:
+            for at in (start, start + dt.timedelta(hours=23, minutes=59), start + dt.timedelta(hours=24)):
+                assert on_duty_plain(connection, at) == on_duty_at(s, at)
+        assert on_duty_at(s, start).starts_at == start and on_duty_at(s, start).starts_at.tzinfo is not None
+
+
+def test_a_shift_without_seats_is_planned_but_empty(db_url: str) -> None:
+    with open_session(db_url) as s:
+        start = dt.datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
+        end = start + dt.timedelta(hours=24)
+        s.add(Shift(uid="v", duty_date=start.date(), slot="full", starts_at=start, ends_at=end, changed_at=start))
+        s.commit()
+        empty = on_duty_at(s, start + dt.timedelta(hours=1))
+        assert empty.shift_uid == "v" and empty.people == [] and empty.leader_on_duty is None

@@ -102,7 +102,7 @@ def test_plan_ahead_is_idempotent(db_url: str) -> None:
     first = plan_ahead(now, days=10, database_url=db_url)
     assert first["planned"] and first["start"] == "2026-12-01" and first["created"] == 10
     again = plan_ahead(now + dt.timedelta(hours=1), days=10, database_url=db_url)
-    assert again == {"start": "2026-12-01", "days": 10, "planned": False, "reason": "already planned"}
+    assert again.as_dict() == {"start": "2026-12-01", "days": 10, "planned": False, "reason": "already planned"}
     later = plan_ahead(now + dt.timedelta(days=2), days=10, database_url=db_url)
     assert later["planned"] and later["created"] == 2 and later["changed"] == 0
     with open_session(db_url) as s:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +20,11 @@ from sqlalchemy.orm import Session
 from roster.admin.current import document_of
 from roster.admin.loader import load_bureau
 from roster.admin.schema import BureauFile
+from roster.features import FEATURES
 from roster.storage.models.people import BureauConfig, Group, GroupMembership, Leave, Person
 from roster.storage.models.shifts import AuditEntry, Shift, ShiftAssignment
 
-FEATURE_SECTIONS = ("calendar", "inspections", "reports", "incidents")
+FEATURE_SECTIONS = tuple(f.section.field for f in FEATURES if f.section is not None)
 APPLY_LOCK_KEY = 7414  # pg_advisory_xact_lock key serializing applies (7413 is the schema migration's)
 # Sections diffed field by field from the stored document; people, groups and leave are diffed as rows.
 DOCUMENT_SECTIONS = ("version", "bureau", "roles", "shift_pattern", "requirements", "rules", "fairness", "holidays")
@@ -125,10 +125,9 @@ def apply_bureau(session: Session, bureau: BureauFile, now: dt.datetime, actor: 
     changes.extend(_apply_memberships(session, bureau))
     changes.extend(_apply_leave(session, bureau))
     warnings = _planned_shift_warnings(session, bureau, now)
-    for feature in FEATURE_SECTIONS:
-        hook = _feature_hook(feature)
-        if hook is not None:
-            changes.extend(hook(session, bureau, now))
+    for feature in FEATURES:
+        if feature.apply is not None:
+            changes.extend(feature.apply(session, bureau, now))
 
     if previous is not None and previous.sha256 != sha and not changes:
         # Same rows, different document: entries were reordered (the order is kept, so say so).
@@ -159,17 +158,6 @@ def apply_bureau(session: Session, bureau: BureauFile, now: dt.datetime, actor: 
         config_id=config_id,
         warnings=warnings,
     )
-
-
-def _feature_hook(feature: str):  # noqa: ANN202
-    module_name = f"roster.{feature}.admin_apply"
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:
-            return None  # the feature has nothing to store from its section
-        raise
-    return getattr(module, "apply_section", None)
 
 
 # --------------------------------------------------------------------------------------------- people

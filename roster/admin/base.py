@@ -2,8 +2,9 @@
 
 import datetime as dt
 import re
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 # Mainland mobile (1[3-9]x xxxx xxxx) or a landline with area code (0878-3123456); spaces/dashes allowed.
 PHONE_RE = re.compile(r"^(?:\+86[ -]?)?(?:1[3-9]\d[ -]?\d{4}[ -]?\d{4}|0\d{2,3}-?\d{7,8})$")
@@ -11,6 +12,15 @@ PHONE_RE = re.compile(r"^(?:\+86[ -]?)?(?:1[3-9]\d[ -]?\d{4}[ -]?\d{4}|0\d{2,3}-
 
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
+
+class Channel(StrictModel):
+    """A way to reach someone, tried in the listed order. ``target`` is an address, robot key or URL.
+
+    Shared by people (core section) and outside contacts (reports section), hence on this floor."""
+
+    kind: Literal["email", "wecom", "dingtalk", "feishu", "webhook", "console"]
+    target: str = Field(min_length=1)
 
 
 def parse_clock(value: object) -> dt.time:

@@ -445,13 +445,25 @@ def check_references(bureau: BureauFile, features: bool = True) -> list[tuple[Lo
                     f"{'person has' if len(eligible) == 1 else 'people have'} that role ({who})",
                 )
             )
-    for name in ("calendar", "inspections", "reports", "incidents") if features else ():
-        section = getattr(bureau, name)
-        check = getattr(section, "check_references", None)
-        if section is not None and callable(check):
-            for loc, message in check(bureau):
-                loc = tuple(loc)
-                errors.append((loc if loc[:1] == (name,) else (name, *loc), message))
+    errors.extend(_feature_reference_issues(bureau) if features else ())
+    return errors
+
+
+def _feature_reference_issues(bureau: BureauFile) -> list[tuple[Location, str]]:
+    """Each feature's own reference checks over its section, located under the section's field."""
+    from roster.features import FEATURES
+
+    errors: list[tuple[Location, str]] = []
+    for feature in FEATURES:
+        if feature.section is None or feature.check_references is None:
+            continue
+        name = feature.section.field
+        section = feature.section_in(bureau)
+        if section is None:
+            continue
+        for loc, message in feature.check_references(section, bureau):
+            loc = tuple(loc)
+            errors.append((loc if loc[:1] == (name,) else (name, *loc), message))
     return errors
 
 

@@ -1,8 +1,8 @@
 """The admin file's shape. Each domain object is validated into a normalized copy; errors name the field.
 
-Feature sections (``calendar``, ``inspections``, ``reports``) are defined by their own packages. A section
-may define ``check_references(bureau) -> list[tuple[tuple, str]]`` to check ids against the rest of the
-file; those errors are reported with the same locations as pydantic's own.
+``CoreBureauFile`` holds the core sections (bureau, people, groups, rules ...). ``BureauFile`` extends it with
+one optional section per feature in ``roster.features.FEATURES`` (``calendar``, ``inspections``,
+``reports`` ...); a feature's reference checks are declared next to its section (see roster/feature.py).
 """
 
 from __future__ import annotations
@@ -12,14 +12,11 @@ import re
 import zoneinfo
 from typing import Annotated, Literal
 
-from pydantic import EmailStr, Field, field_serializer, field_validator, model_validator
+from pydantic import EmailStr, Field, create_model, field_serializer, field_validator, model_validator
 
-from roster.admin.base import PHONE_RE, StrictModel, parse_clock
-from roster.calendar.schema import CalendarSection
+from roster.admin.base import PHONE_RE, Channel, StrictModel, parse_clock
 from roster.config import DEFAULT_LOCALE, DEFAULT_TIMEZONE, SUPPORTED_LOCALES
-from roster.incidents.schema import IncidentsSection
-from roster.inspections.schema import InspectionsSection
-from roster.reports.schema import ReportsSection
+from roster.features import FEATURES
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="lower-case id")]
 LEADER_ON_DUTY = "leader_on_duty"
@@ -111,13 +108,6 @@ class Fairness(StrictModel):
     ledger: dict[Identifier, LedgerEntry] = Field(default_factory=dict)
 
 
-class Channel(StrictModel):
-    """A way to reach a person, tried in the listed order. ``target`` is an address, robot key or URL."""
-
-    kind: Literal["email", "wecom", "dingtalk", "feishu", "webhook", "console"]
-    target: str = Field(min_length=1)
-
-
 class Person(StrictModel):
     id: Identifier
     name: str = Field(min_length=1, max_length=100)
@@ -180,7 +170,7 @@ class Holidays(StrictModel):
     covered_years: list[Annotated[int, Field(ge=2000, le=2100)]] = Field(default_factory=list)
 
 
-class BureauFile(StrictModel):
+class CoreBureauFile(StrictModel):
     version: Literal[1] = 1
 
     @field_validator("version", mode="before")
@@ -207,10 +197,15 @@ class BureauFile(StrictModel):
     groups: list[Group] = Field(default_factory=list)
     leave: list[LeaveSpan] = Field(default_factory=list)
     holidays: Holidays = Field(default_factory=Holidays)
-    calendar: CalendarSection | None = None
-    inspections: InspectionsSection | None = None
-    reports: ReportsSection | None = None
-    incidents: IncidentsSection | None = None
 
     def person(self, person_id: str) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)
+
+
+# The whole file: the core plus every feature's section (optional: a bureau may leave a feature out).
+BureauFile = create_model(
+    "BureauFile",
+    __base__=CoreBureauFile,
+    __module__=__name__,
+    **{f.section.field: (f.section.model | None, None) for f in FEATURES if f.section is not None},
+)

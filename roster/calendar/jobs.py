@@ -1,26 +1,43 @@
-"""Job entry point for Prefect: pre-render every subscribed feed after a roster change."""
+"""Job entry point for Prefect: pre-render every subscribed feed after a roster change.
+
+Imports stay inside the function: ``roster.calendar.feature`` declares this job and must cost nothing to
+import.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from roster.calendar.feed import Scope, UnknownOwner, load_feed_data
-from roster.calendar.render import render_feed
-from roster.calendar.service import cache_owner, current_state, memory_cache, prune, store, stored
-from roster.storage import get_engine
-from roster.storage.models.calendar import CalendarToken
-from roster.timeutil import as_utc
+from roster.feature import JobSummary
 
 
-def refresh_feeds(now: dt.datetime, database_url: str | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class FeedRefresh(JobSummary):
+    owners: int  # owners (person, group, role, all) with a live token
+    rendered: int
+    unchanged: int  # cache key (roster fingerprint) unchanged: not rendered again
+    missing_owners: list[str]  # owners that left the roster; their tokens now answer 404
+    events: int  # events in the feeds rendered now
+    pruned: int  # cached feeds dropped (owner without a live token)
+    window: tuple[dt.date, dt.date]  # first and last bureau-local day the feeds carry
+
+
+def refresh_feeds(now: dt.datetime, database_url: str | None = None) -> FeedRefresh:
     """Render the feed of every owner with a live token into the shared cache, loading the roster once.
 
     Idempotent: a feed whose cache key (roster fingerprint) is unchanged is not rendered again. Cached feeds
     of owners without live tokens are dropped. Returns counts for the flow's log.
     """
+    from sqlalchemy import select
+
+    from roster.calendar.feed import Scope, UnknownOwner, load_feed_data
+    from roster.calendar.render import render_feed
+    from roster.calendar.service import cache_owner, current_state, memory_cache, prune, store, stored
+    from roster.storage import get_engine
+    from roster.storage.models.calendar import CalendarToken
+    from roster.timeutil import as_utc
+
     now = as_utc(now)
     engine = get_engine(database_url)
     with engine.connect() as conn:
@@ -57,12 +74,12 @@ def refresh_feeds(now: dt.datetime, database_url: str | None = None) -> dict[str
         rendered += 1
         events += feed.events
     pruned = prune(engine, {cache_owner(s, None) for s in owners if s.key not in missing})
-    return {
-        "owners": len(owners),
-        "rendered": rendered,
-        "unchanged": unchanged,
-        "missing_owners": missing,
-        "events": events,
-        "pruned": pruned,
-        "window": [state.window.first_day.isoformat(), state.window.last_day.isoformat()],
-    }
+    return FeedRefresh(
+        owners=len(owners),
+        rendered=rendered,
+        unchanged=unchanged,
+        missing_owners=missing,
+        events=events,
+        pruned=pruned,
+        window=(state.window.first_day, state.window.last_day),
+    )

@@ -19,7 +19,13 @@ def list_flows(json_output: JsonOption = False) -> None:
     from flows.registry import FLOWS, SCHEDULE_TIMEZONE
 
     rows = [
-        {"name": s.name, "cron": s.cron, "timezone": SCHEDULE_TIMEZONE, "job": s.job, "description": s.description}
+        {
+            "name": s.name,
+            "cron": s.cron,
+            "timezone": SCHEDULE_TIMEZONE,
+            "job": s.job.name,
+            "description": s.description,
+        }
         for s in FLOWS
     ]
     if json_output:
@@ -65,14 +71,10 @@ def run_flow(
     _prefect_env_defaults()
     from prefect.exceptions import ParameterTypeError
 
-    from flows._jobs import JobUnavailable
-
     flow = spec.load()
     parameters = _parse_params(param or [], allowed=set(flow.parameters.properties) - {"now"})
     try:
         summary = flow(now=instant, **parameters)
-    except JobUnavailable as exc:
-        fail(str(exc))
     except ParameterTypeError as exc:
         fail(f"--param: {exc}")
     print_json(summary)
@@ -90,6 +92,21 @@ def _parse_params(items: list[str], allowed: set[str]) -> dict[str, str]:
             fail(f"--param: unknown parameter {key!r} for this flow (parameters: {known}; use --now for now)")
         parameters[key] = value
     return parameters
+
+
+@flows_app.command("yaml")
+def flows_yaml(
+    write: Annotated[bool, typer.Option("--write", help="Write prefect.yaml in the project root.")] = False,
+) -> None:
+    """prefect.yaml for `prefect deploy --all`, generated from the flows the features declare."""
+    from flows.deployments import PREFECT_YAML, prefect_yaml
+
+    text = prefect_yaml()
+    if write:
+        PREFECT_YAML.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {PREFECT_YAML}")
+    else:
+        typer.echo(text, nl=False)
 
 
 @flows_app.command("serve")

@@ -58,21 +58,22 @@ def assign_cmd(date: DateOption = None, now: NowOption = None, json_: JsonOption
     instant = resolve_now(now, _tz())
     with _errors():
         summary = assign_day(instant, day=_day(date, instant))
-    if "skipped" in summary:
-        fail(summary["skipped"])
+    if summary.skipped:
+        fail(summary.skipped)
     if json_:
-        print_json(summary)
+        print_json(summary.as_dict())
         return
-    state = "computed" if summary["recomputed"] else "unchanged"
-    typer.echo(f"{summary['date']}: {summary['visits']} visits (revision {summary['revision']}, {state})")
-    for group, n in summary["by_group"].items():
+    state = "computed" if summary.recomputed else "unchanged"
+    typer.echo(f"{summary.date}: {summary.visits} visits (revision {summary.revision}, {state})")
+    for group, n in (summary.by_group or {}).items():
         typer.echo(f"  {group:<20} {n}")
-    if summary["left"]:
-        typer.echo(f"left unassigned ({len(summary['left'])}, most urgent first):")
-        for row in summary["left"][:20]:
+    left = summary.left or []
+    if left:
+        typer.echo(f"left unassigned ({len(left)}, most urgent first):")
+        for row in left[:20]:
             typer.echo(f"  {row['site']}: {row['why']}")
-        if len(summary["left"]) > 20:
-            typer.echo(f"  ... and {len(summary['left']) - 20} more (--json lists all)")
+        if len(left) > 20:
+            typer.echo(f"  ... and {len(left) - 20} more (--json lists all)")
     typer.echo(f"messages to group leaders enqueued: {summary['messages_enqueued']}")
 
 
@@ -230,18 +231,18 @@ def daily_report_cmd(
     instant = resolve_now(now, _tz())
     with _errors():
         summary = daily_report(instant, day=_day(date, instant))
-    if "skipped" in summary:
-        fail(summary["skipped"])
+    if summary.skipped:
+        fail(summary.skipped)
     if out is not None:
         try:
-            out.write_text(summary["text"], encoding="utf-8")
+            out.write_text(summary.text or "", encoding="utf-8")
         except OSError as exc:
             fail(f"--out: cannot write {out}: {exc.strerror}")
     if json_:
-        print_json(summary)
+        print_json(summary.as_dict())
     else:
-        typer.echo(summary["text"], nl=False)
-        typer.echo(f"(written to {summary['path']})", err=True)
+        typer.echo(summary.text, nl=False)
+        typer.echo(f"(written to {summary.path})", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -246,11 +246,11 @@ def check(now: NowOption = None, json: JsonOption = False) -> None:
 
     summary = check_reports(resolve_now(now, _tz()))
     if json:
-        print_json(summary)
+        print_json(summary.as_dict())
     else:
         typer.echo(
-            f"{summary['unit_days_due']} unit-days due, {summary['messages_enqueued']} messages enqueued, "
-            f"{summary['events_recorded']} events recorded"
+            f"{summary.unit_days_due} unit-days due, {summary.messages_enqueued} messages enqueued, "
+            f"{summary.events_recorded} events recorded"
         )
 
 

@@ -10,7 +10,6 @@ is a new key: the alerts start over for the new deadline, and the old ones stay 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -21,25 +20,13 @@ from notifications.outbox import message as outbox_message
 from roster.admin.current import current_bureau
 from roster.incidents.clocks import Clock, open_clocks, plain_utc
 from roster.incidents.errors import IncidentError
+from roster.incidents.jobs import IncidentTick
 from roster.incidents.ledger import facts_of, section_of
 from roster.incidents.messages import alert_text
 from roster.incidents.recipients import IncidentResolver
 from roster.incidents.storage import insert_events
 from roster.reports.escalation import plan_unit_day
 from roster.storage.models.incidents import CLOSED, Incident
-
-
-@dataclass(frozen=True)
-class CheckSummary:
-    now: str
-    incidents_checked: int
-    clocks_open: int
-    clocks_overdue: int
-    messages_enqueued: int
-    events_recorded: int
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def _alerts_for(
@@ -115,13 +102,13 @@ def _event(
     )
 
 
-def check(session: Session, now: dt.datetime) -> CheckSummary:
+def check(session: Session, now: dt.datetime) -> IncidentTick:
     """One tick at ``now``; the caller commits. Without an incidents section there is nothing to check."""
     now = plain_utc(now)
     try:
         section, _, tz = section_of(session)
     except IncidentError:
-        return CheckSummary(now.isoformat(), 0, 0, 0, 0, 0)
+        return IncidentTick(now, 0, 0, 0, 0, 0)
     bureau = current_bureau(session)
     public_url = bureau.reports.public_url if bureau.reports else "http://127.0.0.1:8080"
     resolver = IncidentResolver(session, section, bureau.bureau.head)
@@ -147,4 +134,4 @@ def check(session: Session, now: dt.datetime) -> CheckSummary:
             events += more_events
     messages = len(enqueue_many(session, outbox))
     recorded = insert_events(session, events)
-    return CheckSummary(now.isoformat(), len(incidents), clocks_open, overdue, messages, recorded)
+    return IncidentTick(now, len(incidents), clocks_open, overdue, messages, recorded)

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from roster.admin.base import StrictModel
+from roster.admin.base import Channel, StrictModel
 from roster.reports.schema import parse_minutes
 
 _Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="lower-case id")]
@@ -46,11 +46,6 @@ def _signed_minutes(value: object) -> int:
     if text.startswith("-"):
         return -parse_minutes(text[1:])
     return parse_minutes(value)
-
-
-class Channel(StrictModel):
-    kind: str = Field(pattern=r"^(email|wecom|dingtalk|feishu|webhook|console)$")
-    target: str = Field(min_length=1)
 
 
 class Recipient(StrictModel):

@@ -148,12 +148,10 @@ def _zone(tz: str):  # noqa: ANN202
 
 
 def _report_units(session: Session, day: dt.date, now: dt.datetime) -> list[dict] | None:
-    """The reports feature's per-unit status, if that feature is installed; None otherwise."""
-    try:
-        import roster.reports as reports
-    except ImportError:  # pragma: no cover - the package exists; its status function may not
-        return None
-    status = getattr(reports, "report_status", None)
+    """The per-unit report status a feature keeps (the reports feature), if one does; None otherwise."""
+    from roster.features import FEATURES
+
+    status = next((f.report_status for f in FEATURES if f.report_status is not None), None)
     if status is None:
         return None
     try:

@@ -1,11 +1,33 @@
-"""Job entry points for Prefect flows: open their own session, take ``now``, idempotent, small JSON result."""
+"""Job entry points for Prefect flows: open their own session, take ``now``, idempotent, typed summary.
+
+Imports stay inside the functions: ``roster.planning.feature`` declares these jobs and must cost nothing to
+import (the solver in particular).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import func, select
+from roster.feature import JobSummary
+
+
+@dataclass(frozen=True)
+class PlanSummary(JobSummary):
+    start: dt.date  # the duty date on duty at ``now``: the first day of the window
+    days: int  # days planned (fewer than asked when holiday data runs out)
+    planned: bool | None = None  # False: nothing was written (see ``reason``)
+    reason: str | None = None
+    warning: str | None = None
+    status: str | None = None  # the solver's status
+    created: int | None = None  # shifts created
+    changed: int | None = None  # seats moved in existing shifts
+    explanations: list[Any] | None = None
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.planned) and bool(self.created or self.changed)
 
 
 def covered_days(bureau, start: dt.date, days: int) -> tuple[int, str | None]:  # noqa: ANN001
@@ -23,11 +45,13 @@ def covered_days(bureau, start: dt.date, days: int) -> tuple[int, str | None]:  
     return days, None
 
 
-def plan_ahead(now: dt.datetime, days: int = 56, database_url: str | None = None) -> dict[str, Any]:
+def plan_ahead(now: dt.datetime, days: int = 56, database_url: str | None = None) -> PlanSummary:
     """Plan the ``days`` from the duty date on duty at ``now`` unless every shift there is already fully staffed.
 
     A window reaching into a year without holiday data is planned up to the end of the last covered year,
     and the summary carries the warning (the admin must add the next year's holidays)."""
+    from sqlalchemy import func, select
+
     from roster.admin.current import current_bureau
     from roster.planning.plan import plan
     from roster.shifts import duty_date_at, generate_slots
@@ -37,12 +61,10 @@ def plan_ahead(now: dt.datetime, days: int = 56, database_url: str | None = None
     with session_scope(database_url) as session:
         bureau = current_bureau(session)
         start = duty_date_at(now, bureau.shift_pattern, bureau.bureau.timezone)  # the shift on duty now
-        summary: dict[str, Any] = {"start": start.isoformat(), "days": days}
         plannable, warning = covered_days(bureau, start, days)
-        if warning:
-            summary.update(days=plannable, warning=warning)
+        summary = PlanSummary(start=start, days=plannable, warning=warning)
         if plannable == 0:
-            return {**summary, "planned": False, "reason": "no holiday data"}
+            return replace(summary, planned=False, reason="no holiday data")
         slots = generate_slots(start, plannable, bureau.shift_pattern, bureau.bureau.timezone)
         needed = sum(n for n in bureau.requirements.values() if n > 0)
         staffed = dict(
@@ -54,13 +76,13 @@ def plan_ahead(now: dt.datetime, days: int = 56, database_url: str | None = None
             ).all()
         )
         if all(staffed.get(s.uid, 0) >= needed for s in slots):
-            return {**summary, "planned": False, "reason": "already planned"}
+            return replace(summary, planned=False, reason="already planned")
         report = plan(session, bureau, start, plannable, now, actor="plan_ahead", time_limit_s=60)
-        return {
-            **summary,
-            "planned": report.ok,
-            "status": report.status,
-            "created": report.created,
-            "changed": len(report.changes),
-            "explanations": report.explanations,
-        }
+        return replace(
+            summary,
+            planned=report.ok,
+            status=report.status,
+            created=report.created,
+            changed=len(report.changes),
+            explanations=report.explanations,
+        )

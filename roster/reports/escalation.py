@@ -42,6 +42,7 @@ from roster.reports.expectations import (
     reports_on,
     take_write_lock,
 )
+from roster.reports.jobs import EscalationTick
 from roster.reports.messages import escalation_text
 from roster.storage.models.people import Group, Person
 from roster.storage.models.reports import EscalationEvent, ReportExpectation, ReportUnit
@@ -188,7 +189,7 @@ def _full_units(session: Session, ids: set[str]) -> dict[str, ReportUnit]:
     return {u.id: u for u in session.scalars(select(ReportUnit).where(ReportUnit.id.in_(ids)))}
 
 
-def check(session: Session, now: dt.datetime) -> dict[str, Any]:
+def check(session: Session, now: dt.datetime) -> EscalationTick:
     """One tick. Returns a summary; the caller commits."""
     now = plain_utc(now)
     try:
@@ -345,10 +346,10 @@ def check(session: Session, now: dt.datetime) -> dict[str, Any]:
             .values(next_check_at=bindparam("next")),
             updates,
         )
-    return {
-        "now": now.isoformat(),
-        "expectations_created": created,
-        "unit_days_due": len(due_rows),
-        "messages_enqueued": messages,
-        "events_recorded": recorded,
-    }
+    return EscalationTick(
+        now=now,
+        expectations_created=created,
+        unit_days_due=len(due_rows),
+        messages_enqueued=messages,
+        events_recorded=recorded,
+    )

@@ -1,17 +1,33 @@
-"""Job entry points for the orchestration flows: each opens its own session, takes ``now``, is idempotent."""
+"""Job entry points for the orchestration flows: each opens its own session, takes ``now``, is idempotent.
+
+Imports stay inside the functions: ``roster.reports.feature`` declares these jobs, and the admin schema
+reads every feature's declaration, so this module must cost nothing to import.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass
 
-from roster.storage import session_scope
+from roster.feature import JobSummary
 
 
-def check_reports(now: dt.datetime, database_url: str | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class EscalationTick(JobSummary):
+    """What one escalation tick did."""
+
+    now: dt.datetime
+    expectations_created: int  # unit-days whose expectation row was written now
+    unit_days_due: int  # unit-days still unreported with a step due
+    messages_enqueued: int  # outbox rows written (duplicates under the same dedup key not counted)
+    events_recorded: int  # escalation events (state changes) recorded
+
+
+def check_reports(now: dt.datetime, database_url: str | None = None) -> EscalationTick:
     """One escalation tick at ``now``: enqueue every reminder that is due and not yet written."""
     from notifications.urgent import hand_off, urgent_keys
     from roster.reports.escalation import check
+    from roster.storage import session_scope
 
     with session_scope(database_url) as session:
         summary = check(session, now)

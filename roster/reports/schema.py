@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from roster.admin.base import StrictModel, parse_clock
+from roster.admin.base import Channel, StrictModel, parse_clock
 
 _Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="lower-case id")]
 _DURATION_RE = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?$")
@@ -93,8 +93,6 @@ class OutsideContact(StrictModel):
     @field_validator("channels")
     @classmethod
     def _channels(cls, value: list[dict[str, str]]) -> list[dict[str, str]]:
-        from roster.admin.schema import Channel
-
         return [Channel.model_validate(c).model_dump() for c in value]
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, inspect, text
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -67,6 +69,8 @@ def _heads_from_files() -> frozenset[str] | None:
 
 
 def current_revisions(engine: Engine) -> frozenset[str]:
+    from sqlalchemy import inspect, text
+
     with engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
             return frozenset()
@@ -78,6 +82,7 @@ def ensure_schema(engine: Engine) -> None:
     if current_revisions(engine) == head_revisions():
         return
     from alembic import command
+    from sqlalchemy import text
 
     cfg = alembic_config()
     with engine.begin() as connection:

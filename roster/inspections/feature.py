@@ -1,0 +1,55 @@
+"""The inspections feature (daily site assignments, results, the bureau's daily report), declared once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from roster.feature import Feature, FlowSpec, Job, Section
+from roster.inspections import jobs
+from roster.inspections.schema import InspectionsSection
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+    from sqlalchemy.orm import Session
+
+
+def _apply(session: Session, bureau: Any, now: dt.datetime) -> list[str]:
+    from roster.inspections.admin_apply import apply_section
+
+    return apply_section(session, bureau, now)
+
+
+def _router() -> APIRouter:
+    from roster.web.routes.inspections import router
+
+    return router
+
+
+ASSIGN_DAY = Job(jobs.assign_day)
+DAILY_REPORT = Job(jobs.daily_report)
+
+FEATURE = Feature(
+    name="inspections",
+    section=Section("inspections", InspectionsSection),
+    check_references=InspectionsSection.check_references,
+    apply=_apply,
+    jobs=(ASSIGN_DAY, DAILY_REPORT),
+    flows=(
+        FlowSpec(
+            name="assign-inspections",
+            job=ASSIGN_DAY,
+            entrypoint="flows/assign_inspections.py:assign_inspections",
+            cron="0 7 * * *",
+            description="Assign today's inspections of regulated sites to the six work groups.",
+        ),
+        FlowSpec(
+            name="daily-report",
+            job=DAILY_REPORT,
+            entrypoint="flows/daily_report.py:daily_report",
+            cron="30 17 * * *",
+            description="Generate the bureau's daily report (inspections and statistics of the day).",
+        ),
+    ),
+    routers=(_router,),
+)
