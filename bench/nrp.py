@@ -1,12 +1,12 @@
 """Benchmark: the roster solver on public nurse-rostering instances (Shift Scheduling Benchmark, Curtois & Qu).
 
 For Instances 1-3 (``bench/data/nrp``): read the instance, map it onto the generic model, solve it with the
-roster solver (``roster.solver.cpsat`` through ``roster.nrp.solve``) within 60 s on 2 workers, and score the
-roster with the independent evaluator (``roster.nrp.evaluate``). Target:
+roster solver (``roster.solver.cpsat`` through ``nrp.solve``) within 60 s on 2 workers, and score the
+roster with the independent evaluator (``nrp.evaluate``). Target:
 hard-feasible, objective within 1% of the best known value, in at most 60 s.
 
 Baseline, measured in the same run and scored by the same evaluator: the greedy constructive heuristic of
-``roster.nrp.greedy`` (no search). ``ratio`` = solver seconds / greedy seconds (the greedy takes
+``nrp.greedy`` (no search). ``ratio`` = solver seconds / greedy seconds (the greedy takes
 milliseconds: the ratio says what the search costs, the notes say what it buys).
 
 ``--quick``: 20 s per instance instead of 60. ``DUTYFLOW_NRP_INSTANCES=path[:path...]`` replaces the instance
@@ -42,10 +42,10 @@ def instance_paths() -> list[Path]:
 
 
 def solve_one(path: Path, time_limit_s: float) -> dict[str, Any]:
-    from roster.nrp.evaluate import evaluate
-    from roster.nrp.greedy import greedy
-    from roster.nrp.parser import parse_file
-    from roster.nrp.solve import solve_instance
+    from nrp.evaluate import evaluate
+    from nrp.greedy import greedy
+    from nrp.parser import parse_file
+    from nrp.solve import solve_instance
 
     instance = parse_file(path)
     started = time.perf_counter()

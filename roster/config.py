@@ -11,9 +11,12 @@ SUPPORTED_LOCALES = ("zh-CN", "en")
 
 
 def dutyflow_home() -> Path:
-    """``$DUTYFLOW_HOME`` or ``./.dutyflow``; created on first use."""
+    """``$DUTYFLOW_HOME`` or ``./.dutyflow``; created 0700 on first use (it holds the database and the
+    signing keys: no other local user may read it)."""
     home = Path(os.environ.get("DUTYFLOW_HOME", ".dutyflow")).expanduser()
-    home.mkdir(parents=True, exist_ok=True)
+    if not home.is_dir():
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(home, 0o700)  # mkdir's mode is masked by the umask
     return home
 
 

@@ -315,10 +315,13 @@ def test_daily_report_through_the_real_apply_and_report_ledger(db_url: str) -> N
         for v in _visits(db_url, DAY):
             record_result(s, site_id=v.site_id, day=DAY, outcome="ok", now=MORNING + dt.timedelta(hours=2))
         s.commit()
+    # Issue 16: a zero report only once every unit has reported; units still out are named, never "无漏报".
     noon = daily_report(MORNING + dt.timedelta(hours=5), db_url)  # 12:00: units' deadlines not yet passed
-    assert noon["kind"] == "zero_report" and "四、各单位报告情况" in noon["text"] and "待报送" in noon["text"]
+    assert noon["kind"] == "daily_report" and "四、各单位报告情况" in noon["text"] and "尚未报送" in noon["text"]
+    assert "截至报告时间，尚有11个单位未报送" in noon["text"] and "无瞒报" not in noon["text"]
     night = daily_report(EVENING + dt.timedelta(hours=2), db_url)  # 22:30: units that never filed are missing
-    assert night["kind"] == "zero_report" and "未报送" in night["text"]
+    assert night["kind"] == "daily_report" and "：未报送" in night["text"] and "无瞒报" not in night["text"]
+    assert night["text"].startswith("楚雄市住房和城乡建设局疫情防控日报告")  # the title from the admin file
 
 
 def test_cli_daily_report_out_file_and_token_errors(bureau_db: str, tmp_path) -> None:  # noqa: ANN001

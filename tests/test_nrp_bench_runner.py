@@ -68,8 +68,8 @@ def test_markdown_report_and_machine_info() -> None:
 
 
 def test_nrp_row_judges_gap_feasibility_and_time() -> None:
-    from roster.nrp.evaluate import Evaluation, Violation
-    from roster.nrp.parser import parse_file
+    from nrp.evaluate import Evaluation, Violation
+    from nrp.parser import parse_file
     from roster.solver.problem import Result
 
     inst = parse_file(Path(runner.BENCH_DIR) / "data" / "nrp" / "Instance2.txt")

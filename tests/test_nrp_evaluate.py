@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from roster.nrp.evaluate import HARD_RULES, evaluate, runs
-from roster.nrp.parser import NrpInstance, parse_text
-from roster.nrp.solution import RosterFormatError, format_roster, parse_roster
+from nrp.evaluate import HARD_RULES, evaluate, runs
+from nrp.parser import NrpInstance, parse_text
+from nrp.solution import RosterFormatError, format_roster, parse_roster
 
 # 14 days from a Monday: weekends are days 5-6 and 12-13. E = 480 min; L = 600 min and E cannot follow L.
 # Employee A: at most 2 L, 960..3600 minutes, 2..3 shifts in a row, at least 2 days off in a row, at most one

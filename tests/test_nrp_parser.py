@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roster.nrp.parser import (
+from nrp.parser import (
     NrpCover,
     NrpFormatError,
     NrpInstance,

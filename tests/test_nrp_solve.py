@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from nrp.convert import to_assignments, to_problem
+from nrp.evaluate import evaluate
+from nrp.greedy import greedy
+from nrp.parser import NrpInstance, parse_file, parse_text
+from nrp.solve import SOLVER_PARAMS, solve_instance
 from roster.cli import app
-from roster.nrp.convert import to_assignments, to_problem
-from roster.nrp.evaluate import evaluate
-from roster.nrp.greedy import greedy
-from roster.nrp.parser import NrpInstance, parse_file, parse_text
-from roster.nrp.solve import SOLVER_PARAMS, solve_instance
 from roster.solver.cpsat import solve
 from roster.solver.evaluate import penalties, violations
 from roster.solver.problem import Assignment, Solution

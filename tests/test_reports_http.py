@@ -99,38 +99,94 @@ def test_submit_replay_correct_and_refuse_other_units(server) -> None:  # noqa: 
         assert client.post("/reports", json=body, headers=auth).status_code == 401
 
 
-def test_ack_link_from_an_escalation_message_stops_escalation(server) -> None:  # noqa: ANN001
+def _ack_url(db_url: str, person: str, day: dt.date) -> str:
+    with open_session(db_url) as s:
+        message = s.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.person_id == person, OutboxMessage.payload["date"].as_string() == day.isoformat()
+            )
+        ).first()
+        assert message is not None
+        return message.payload["ack_url"].rsplit("/ack/", 1)[1]
+
+
+def _form_token(page: str) -> str | None:
+    import re
+
+    found = re.search(r'name=csrf value="([^"]+)"', page)
+    return found.group(1) if found else None
+
+
+def _acks(db_url: str, day: dt.date) -> tuple[int, str | None]:
+    with open_session(db_url) as s:
+        row = s.scalars(
+            select(ReportExpectation).where(ReportExpectation.unit_id == "a-group", ReportExpectation.day == day)
+        ).one()
+        return s.scalar(select(func.count()).select_from(ReportAck)) or 0, row.acked_by
+
+
+def test_ack_link_get_changes_nothing_and_a_one_time_post_acknowledges(server) -> None:  # noqa: ANN001
+    """Issue 16 (1): scanners fetch links. GET only shows; the page's one-time form acknowledges."""
     now = _now()
     yesterday = local_date_of(now, "Asia/Shanghai") - dt.timedelta(days=1)
     with open_session(server.db_url) as s:
         check(s, now)
         s.commit()
-        message = s.scalars(
-            select(OutboxMessage).where(
-                OutboxMessage.person_id == "p03", OutboxMessage.payload["date"].as_string() == yesterday.isoformat()
-            )
-        ).first()
-        assert message is not None
-        url = message.payload["ack_url"]
-    signed = url.rsplit("/ack/", 1)[1]
+    leader_link, contact_link = _ack_url(server.db_url, "p03", yesterday), _ack_url(server.db_url, "p09", yesterday)
     with httpx.Client(base_url=server.base_url, timeout=10) as client:
-        r = client.get(f"/ack/{signed}")
-        assert r.status_code == 200 and "后续催报已停止" in r.text
-        tampered = signed[:-2] + ("AA" if not signed.endswith("AA") else "BB")
+        for _ in range(3):  # a scanner, a chat preview and the person: nothing is acknowledged
+            page = client.get(f"/ack/{leader_link}")
+            assert page.status_code == 200 and "确认" in page.text and "Acknowledge" in page.text
+            assert page.headers["cache-control"] == "no-store"
+        assert _acks(server.db_url, yesterday) == (0, None)
+        token = _form_token(page.text)
+        assert token
+        # the unit's own contact (step 1) is told how to stop escalation, and gets no form
+        own = client.get(f"/ack/{contact_link}")
+        assert own.status_code == 200 and _form_token(own.text) is None and "零报告" in own.text
+        # a form token belongs to its link: p09 cannot borrow p03's, and cannot post without one
+        assert client.post(f"/ack/{contact_link}", data={"csrf": token}).status_code == 403
+        assert client.post(f"/ack/{contact_link}", data={}).status_code == 422
+        tampered = leader_link[:-2] + ("AA" if not leader_link.endswith("AA") else "BB")
         assert client.get(f"/ack/{tampered}").status_code == 403
         assert client.get("/ack/garbage").status_code == 403
-        r = client.post("/reports/ack", json={"signed": signed})
+        assert _acks(server.db_url, yesterday) == (0, None)
+
+        r = client.post(f"/ack/{leader_link}", data={"csrf": token})
+        assert r.status_code == 200 and "后续催报已停止" in r.text
+        assert client.post(f"/ack/{leader_link}", data={"csrf": token}).status_code == 409  # one time only
+        # the JSON API takes the same one-time token
+        fresh = _form_token(client.get(f"/ack/{leader_link}").text)
+        assert client.post("/reports/ack", json={"signed": leader_link, "csrf": "x.1.y"}).status_code == 403
+        r = client.post("/reports/ack", json={"signed": leader_link, "csrf": fresh})
         assert r.status_code == 200 and r.json()["acked_by"] == "p03" and r.json()["via"] == "link"
+        assert client.post("/reports/ack", json={"signed": leader_link, "csrf": fresh}).status_code == 409
+    assert _acks(server.db_url, yesterday) == (2, "p03")
     with open_session(server.db_url) as s:
         row = s.scalars(
             select(ReportExpectation).where(ReportExpectation.unit_id == "a-group", ReportExpectation.day == yesterday)
         ).one()
-        assert row.acked_by == "p03" and row.next_check_at is None
-        assert s.scalar(select(func.count()).select_from(ReportAck)) == 2
-        secret = links.server_secret(s, now)
+        assert row.next_check_at is None
+    secret = links.server_secret()
     expired = links.sign_ack(secret, "a-group", yesterday, "p03", now - dt.timedelta(seconds=1))
     with httpx.Client(base_url=server.base_url, timeout=10) as client:
         assert client.get(f"/ack/{expired}").status_code == 410
+
+
+def test_the_unit_contact_cannot_acknowledge_even_with_a_valid_form(server) -> None:  # noqa: ANN001
+    """A unit contact who forges nothing but crafts the POST themselves is still refused."""
+    now = _now()
+    yesterday = local_date_of(now, "Asia/Shanghai") - dt.timedelta(days=1)
+    with open_session(server.db_url) as s:
+        check(s, now)
+        s.commit()
+    contact_link = _ack_url(server.db_url, "p09", yesterday)
+    token = links.issue_form_token(links.server_secret(), contact_link, now)
+    with httpx.Client(base_url=server.base_url, timeout=10) as client:
+        r = client.post(f"/ack/{contact_link}", data={"csrf": token})
+        assert r.status_code == 403 and "说明情况" in r.text
+        assert client.post("/reports/ack", json={"signed": contact_link, "csrf": token}).status_code == 403
+    assert _acks(server.db_url, yesterday) == (0, None)
 
 
 def test_serve_listens_on_loopback_by_default() -> None:

@@ -79,7 +79,8 @@ def test_idempotency_key_replays_and_refuses_other_content(bureau_db: str) -> No
         ({"day": DAY - dt.timedelta(days=400)}, "date"),  # before the unit existed
         ({"kind": "weekly"}, "kind"),
         ({"kind": "report", "text": "  "}, "text"),
-        ({"attachments": [Attachment("../etc/passwd", "text/plain", b"x")]}, "attachments[0].filename"),
+        ({"attachments": [Attachment("a.txt", "text/\x00plain", b"x")]}, "attachments[0].content_type"),
+        ({"kind": "report", "text": "note\x00"}, "text"),
         ({"attachments": [Attachment("big.bin", "application/octet-stream", b"x" * 2049)]}, "attachments[0]"),
         ({"idempotency_key": ""}, "idempotency_key"),
     ],

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
+from roster.admin.guard import MAX_DEPTH, MAX_FILE_BYTES, guard, prescan
 from roster.admin.schema import BureauFile
 
 Location = tuple[str | int, ...]
@@ -75,6 +76,10 @@ class LineMap:
 def load_bureau(path: str | Path) -> BureauFile:
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            message = f"file is {size} bytes, over the limit of {MAX_FILE_BYTES} bytes (2 MiB)"
+            raise AdminFileError([AdminIssue("(file)", None, message)], str(path))
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise AdminFileError([AdminIssue("(file)", None, f"no such file: {path}")], str(path)) from None
@@ -85,6 +90,10 @@ def load_bureau(path: str | Path) -> BureauFile:
 
 def parse_bureau(text: str, source: str = "admin file") -> BureauFile:
     """Validate the admin file's text; raises ``AdminFileError`` listing every problem."""
+    if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise AdminFileError([AdminIssue("(file)", None, f"over the limit of {MAX_FILE_BYTES} bytes (2 MiB)")], source)
+    if early := prescan(text):
+        raise AdminFileError(early, source)
     data, lines, issues = _read_yaml(text)
     if data is None:
         raise AdminFileError(issues, source)
@@ -117,6 +126,9 @@ def _read_yaml(text: str) -> tuple[Any, LineMap, list[AdminIssue]]:
     yaml.allow_duplicate_keys = True  # found below, all of them, with both lines
     try:
         node = yaml.compose(text)
+        hostile = list(guard(node)) if node is not None else []
+        if hostile:  # do not walk, construct or expand such a document any further
+            return None, LineMap({}), hostile
         issues = list(_duplicate_keys(node, ())) if node is not None else []
         document = YAML(typ="rt")
         document.allow_duplicate_keys = True
@@ -129,6 +141,10 @@ def _read_yaml(text: str) -> tuple[Any, LineMap, list[AdminIssue]]:
         return None, LineMap({}), [AdminIssue("(file)", mark.line + 1 if mark else None, f"YAML syntax: {problem}")]
     except YAMLError as exc:
         return None, LineMap({}), [AdminIssue("(file)", None, f"YAML syntax: {exc}")]
+    except RecursionError:
+        return None, LineMap({}), [AdminIssue("(file)", None, f"nested deeper than {MAX_DEPTH} levels")]
+    except ValueError as exc:  # a value the guard let through but the constructor refused
+        return None, LineMap({}), [AdminIssue("(file)", None, f"invalid value: {exc}")]
     if loaded is None:
         return None, LineMap({}), [AdminIssue("(file)", None, "the admin file is empty")]
     lines: dict[Location, int] = {}

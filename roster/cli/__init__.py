@@ -48,9 +48,18 @@ def __getattr__(name: str) -> Any:
 
 
 def main() -> None:
-    from roster.cli._now import fast_arguments, run_now
+    try:
+        from roster.cli._now import fast_arguments, run_now
 
-    fast = fast_arguments(sys.argv[1:])
-    if fast is not None:  # `dutyflow now [--now ISO] [--json]`: answered without Typer or the other commands
-        sys.exit(run_now(*fast))
-    __getattr__("app")(prog_name="dutyflow")
+        fast = fast_arguments(sys.argv[1:])
+        if fast is not None:  # `dutyflow now [--now ISO] [--json]`: answered without Typer or the other commands
+            sys.exit(run_now(*fast))
+        __getattr__("app")(prog_name="dutyflow")
+    except Exception as exc:
+        from roster.cli._common import database_failure
+
+        message = database_failure(exc)  # a database that cannot be reached: one line, not a traceback
+        if message is None:
+            raise
+        sys.stderr.write(f"error: {message}\n")
+        sys.exit(2)

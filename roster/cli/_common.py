@@ -43,3 +43,35 @@ def resolve_date(value: str, argument: str) -> dt.date:
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def database_failure(exc: BaseException) -> str | None:
+    """One line for a database that cannot be reached or opened (None for any other error). The URL is shown
+    with its password hidden."""
+    kinds: list[type] = []
+    for module, names in (
+        ("sqlalchemy.exc", ("OperationalError", "InterfaceError")),
+        ("sqlite3", ("OperationalError",)),  # the plain DB-API fast path of `dutyflow now`
+        ("psycopg", ("OperationalError", "InterfaceError")),
+    ):
+        loaded = sys.modules.get(module)
+        kinds += [getattr(loaded, name) for name in names if loaded is not None and hasattr(loaded, name)]
+    if not isinstance(exc, tuple(kinds)):
+        return None
+    from roster.config import database_url
+
+    return f"数据库无法访问 / cannot reach the database {safe_url(database_url())}: {short_reason(exc)}"
+
+
+def safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL: show only its scheme
+        return url.split(":", 1)[0] + "://…"
+
+
+def short_reason(exc: BaseException) -> str:
+    reason = str(getattr(exc, "orig", None) or exc).strip()
+    return (reason.splitlines() or [type(exc).__name__])[0][:300]

@@ -20,7 +20,7 @@ InstanceArg = Annotated[Path, typer.Argument(help="Instance file (SECTION_* text
 
 
 def _load(path: Path):  # noqa: ANN202
-    from roster.nrp.parser import NrpFormatError, parse_file
+    from nrp.parser import NrpFormatError, parse_file
 
     if not path.is_file():
         fail(f"instance: no such file {path}")
@@ -40,8 +40,8 @@ def solve_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Solve an instance; print objective, evaluator verdict and time."""
-    from roster.nrp.solution import write_roster
-    from roster.nrp.solve import solve_instance
+    from nrp.solution import write_roster
+    from nrp.solve import solve_instance
 
     instance = _load(instance_path)
     outcome = solve_instance(instance, time_limit, workers=workers, seed=seed)
@@ -78,8 +78,8 @@ def evaluate_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Check a roster against an instance's hard rules and compute its penalty (exit 1 if infeasible)."""
-    from roster.nrp.evaluate import evaluate
-    from roster.nrp.solution import RosterFormatError, read_roster
+    from nrp.evaluate import evaluate
+    from nrp.solution import RosterFormatError, read_roster
 
     instance = _load(instance_path)
     if not roster_path.is_file():

@@ -32,14 +32,9 @@ def _tz() -> str:
 
 
 def _attachment_limit(session) -> int:  # noqa: ANN001
-    from roster.admin.current import NoBureauApplied, current_bureau
-    from roster.reports.ledger import DEFAULT_ATTACHMENT_LIMIT
+    from roster.reports.ledger import bureau_attachment_limit
 
-    try:
-        section = current_bureau(session).reports
-    except NoBureauApplied:
-        return DEFAULT_ATTACHMENT_LIMIT
-    return int(section.attachment_limit_mb * 1024 * 1024) if section else DEFAULT_ATTACHMENT_LIMIT
+    return bureau_attachment_limit(session)
 
 
 @reports_app.command("submit")
@@ -108,7 +103,7 @@ def history(
     json: JsonOption = False,
 ) -> None:
     """A unit-day's submissions: the report and every correction, oldest first."""
-    from roster.reports.ledger import AttachmentCorrupted, ReportError, attachment_bytes
+    from roster.reports.ledger import AttachmentCorrupted, ReportError, stored_attachments
     from roster.reports.ledger import history as submissions_of
     from roster.storage import open_session
 
@@ -120,9 +115,8 @@ def history(
                 for entry in entries:
                     folder = save_to / f"r{entry['revision']}"
                     folder.mkdir(parents=True, exist_ok=True)
-                    for item in entry["attachments"]:
-                        data = attachment_bytes(session, receipt=entry["receipt"], filename=item["filename"])
-                        (folder / item["filename"]).write_bytes(data)
+                    for name, data in stored_attachments(session, receipt=entry["receipt"]):
+                        (folder / name).write_bytes(data)
     except ReportError as exc:
         fail(str(exc).replace("unit:", "UNIT:", 1))
     except AttachmentCorrupted as exc:

@@ -130,6 +130,8 @@ class InspectionsSection(StrictModel):
     # sites that came due together, e.g. after a holiday). 0: only due sites.
     early_visit_days: int = Field(default=0, ge=0, le=14)
     results_due: dt.time = dt.time(20, 0)  # local time by which a day's results must be recorded
+    # The subject in the daily report's title, between the bureau's name and 日报告/零报告 (疫情防控, 安全生产).
+    daily_report_title: str = Field(default="", max_length=40)
     task_forces: list[TaskForce] = Field(default_factory=list)
 
     _parse_clock = field_validator("results_due", mode="before")(parse_clock)

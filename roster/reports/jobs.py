@@ -6,6 +6,7 @@ reads every feature's declaration, so this module must cost nothing to import.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ class EscalationTick(JobSummary):
     unit_days_due: int  # unit-days still unreported with a step due
     messages_enqueued: int  # outbox rows written (duplicates under the same dedup key not counted)
     events_recorded: int  # escalation events (state changes) recorded
+    delivered_at_once: int | None = None  # urgent messages the hand-off sent before returning (None: off)
 
 
 def check_reports(now: dt.datetime, database_url: str | None = None) -> EscalationTick:
@@ -33,6 +35,6 @@ def check_reports(now: dt.datetime, database_url: str | None = None) -> Escalati
         summary = check(session, now)
         urgent = urgent_keys(session)
     handed = hand_off(urgent, now, database_url)  # after the commit: the rows exist for any worker
-    if handed is not None:
-        summary["delivered_at_once"] = handed.get("sent", 0)
-    return summary
+    if handed is None:
+        return summary
+    return dataclasses.replace(summary, delivered_at_once=handed.get("sent", 0))

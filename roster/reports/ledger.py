@@ -17,7 +17,23 @@ from sqlalchemy.orm import Session
 
 from notifications.outbox import dedup_key, enqueue
 from roster.reports.expectations import expectation_for_update, plain_utc
+from roster.reports.filenames import safe_filename
 from roster.reports.messages import resolved_text
+from roster.reports.submission import (  # noqa: F401 - re-exported: callers import them from the ledger
+    DEFAULT_ATTACHMENT_LIMIT,
+    KINDS,
+    MAX_ATTACHMENTS,
+    MAX_TEXT,
+    Attachment,
+    IdempotencyConflict,
+    ReportError,
+    SubmissionDecision,
+    SubmissionFacts,
+    SubmissionRequest,
+    UnknownUnit,
+    decide_submission,
+    validate_submission,
+)
 from roster.storage.models.people import Person
 from roster.storage.models.reports import (
     EscalationEvent,
@@ -28,42 +44,6 @@ from roster.storage.models.reports import (
     ReportUnit,
 )
 from roster.timeutil import local_date_of
-
-DEFAULT_ATTACHMENT_LIMIT = 10 * 1024 * 1024
-KINDS = ("report", "zero")
-
-
-class ReportError(ValueError):
-    """A rejected request; ``field`` names what was wrong, ``status`` is the HTTP status to answer with."""
-
-    status = 422
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
-class UnknownUnit(ReportError):
-    status = 404
-
-    def __init__(self, unit_id: str) -> None:
-        super().__init__("unit", f"no active reporting unit {unit_id!r}")
-
-
-class IdempotencyConflict(ReportError):
-    status = 409
-
-
-@dataclass(frozen=True)
-class Attachment:
-    filename: str
-    content_type: str
-    data: bytes
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
 
 
 @dataclass
@@ -103,13 +83,6 @@ def _check_day(unit: ReportUnit, day: dt.date, now: dt.datetime, *, allow_future
         raise ReportError("date", f"unit {unit.id} reports from {unit.active_from.isoformat()} on")
 
 
-def _content_sha256(kind: str, text: str, attachments: list[Attachment]) -> str:
-    digest = hashlib.sha256()
-    for part in (kind, text, *(f"{a.filename}\0{a.content_type}\0{a.sha256}" for a in attachments)):
-        digest.update(part.encode() + b"\x1f")
-    return digest.hexdigest()
-
-
 def _receipt_of(session: Session, sub: ReportSubmission, *, replayed: bool) -> Receipt:
     files = session.execute(
         select(ReportAttachment.filename, ReportAttachment.size, ReportAttachment.sha256)
@@ -129,6 +102,17 @@ def _receipt_of(session: Session, sub: ReportSubmission, *, replayed: bool) -> R
     )
 
 
+def bureau_attachment_limit(session: Session) -> int:
+    """The bureau's per-attachment limit in bytes (``reports.attachment_limit_mb``): the one place it is read."""
+    from roster.admin.current import NoBureauApplied, current_bureau
+
+    try:
+        section = current_bureau(session).reports
+    except NoBureauApplied:
+        section = None
+    return int(section.attachment_limit_mb * 1024 * 1024) if section else DEFAULT_ATTACHMENT_LIMIT
+
+
 def submit(
     session: Session,
     *,
@@ -140,7 +124,7 @@ def submit(
     idempotency_key: str | None = None,
     now: dt.datetime,
     via: str = "cli",
-    attachment_limit: int = DEFAULT_ATTACHMENT_LIMIT,
+    attachment_limit: int | None = None,
 ) -> Receipt:
     """Record a daily report (``kind="report"``) or zero report (``kind="zero"``) for a unit's day.
 
@@ -148,89 +132,88 @@ def submit(
     default key is the content's checksum, so an identical resubmission is a replay too). A different
     submission for a day already reported is kept as a correction (revision 2, 3, ...), never overwriting.
     """
-    attachments = attachments or []
     now = plain_utc(now)
-    if kind not in KINDS:
-        raise ReportError("kind", f"must be one of {', '.join(KINDS)}")
-    text = text.strip()
-    if kind == "report" and not text and not attachments:
-        raise ReportError("text", "a daily report needs a text or an attachment (use a zero report if nothing)")
-    if len(text) > 100_000:
-        raise ReportError("text", "longer than 100000 characters")
-    for i, item in enumerate(attachments):
-        if not item.filename or len(item.filename) > 255 or "/" in item.filename or "\\" in item.filename:
-            raise ReportError(f"attachments[{i}].filename", "a plain file name of 1-255 characters is required")
-        if len(item.data) > attachment_limit:
-            raise ReportError(f"attachments[{i}]", f"{len(item.data)} bytes is over the limit of {attachment_limit}")
-    # PostgreSQL text cannot hold NUL: refuse it here rather than fail at commit.
-    for name, value in (("text", text), ("idempotency_key", idempotency_key or "")):
-        if "\x00" in value:
-            raise ReportError(name, "must not contain NUL characters")
-    for i, item in enumerate(attachments):
-        if "\x00" in item.filename or "\x00" in item.content_type:
-            raise ReportError(f"attachments[{i}].filename", "must not contain NUL characters")
-    if idempotency_key is not None and not (1 <= len(idempotency_key) <= 200):
-        raise ReportError("idempotency_key", "must be 1-200 characters")
+    limit = attachment_limit if attachment_limit is not None else bureau_attachment_limit(session)
+    request = validate_submission(
+        day=day,
+        kind=kind,
+        text=text,
+        attachments=list(attachments or []),
+        idempotency_key=idempotency_key,
+        attachment_limit=limit,
+    )
     unit = active_unit(session, unit_id)
     _check_day(unit, day, now)
-    content = _content_sha256(kind, text, attachments)
-    key = idempotency_key or f"content:{day.isoformat()}:{content}"
-
+    key = idempotency_key or f"content:{day.isoformat()}:{request.content_sha256}"
     row = expectation_for_update(session, unit, day)  # concurrent submitters of this unit-day queue here
-    existing = session.scalars(
-        select(ReportSubmission).where(ReportSubmission.unit_id == unit.id, ReportSubmission.idempotency_key == key)
-    ).first()
-    if existing is not None:
-        if existing.content_sha256 != content or existing.day != day:
-            raise IdempotencyConflict("idempotency_key", "already used for a different submission")
-        return _receipt_of(session, existing, replayed=True)
-
-    revision = (
-        session.scalar(
+    facts = SubmissionFacts(
+        deadline_at=row.deadline_at,
+        first_received_at=row.first_received_at,
+        same_key=session.scalars(
+            select(ReportSubmission).where(ReportSubmission.unit_id == unit.id, ReportSubmission.idempotency_key == key)
+        ).first(),
+        last_revision=session.scalar(
             select(func.max(ReportSubmission.revision)).where(
                 ReportSubmission.unit_id == unit.id, ReportSubmission.day == day
             )
         )
-        or 0
-    ) + 1
+        or 0,
+    )
+    decision = decide_submission(facts, request, now)
+    if decision.replay_of is not None:
+        return _receipt_of(session, decision.replay_of, replayed=True)
+    sub = _write_submission(session, unit, row, request, decision, key=key, now=now, via=via)
+    if decision.first_report:  # even when someone had acknowledged: those alerted still learn it came in
+        _tell_those_alerted(session, unit, day, now)
+    session.flush()
+    return _receipt_of(session, sub, replayed=False)
+
+
+def _write_submission(
+    session: Session,
+    unit: ReportUnit,
+    row: ReportExpectation,
+    request: SubmissionRequest,
+    decision: SubmissionDecision,
+    *,
+    key: str,
+    now: dt.datetime,
+    via: str,
+) -> ReportSubmission:
     sub = ReportSubmission(
         receipt=secrets.token_hex(10),
         unit_id=unit.id,
-        day=day,
-        revision=revision,
-        kind=kind,
-        text=text,
+        day=request.day,
+        revision=decision.revision,
+        kind=request.kind,
+        text=request.text,
         idempotency_key=key,
-        content_sha256=content,
+        content_sha256=request.content_sha256,
         received_at=now,
         via=via,
-        late=now > row.deadline_at,
+        late=decision.late,
     )
     session.add(sub)
     session.flush()
-    for item in attachments:
+    for item in request.attachments:
         session.add(
             ReportAttachment(
                 submission_id=sub.id,
                 filename=item.filename,
-                content_type=item.content_type or "application/octet-stream",
+                content_type=item.content_type,
                 size=len(item.data),
                 sha256=item.sha256,
                 data=item.data,
             )
         )
     row.submissions += 1
-    row.latest_kind = kind
-    first_report = row.first_received_at is None
-    if first_report:
+    row.latest_kind = request.kind
+    if decision.first_report:
         row.first_received_at = now
     if row.resolved_at is None:
         row.resolved_at = now
     row.next_check_at = None
-    if first_report:  # even when someone had acknowledged: those alerted still learn the report came in
-        _tell_those_alerted(session, unit, day, now)
-    session.flush()
-    return _receipt_of(session, sub, replayed=False)
+    return sub
 
 
 def _tell_those_alerted(session: Session, unit: ReportUnit, day: dt.date, now: dt.datetime) -> int:
@@ -372,9 +355,29 @@ def attachment_bytes(session: Session, *, receipt: str, filename: str) -> bytes:
         select(ReportAttachment)
         .join(ReportSubmission, ReportSubmission.id == ReportAttachment.submission_id)
         .where(ReportSubmission.receipt == receipt, ReportAttachment.filename == filename)
+        .order_by(ReportAttachment.id)
+        .limit(1)
     ).scalar_one_or_none()
     if row is None:
         raise ReportError("filename", f"no attachment {filename!r} on receipt {receipt}")
     if hashlib.sha256(row.data).hexdigest() != row.sha256:
         raise AttachmentCorrupted(f"attachment {filename!r} of receipt {receipt} fails its sha256 check")
     return row.data
+
+
+def stored_attachments(session: Session, *, receipt: str) -> list[tuple[str, bytes]]:
+    """Every attachment of a receipt as (a safe file name unique within it, the verified bytes). Rows stored
+    before names were normalised (``..``, duplicates) come back under safe, distinct names too."""
+    rows = session.scalars(
+        select(ReportAttachment)
+        .join(ReportSubmission, ReportSubmission.id == ReportAttachment.submission_id)
+        .where(ReportSubmission.receipt == receipt)
+        .order_by(ReportAttachment.id)
+    ).all()
+    taken: set[str] = set()
+    out = []
+    for row in rows:
+        if hashlib.sha256(row.data).hexdigest() != row.sha256:
+            raise AttachmentCorrupted(f"attachment {row.filename!r} of receipt {receipt} fails its sha256 check")
+        out.append((safe_filename(row.filename, taken), row.data))
+    return out

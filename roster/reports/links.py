@@ -2,8 +2,12 @@
 
 Tokens: ``secrets.token_urlsafe(32)`` shown once; only the sha256 is stored, so a database leak does not
 leak tokens. Ack links: ``<payload>.<mac>`` where the payload (base64url JSON) says ack + unit + date +
-person + expiry and the mac is HMAC-SHA256 under a server secret kept in the database (every replica of the
-HTTP server shares it).
+person + expiry and the mac is HMAC-SHA256 under the signing key of ``roster.signing`` (environment or a
+0600 key file, never the database; retired keys are still accepted until their links expire).
+
+An ack link only *shows* what would be acknowledged (mail scanners and chat previews fetch links). The page
+carries a form token ``<nonce>.<issued>.<mac>`` bound by HMAC to the link; the POST that acknowledges must
+bring it, and each nonce is accepted once (``used_nonces``).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -21,9 +26,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from roster.storage.models.reports import ReportSecret, ReportToken, ReportUnit
+from roster.storage.models.reports import ReportToken, ReportUnit
+from roster.storage.models.security import UsedNonce
 
 ACK_PURPOSE = "report-ack"
+FORM_PURPOSE = "ack-form"
+FORM_TTL = dt.timedelta(hours=2)  # how long an opened confirmation page can still be submitted
 
 
 class LinkError(ValueError):
@@ -74,18 +82,19 @@ def unit_of_token(session: Session, token: str) -> str | None:
     return row[0] if row else None
 
 
-def server_secret(session: Session, now: dt.datetime) -> str:
-    """The signing secret, created once (racing creators agree: the first insert wins)."""
-    secret = session.scalar(select(ReportSecret.secret).where(ReportSecret.id == 1))
-    if secret is not None:
-        return secret
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(
-        insert(ReportSecret)
-        .values(id=1, secret=secrets.token_urlsafe(48), created_at=now)
-        .on_conflict_do_nothing(index_elements=["id"])
-    )
-    return session.scalar(select(ReportSecret.secret).where(ReportSecret.id == 1)) or ""
+def server_secret(session: Session | None = None, now: dt.datetime | None = None) -> str:
+    """The current signing key (from the environment or the key file; the arguments are kept for callers
+    of the time when the key lived in the database)."""
+    from roster.signing import load_keys
+
+    return load_keys().current
+
+
+def accepted_secrets() -> tuple[str, ...]:
+    """Every key a link may be signed with: the current one, then retired ones not yet dropped."""
+    from roster.signing import load_keys
+
+    return load_keys().accepted
 
 
 @dataclass(frozen=True)
@@ -106,13 +115,19 @@ def sign_ack(secret: str, unit_id: str, day: dt.date, person_id: str, expires_at
     return f"{_b64(payload)}.{_b64(mac)}"
 
 
-def verify_ack(secret: str, signed: str, now: dt.datetime) -> AckClaim:
+def _signed_by_any(keys: Sequence[str], payload: bytes, mac: bytes) -> bool:
+    return any(hmac.compare_digest(mac, hmac.new(k.encode(), payload, hashlib.sha256).digest()) for k in keys)
+
+
+def verify_ack(secret: str | Sequence[str], signed: str, now: dt.datetime) -> AckClaim:
+    """The claim of a genuine, unexpired ack link signed with ``secret`` (or any of several keys)."""
+    keys = (secret,) if isinstance(secret, str) else tuple(secret)
     try:
         payload_b64, mac_b64 = signed.split(".")
         payload, mac = _unb64(payload_b64), _unb64(mac_b64)
     except ValueError:
         raise LinkError("malformed link") from None
-    if not hmac.compare_digest(mac, hmac.new(secret.encode(), payload, hashlib.sha256).digest()):
+    if not _signed_by_any(keys, payload, mac):
         raise LinkError("bad signature")
     try:
         data = json.loads(payload)
@@ -130,3 +145,41 @@ def verify_ack(secret: str, signed: str, now: dt.datetime) -> AckClaim:
     if now >= claim.expires_at:
         raise LinkError("link has expired")
     return claim
+
+
+def issue_form_token(secret: str, signed: str, now: dt.datetime) -> str:
+    """A one-time token for the confirmation form of one ack link."""
+    nonce = secrets.token_urlsafe(18)
+    issued = str(int(now.timestamp()))
+    return f"{nonce}.{issued}.{_b64(_form_mac(secret, signed, nonce, issued))}"
+
+
+def _form_mac(secret: str, signed: str, nonce: str, issued: str) -> bytes:
+    message = "\0".join((FORM_PURPOSE, signed, nonce, issued)).encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).digest()
+
+
+def check_form_token(keys: Sequence[str], signed: str, token: str, now: dt.datetime) -> str:
+    """The nonce of a genuine, fresh form token for this link (not yet marked used); LinkError otherwise."""
+    try:
+        nonce, issued, mac_b64 = token.split(".")
+        mac, issued_at = _unb64(mac_b64), dt.datetime.fromtimestamp(int(issued), tz=dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        raise LinkError("malformed confirmation token") from None
+    if not any(hmac.compare_digest(mac, _form_mac(k, signed, nonce, issued)) for k in keys):
+        raise LinkError("confirmation token does not belong to this link")
+    if not (issued_at - dt.timedelta(minutes=5) <= now < issued_at + FORM_TTL):
+        raise LinkError("confirmation page has expired: open the link again")
+    return nonce
+
+
+def use_nonce(session: Session, nonce: str, purpose: str, now: dt.datetime) -> bool:
+    """Mark a nonce used; False when it already was (a replayed form). Racing POSTs: one insert wins."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(UsedNonce)
+        .values(nonce=nonce, purpose=purpose, used_at=now)
+        .on_conflict_do_nothing(index_elements=["nonce"])
+        .returning(UsedNonce.nonce)
+    )
+    return session.execute(stmt).first() is not None

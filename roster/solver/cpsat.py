@@ -47,6 +47,21 @@ class Model:
         else:
             self.cp.add(sum(terms) <= bound)
 
+    def within(self, expr: Any, low: int | None, high: int | None, unit: int = 1) -> None:
+        """low <= expr <= high (None = no bound): hard, or when softened each ``unit`` of breach (rounded up)
+        costs SOFT_WEIGHT."""
+        if self.family not in self.soft:
+            if low is not None:
+                self.cp.add(expr >= low)
+            if high is not None:
+                self.cp.add(expr <= high)
+            return
+        for bound, sign in ((low, 1), (high, -1)):
+            if bound is not None:
+                slack = self.cp.new_int_var(0, 1 + abs(bound) // unit + 1_000_000 // unit, "")
+                self.cp.add(sign * expr + unit * slack >= sign * bound)
+                self.objective.append((slack, SOFT_WEIGHT))
+
     def clause(self, literals: list[Any]) -> None:
         """At least one literal true (hard, or penalised when softened)."""
         if self.family in self.soft:
@@ -68,26 +83,38 @@ class Model:
 
 def _variables(m: Model) -> None:
     p = m.problem
+    new_bool = m.cp.new_bool_var
     for person in p.people:
+        shifts = [s.id for s in p.shift_types if person.max_shifts.get(s.id, 1) != 0]
+        multi = len(person.roles) > 1
         for day in range(p.days):
             if day in person.days_off:
                 continue
+            decided = person.fixed.get(day, "") if person.fixed else ""
+            if decided is None:
+                continue
+            if decided:
+                today = [decided]
+            elif person.unavailable:
+                today = [s for s in shifts if (day, s) not in person.unavailable]
+            else:
+                today = shifts
             vars_today = []
-            for s in p.shift_types:
-                if (day, s.id) in person.unavailable or person.max_shifts.get(s.id, 1) == 0:
-                    continue
-                var = m.cp.new_bool_var(f"x_{person.id}_{day}_{s.id}")
-                m.x[(person.id, day, s.id)] = var
+            for shift in today:
+                var = new_bool("")  # unnamed: names cost build time on large problems and nobody reads them
+                if decided:
+                    m.cp.add(var == 1)
+                m.x[(person.id, day, shift)] = var
                 vars_today.append(var)
-                if len(person.roles) > 1:
-                    roles = [m.cp.new_bool_var(f"r_{person.id}_{day}_{s.id}_{r}") for r in person.roles]
+                if multi:
+                    roles = [new_bool("") for _ in person.roles]
                     for r, rv in zip(person.roles, roles, strict=True):
-                        m.role[(person.id, day, s.id, r)] = rv
+                        m.role[(person.id, day, shift, r)] = rv
                     m.cp.add(sum(roles) == var)
             if len(vars_today) == 1:
                 m.works[(person.id, day)] = vars_today[0]
             elif vars_today:
-                w = m.cp.new_bool_var(f"w_{person.id}_{day}")
+                w = new_bool("")
                 m.cp.add(sum(vars_today) == w)  # also: at most one shift a day
                 m.works[(person.id, day)] = w
 
@@ -97,14 +124,24 @@ def _works(m: Model, person: str, day: int) -> Any:
 
 
 def _cover(m: Model) -> None:
+    people = {p.id: p for p in m.problem.people}
+    by_cell: dict[Cell, list[str]] = defaultdict(list)
+    for pid, day, shift in m.x:
+        by_cell[(day, shift)].append(pid)
     for c in m.problem.cover:
-        seats = [v for person in m.problem.people if (v := m.seat(person, c.day, c.shift, c.role)) is not None]
-        n = sum(seats)
+        pids = by_cell.get((c.day, c.shift), [])
+        seats = [v for pid in pids if (v := m.seat(people[pid], c.day, c.shift, c.role)) is not None]
+        n = cp_model.LinearExpr.sum(seats)
         if c.min:
             m.cp.add(n >= c.min)
         if c.max is not None:
             m.cp.add(n <= c.max)
         if c.preferred is not None and (c.under_weight or c.over_weight):
+            if not c.min and c.max is None and (c.preferred == 0 or len(seats) <= c.preferred):
+                # Only one side can happen: the cost is linear in the seats taken, no slack variables needed
+                # (common in neighbourhood sub-problems, where the kept people's seats are netted out).
+                m.objective.append((c.preferred - n, c.under_weight) if c.preferred else (n, c.over_weight))
+                continue
             bound = len(seats) + c.preferred
             under, over = m.cp.new_int_var(0, bound, ""), m.cp.new_int_var(0, bound, "")
             m.cp.add(n + under - over == c.preferred)
@@ -112,26 +149,44 @@ def _cover(m: Model) -> None:
 
 
 def _successors(m: Model) -> None:
+    """One AtMostOne per (person, day, group of shifts with the same forbidden successors) over those shifts
+    and the next day's forbidden successors: the same rule as one clause per forbidden pair (a person works
+    at most one shift a day), in far fewer constraints."""
+    groups: dict[frozenset[str], list[str]] = defaultdict(list)
+    for s in m.problem.shift_types:
+        if s.forbidden_next:
+            groups[s.forbidden_next].append(s.id)
+    rules = [(sorted(g), sorted(f)) for f, g in groups.items()]
+    x = m.x
     for person in m.problem.people:
-        for s in m.problem.shift_types:
-            for t in s.forbidden_next:
-                for day in range(m.problem.days - 1):
-                    a, b = m.x.get((person.id, day, s.id)), m.x.get((person.id, day + 1, t))
-                    if a is not None and b is not None:
-                        m.cp.add_bool_or([a.negated(), b.negated()])
+        pid = person.id
+        for day in range(m.problem.days - 1):
+            for shifts, forbidden in rules:
+                today = [a for s in shifts if (a := x.get((pid, day, s))) is not None]
+                if not today:
+                    continue
+                nxt = [b for t in forbidden if (b := x.get((pid, day + 1, t))) is not None]
+                if nxt:
+                    m.cp.add_at_most_one(today + nxt)
 
 
 def _minutes_and_counts(m: Model) -> None:
     p = m.problem
     for person in p.people:
         for shift, cap in person.max_shifts.items():
-            m.cp.add(sum(m.x.get((person.id, d, shift), 0) for d in range(p.days)) <= cap)
+            taken = [v for d in range(p.days) if (v := m.x.get((person.id, d, shift))) is not None]
+            if len(taken) > cap:  # a cap above the days it could be worked binds nothing
+                m.within(cp_model.LinearExpr.sum(taken), None, cap)
         if person.min_minutes or person.max_minutes is not None:
-            total = sum(s.minutes * m.x.get((person.id, d, s.id), 0) for d in range(p.days) for s in p.shift_types)
-            if person.min_minutes:
-                m.cp.add(total >= person.min_minutes)
-            if person.max_minutes is not None:
-                m.cp.add(total <= person.max_minutes)
+            terms = [
+                (v, s.minutes)
+                for s in p.shift_types
+                for d in range(p.days)
+                if (v := m.x.get((person.id, d, s.id))) is not None
+            ]
+            total = cp_model.LinearExpr.weighted_sum([v for v, _ in terms], [w for _, w in terms])
+            unit = min((s.minutes for s in p.shift_types if s.minutes > 0), default=1)
+            m.within(total, person.min_minutes or None, person.max_minutes, unit)
 
 
 def _runs(m: Model, person: Person, value: bool, minimum: int, maximum: int | None) -> None:
@@ -200,7 +255,7 @@ def _weekends(m: Model) -> None:
             w = m.cp.new_bool_var("")
             m.cp.add_max_equality(w, days)
             worked.append(w)
-        m.cp.add(sum(worked) <= person.max_weekends)
+        m.within(sum(worked), None, person.max_weekends)
 
 
 def _limits(m: Model) -> None:
@@ -275,20 +330,25 @@ def _fairness(m: Model) -> None:
         m.objective.append((hi - lo, term.weight))
 
 
-def _minimal_change(m: Model) -> None:
+def _minimal_change(m: Model, hint: Solution | None) -> None:
     previous = m.problem.previous
-    if previous is None:
-        return
     people = {p.id: p for p in m.problem.people}
-    kept: set[tuple[str, int, str, str]] = set()
-    for pid, days in previous.assignments.items():
-        for day, a in days.items():
-            lit = m.seat(people[pid], day, a.shift, a.role) if pid in people and day < m.problem.days else None
-            if lit is not None:
-                kept.add((pid, day, a.shift, a.role))
-            if m.problem.change_weight:
+    if previous is not None and m.problem.change_weight:
+        for pid, days in previous.assignments.items():
+            for day, a in days.items():
+                lit = m.seat(people[pid], day, a.shift, a.role) if pid in people and day < m.problem.days else None
                 m.objective.append((1 - lit if lit is not None else 1, m.problem.change_weight))
-    # Start the search from the previous roster: most of it usually survives.
+    # Start the search from the previous roster (most of it usually survives), or from the given hint.
+    start = hint if hint is not None else previous
+    if start is not None:
+        _add_hint(m, start, people)
+
+
+def _add_hint(m: Model, start: Solution, people: Mapping[str, Person]) -> None:
+    kept: set[tuple[str, int, str, str]] = set()
+    for pid, days in start.assignments.items():
+        if pid in people:
+            kept.update((pid, day, a.shift, a.role) for day, a in days.items())
     for (pid, day, shift), var in m.x.items():
         roles = people[pid].roles
         m.cp.add_hint(var, any((pid, day, shift, r) in kept for r in roles))
@@ -309,7 +369,9 @@ BUILDERS: dict[str, Callable[[Model], None]] = {
 }
 
 
-def build(problem: Problem, skip: Iterable[str] = (), soften: Iterable[str] = ()) -> Model:
+def build(
+    problem: Problem, skip: Iterable[str] = (), soften: Iterable[str] = (), hint: Solution | None = None
+) -> Model:
     problem.validate()
     m = Model(problem, soft=frozenset(soften))
     _variables(m)
@@ -321,7 +383,7 @@ def build(problem: Problem, skip: Iterable[str] = (), soften: Iterable[str] = ()
     m.family = ""
     _requests(m)
     _fairness(m)
-    _minimal_change(m)
+    _minimal_change(m, hint)
     m.cp.minimize(sum(weight * expr for expr, weight in m.objective if weight))
     return m
 
@@ -373,13 +435,15 @@ def solve(
     seed: int = 0,
     soften: Iterable[str] = (),
     params: Mapping[str, Any] | None = None,
+    hint: Solution | None = None,
 ) -> Result:
     """Solve within ``time_limit_s`` on ``workers`` threads. ``skip`` drops constraint families (FAMILIES);
-    ``soften`` keeps them but lets each breach cost SOFT_WEIGHT (to find the fewest breaches). ``params``:
-    extra CP-SAT parameters by name, e.g. ``{"linearization_level": 2}`` (the public nurse-rostering
-    benchmark uses it: the stronger LP relaxation finds the best rosters much sooner there)."""
+        ``soften`` keeps them but lets each breach cost SOFT_WEIGHT (to find the fewest breaches). ``params``:
+        extra CP-SAT parameters by name, e.g. ``{"linearization_level": 2}`` (the public nurse-rostering
+        benchmark uses it: the stronger LP relaxation finds the best rosters much sooner there). ``hint``: a roster
+    to start the search from (instead of ``problem.previous``); a hint costs nothing and fixes nothing."""
     started = time.perf_counter()
-    m = build(problem, skip, soften)
+    m = build(problem, skip, soften, hint)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, time_limit_s - (time.perf_counter() - started))
     solver.parameters.num_workers = workers

@@ -8,13 +8,9 @@ it returns is the true cost of the roster it returns.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 
-from roster.solver.problem import Person, Problem, Solution
-
-
-def _worked(problem: Problem, solution: Solution, person: str) -> list[bool]:
-    days = solution.assignments.get(person, {})
-    return [d in days for d in range(problem.days)]
+from roster.solver.problem import Assignment, Person, Problem, Solution
 
 
 def _blocks(seq: list[bool], value: bool) -> list[tuple[int, int]]:
@@ -58,47 +54,69 @@ def _consecutive_violations(problem: Problem, person: Person, worked: list[bool]
     return out
 
 
+def person_violations(problem: Problem, person: Person, days: Mapping[int, Assignment]) -> list[str]:
+    """The hard rules one person's own roster breaks (rules between people are checked by violations)."""
+    out: list[str] = []
+    pid = person.id
+    minutes = {s.id: s.minutes for s in problem.shift_types}
+    forbidden = {s.id: s.forbidden_next for s in problem.shift_types}
+    for day, a in days.items():
+        if a.role not in person.roles:
+            out.append(f"{pid}: day {day} role {a.role} not eligible")
+        if day in person.days_off or (day, a.shift) in person.unavailable:
+            out.append(f"{pid}: day {day} {a.shift} unavailable")
+        nxt = days.get(day + 1)
+        if nxt and nxt.shift in forbidden[a.shift]:
+            out.append(f"{pid}: {nxt.shift} on day {day + 1} may not follow {a.shift}")
+    for day, shift in person.fixed.items():
+        kept = days.get(day)
+        if (kept.shift if kept else None) != shift:
+            out.append(f"{pid}: day {day} must be {shift or 'off'}")
+    per_type = Counter(a.shift for a in days.values())
+    for shift, cap in person.max_shifts.items():
+        if per_type[shift] > cap:
+            out.append(f"{pid}: {per_type[shift]} x {shift} (max {cap})")
+    total = sum(minutes[a.shift] for a in days.values())
+    if total < person.min_minutes or (person.max_minutes is not None and total > person.max_minutes):
+        out.append(f"{pid}: {total} minutes outside [{person.min_minutes}, {person.max_minutes}]")
+    worked = [d in days for d in range(problem.days)]
+    out += _consecutive_violations(problem, person, worked)
+    if person.max_weekends is not None:
+        n = sum(any(worked[d] for d in w) for w in problem.weekends)
+        if n > person.max_weekends:
+            out.append(f"{pid}: {n} weekends (max {person.max_weekends})")
+    for limit in person.limits:
+        n = sum(worked[d] for d in limit.days)
+        if n > limit.max_shifts:
+            out.append(f"{pid}: {n} shifts in {limit.label} (max {limit.max_shifts})")
+    for c in problem.conflicts:
+        a, b = days.get(c.first[0]), days.get(c.second[0])
+        if a and b and a.shift == c.first[1] and b.shift == c.second[1]:
+            out.append(f"{pid}: works both {c.first} and {c.second} ({c.label})")
+    return out
+
+
+def seat_counts(solution: Solution) -> Counter[tuple[int, str, str | None]]:
+    """(day, shift, role) and (day, shift, None) -> people working it."""
+    seats: Counter[tuple[int, str, str | None]] = Counter()
+    for days in solution.assignments.values():
+        for day, a in days.items():
+            seats[(day, a.shift, a.role)] += 1
+            seats[(day, a.shift, None)] += 1
+    return seats
+
+
 def violations(problem: Problem, solution: Solution) -> list[str]:
     out: list[str] = []
     people = {p.id: p for p in problem.people}
-    minutes = {s.id: s.minutes for s in problem.shift_types}
-    forbidden = {s.id: s.forbidden_next for s in problem.shift_types}
-    for pid, days in solution.assignments.items():
-        person = people.get(pid)
-        if person is None:
+    for pid in solution.assignments:
+        if pid not in people:
             out.append(f"{pid}: not in the problem")
-            continue
-        for day, a in days.items():
-            if a.role not in person.roles:
-                out.append(f"{pid}: day {day} role {a.role} not eligible")
-            if day in person.days_off or (day, a.shift) in person.unavailable:
-                out.append(f"{pid}: day {day} {a.shift} unavailable")
-            nxt = days.get(day + 1)
-            if nxt and nxt.shift in forbidden[a.shift]:
-                out.append(f"{pid}: {nxt.shift} on day {day + 1} may not follow {a.shift}")
-        per_type = Counter(a.shift for a in days.values())
-        for shift, cap in person.max_shifts.items():
-            if per_type[shift] > cap:
-                out.append(f"{pid}: {per_type[shift]} x {shift} (max {cap})")
-        total = sum(minutes[a.shift] for a in days.values())
-        if total < person.min_minutes or (person.max_minutes is not None and total > person.max_minutes):
-            out.append(f"{pid}: {total} minutes outside [{person.min_minutes}, {person.max_minutes}]")
-        worked = _worked(problem, solution, pid)
-        out += _consecutive_violations(problem, person, worked)
-        if person.max_weekends is not None:
-            n = sum(any(worked[d] for d in w) for w in problem.weekends)
-            if n > person.max_weekends:
-                out.append(f"{pid}: {n} weekends (max {person.max_weekends})")
-        for limit in person.limits:
-            n = sum(worked[d] for d in limit.days)
-            if n > limit.max_shifts:
-                out.append(f"{pid}: {n} shifts in {limit.label} (max {limit.max_shifts})")
-        for c in problem.conflicts:
-            a, b = days.get(c.first[0]), days.get(c.second[0])
-            if a and b and a.shift == c.first[1] and b.shift == c.second[1]:
-                out.append(f"{pid}: works both {c.first} and {c.second} ({c.label})")
+    for person in problem.people:
+        out += person_violations(problem, person, solution.assignments.get(person.id, {}))
+    seats = seat_counts(solution)
     for c in problem.cover:
-        n = len(solution.people_on(c.day, c.shift, c.role))
+        n = seats[(c.day, c.shift, c.role)]
         if n < c.min or (c.max is not None and n > c.max):
             out.append(f"cover day {c.day} {c.shift} {c.role or 'any'}: {n} not in [{c.min}, {c.max}]")
     for pair in problem.not_together:
@@ -123,10 +141,11 @@ def fairness_counts(problem: Problem, solution: Solution) -> dict[str, dict[str,
 
 def penalties(problem: Problem, solution: Solution) -> dict[str, int]:
     out: Counter[str] = Counter()
+    seats = seat_counts(solution)
     for c in problem.cover:
         if c.preferred is None:
             continue
-        n = len(solution.people_on(c.day, c.shift, c.role))
+        n = seats[(c.day, c.shift, c.role)]
         out["cover_under"] += c.under_weight * max(0, c.preferred - n)
         out["cover_over"] += c.over_weight * max(0, n - c.preferred)
     for r in problem.requests:

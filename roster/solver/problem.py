@@ -1,7 +1,7 @@
 """A generic rostering problem over days x shift types x people, and its solution.
 
 Plain frozen dataclasses, no solver import: the bureau planner (roster.planning) and the public Shift
-Scheduling Benchmark reader (roster.nrp) both express their problems here, and roster.solver.cpsat solves
+Scheduling Benchmark reader (nrp) both express their problems here, and roster.solver.cpsat solves
 them. Days are indices 0..days-1; a *cell* is a (day, shift type id) pair. A person works at most one shift a
 day, in one role.
 
@@ -48,6 +48,9 @@ class Person:
     days_off: frozenset[int] = frozenset()  # fixed days off (no shift at all)
     unavailable: frozenset[Cell] = frozenset()  # e.g. leave, or a cell too close to a duty before the horizon
     limits: tuple[WindowLimit, ...] = ()  # e.g. max duties per calendar month
+    # Days already decided: day -> shift type id, or None for a day off (e.g. shifts published and kept, or
+    # the part of a roster a neighbourhood search leaves as it is). Only the role stays free on those days.
+    fixed: Mapping[int, str | None] = field(default_factory=dict)
     # History before day 0 (for consecutive rules). Both 0 and Problem.outside_is_off False = unknown: a block
     # touching the horizon's edge is then not held to the minimum lengths.
     worked_before: int = 0  # shifts worked on the days just before day 0

@@ -31,6 +31,7 @@ def get_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
         engine = _engines.get(url)
         if engine is None:
             if url.startswith("sqlite"):
+                _private_sqlite_file(url)
                 engine = create_engine(url, connect_args={"timeout": 30})
                 event.listen(engine, "connect", _sqlite_pragmas)
             else:
@@ -41,6 +42,26 @@ def get_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
                 ensure_schema(engine)
             _engines[url] = engine
         return engine
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would use the umask, often world-readable), and
+    tighten an existing one: it holds every person's phone number and the unit tokens' hashes."""
+    import os
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    path = Path(name)
+    if path.exists():
+        if path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
+        return
+    if path.parent.is_dir():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def reset_engines() -> None:

@@ -136,13 +136,3 @@ class ReportToken(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     issued_at: Mapped[dt.datetime]
     revoked_at: Mapped[dt.datetime | None]
-
-
-class ReportSecret(Base):
-    """The server secret signing acknowledgement links (in the database: every replica shares it)."""
-
-    __tablename__ = "report_secrets"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    secret: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[dt.datetime]

@@ -7,26 +7,28 @@ revoked tokens get 401. Bodies are validated at the edge; every 4xx names the fi
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from roster.inspections.results import ResultRejected, person_of_token, record_result
+from roster.safe_text import check_text
 from roster.timeutil import utc_now
 from roster.web.deps import db_session
 
 router = APIRouter(prefix="/inspections", tags=["inspections"])
+Text = Annotated[str, AfterValidator(check_text)]  # NUL and control characters: 422 naming the field
 
 
 class ResultIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    site: str = Field(min_length=1, max_length=64, description="Site id, e.g. rc001")
+    site: Text = Field(min_length=1, max_length=64, description="Site id, e.g. rc001")
     date: dt.date = Field(description="The visit's local date")
     result: Literal["ok", "issue"]
-    note: str = Field(default="", max_length=2000)
+    note: Text = Field(default="", max_length=2000)
 
 
 class ResultOut(BaseModel):

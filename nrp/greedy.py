@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from roster.nrp.evaluate import Assignment
-from roster.nrp.parser import NrpInstance, NrpStaff
+from nrp.evaluate import Assignment
+from nrp.parser import NrpInstance, NrpStaff
 
 
 @dataclass

@@ -19,8 +19,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from roster.nrp.evaluate import Assignment
-from roster.nrp.parser import NrpInstance
+from nrp.evaluate import Assignment
+from nrp.parser import NrpInstance
 
 OFF = "-"
 

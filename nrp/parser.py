@@ -327,7 +327,7 @@ def parse_file(path: str | Path) -> NrpInstance:
 def to_text(instance: NrpInstance) -> str:
     """The instance in the benchmark's own format (CRLF, every section, the set's header comments):
     ``parse_text(to_text(x)) == x`` for every instance, so generated or edited instances can be written out."""
-    lines = ["# Written by dutyflow (roster.nrp.parser.to_text)", "SECTION_HORIZON", "# The horizon length in days:"]
+    lines = ["# Written by dutyflow (nrp.parser.to_text)", "SECTION_HORIZON", "# The horizon length in days:"]
     lines += [str(instance.horizon), "", "SECTION_SHIFTS", "# ShiftID, Length in mins, Shifts which cannot follow"]
     lines += [f"{s.id},{s.minutes},{'|'.join(sorted(s.cannot_follow))}" for s in instance.shifts]
     lines += [

@@ -41,7 +41,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from roster.nrp.parser import NrpInstance
+from nrp.parser import NrpInstance
 
 Assignment = tuple[str, int, str]  # (employee id, day index, shift id)
 

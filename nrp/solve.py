@@ -22,9 +22,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from roster.nrp.convert import to_assignments, to_problem
-from roster.nrp.evaluate import Assignment, Evaluation, evaluate
-from roster.nrp.parser import NrpInstance
+from nrp.convert import to_assignments, to_problem
+from nrp.evaluate import Assignment, Evaluation, evaluate
+from nrp.parser import NrpInstance
 from roster.solver.cpsat import ProgressFn, solve
 from roster.solver.problem import Problem, Result
 

@@ -24,8 +24,8 @@ assumes a day off on both sides).
 
 from __future__ import annotations
 
-from roster.nrp.evaluate import Assignment
-from roster.nrp.parser import NrpInstance
+from nrp.evaluate import Assignment
+from nrp.parser import NrpInstance
 from roster.solver.problem import Cover, Person, Problem, Request, ShiftType, Solution
 
 ROLE = "nurse"
