@@ -21,21 +21,22 @@ from roster.admin.current import current_bureau
 from roster.incidents.clocks import Clock, open_clocks, plain_utc
 from roster.incidents.errors import IncidentError
 from roster.incidents.jobs import IncidentTick
-from roster.incidents.ledger import facts_of, section_of
+from roster.incidents.ledger import facts_by_incident, section_of
 from roster.incidents.messages import alert_text
 from roster.incidents.recipients import IncidentResolver
 from roster.incidents.storage import insert_events
 from roster.reports.escalation import plan_unit_day
-from roster.storage.models.incidents import CLOSED, Incident
+from roster.storage.models.incidents import CLOSED, Incident, IncidentEvent
 
 
-def _alerts_for(
+def _alerts_for(  # noqa: PLR0913
     incident: Incident,
     clock: Clock,
-    plan,
+    plan,  # noqa: ANN001
     public_url: str,
     tz: str,
-    now: dt.datetime,  # noqa: ANN001
+    now: dt.datetime,
+    known: set[str],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     outbox: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
@@ -50,6 +51,8 @@ def _alerts_for(
             key = dedup_key(
                 "incident-alert", incident.id, clock.key, deadline, message.step + 1, message.repeat, r.ident, channel
             )
+            if key in known:
+                continue
             subject, body = alert_text(
                 locale=r.locale,
                 incident=incident,
@@ -116,11 +119,19 @@ def check(session: Session, now: dt.datetime) -> IncidentTick:
     incidents = session.scalars(
         select(Incident).where(Incident.status != CLOSED, Incident.received_at <= now).order_by(Incident.id)
     ).all()
+    known = set(  # alerts already written: not rendered again (the dedup keys stay the real guard)
+        session.scalars(
+            select(IncidentEvent.event_key).where(
+                IncidentEvent.incident_id.in_([i.id for i in incidents]), IncidentEvent.kind == "alert"
+            )
+        )
+    )
     outbox: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     clocks_open = overdue = 0
+    facts_by_id = facts_by_incident(session, list(incidents), now)
     for incident in incidents:
-        facts, level, sent = facts_of(session, incident, now)
+        facts, level, sent = facts_by_id[incident.id]
         for clock in open_clocks(facts, level, sent, now):
             clocks_open += 1
             overdue += clock.overdue(now)
@@ -129,7 +140,7 @@ def check(session: Session, now: dt.datetime) -> IncidentTick:
             )
             if clock.overdue(now):  # a checker catching up does not send "due soon" after the deadline
                 plan.due[:] = [(msg, rs) for msg, rs in plan.due if steps[msg.step]["after"] >= 0]
-            more_outbox, more_events = _alerts_for(incident, clock, plan, public_url, tz, now)
+            more_outbox, more_events = _alerts_for(incident, clock, plan, public_url, tz, now, known)
             outbox += more_outbox
             events += more_events
     messages = len(enqueue_many(session, outbox))

@@ -250,28 +250,43 @@ def end_incident(session: Session, ref: str | int, *, now: dt.datetime, by: str 
     return incident
 
 
-def facts_of(
-    session: Session, incident: Incident, now: dt.datetime
-) -> tuple[IncidentFacts, SeverityLevel, list[SentReport]]:
+Facts = tuple[IncidentFacts, SeverityLevel, list[SentReport]]
+
+
+def facts_of(session: Session, incident: Incident, now: dt.datetime) -> Facts:
     """What the clocks need, from the stored rows: the facts, the level in force at ``now``, sent reports."""
-    levels = session.execute(
-        select(IncidentLevel.level, IncidentLevel.changed_at)
-        .where(IncidentLevel.incident_id == incident.id)
+    return facts_by_incident(session, [incident], now)[incident.id]
+
+
+def facts_by_incident(session: Session, incidents: list[Incident], now: dt.datetime) -> dict[int, Facts]:
+    """``facts_of`` for many incidents in three queries (a tick reads every open incident)."""
+    ids = [i.id for i in incidents]
+    levels: dict[int, list] = {i: [] for i in ids}
+    for row in session.execute(
+        select(IncidentLevel.incident_id, IncidentLevel.level, IncidentLevel.changed_at)
+        .where(IncidentLevel.incident_id.in_(ids))
         .order_by(IncidentLevel.changed_at, IncidentLevel.id)
-    ).all()
-    current = [row for row in levels if row.changed_at <= now] or levels[:1]
-    level = SeverityLevel.model_validate(current[-1].level)
-    developments = session.scalars(
-        select(IncidentEvent.at).where(IncidentEvent.incident_id == incident.id, IncidentEvent.kind == "development")
-    ).all()
-    changes = tuple(sorted([row.changed_at for row in levels[1:]] + list(developments)))
-    sent = [
-        SentReport(kind, seq, sent_at)
-        for kind, seq, sent_at in session.execute(
-            select(IncidentReport.kind, IncidentReport.seq, IncidentReport.sent_at).where(
-                IncidentReport.incident_id == incident.id, IncidentReport.status == SENT
-            )
+    ):
+        levels[row.incident_id].append(row)
+    developments: dict[int, list[dt.datetime]] = {i: [] for i in ids}
+    for incident_id, at in session.execute(
+        select(IncidentEvent.incident_id, IncidentEvent.at).where(
+            IncidentEvent.incident_id.in_(ids), IncidentEvent.kind == "development"
         )
-    ]
-    facts = IncidentFacts(incident.received_at, incident.phone_reported_at, incident.ended_at, changes)
-    return facts, level, sent
+    ):
+        developments[incident_id].append(at)
+    sent: dict[int, list[SentReport]] = {i: [] for i in ids}
+    for incident_id, kind, seq, sent_at in session.execute(
+        select(IncidentReport.incident_id, IncidentReport.kind, IncidentReport.seq, IncidentReport.sent_at).where(
+            IncidentReport.incident_id.in_(ids), IncidentReport.status == SENT
+        )
+    ):
+        sent[incident_id].append(SentReport(kind, seq, sent_at))
+    out: dict[int, Facts] = {}
+    for incident in incidents:
+        rows = levels[incident.id]
+        current = [row for row in rows if row.changed_at <= now] or rows[:1]
+        changes = tuple(sorted([row.changed_at for row in rows[1:]] + developments[incident.id]))
+        facts = IncidentFacts(incident.received_at, incident.phone_reported_at, incident.ended_at, changes)
+        out[incident.id] = (facts, SeverityLevel.model_validate(current[-1].level), sent[incident.id])
+    return out

@@ -25,10 +25,17 @@ class IncidentResolver:
             for p in session.execute(select(Person.id, Person.name, Person.locale, Person.channels, Person.active))
         }
         self._on_duty: dict[dt.datetime, OnDuty] = {}
+        self._shifts: list[OnDuty] = []
 
     def on_duty(self, instant: dt.datetime) -> OnDuty:
         if instant not in self._on_duty:
-            self._on_duty[instant] = on_duty_at(self.session, instant)
+            # Alerts of many clocks fall in a few shifts: reuse a shift already read that covers the instant.
+            shift = next(
+                (d for d in self._shifts if d.starts_at and d.ends_at and d.starts_at <= instant < d.ends_at), None
+            )
+            self._on_duty[instant] = shift or on_duty_at(self.session, instant)
+            if shift is None:
+                self._shifts.append(self._on_duty[instant])
         return self._on_duty[instant]
 
     def person(self, target: str, person_id: str | None) -> list[Recipient]:
