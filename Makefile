@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 .PHONY: install run test test-scale bench lint
 
 $(BIN)/.installed: pyproject.toml constraints.txt
+	@# The browser tests drive Debian's Chromium (Playwright cannot download its own here); CJK fonts for the pages.
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium fonts-noto-cjk)
+	fc-list 2>/dev/null | grep -q "Noto Sans CJK" || (apt-get update && apt-get install -y fonts-noto-cjk)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'

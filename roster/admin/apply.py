@@ -27,7 +27,17 @@ from roster.storage.models.shifts import AuditEntry, Shift, ShiftAssignment
 FEATURE_SECTIONS = tuple(f.section.field for f in FEATURES if f.section is not None)
 APPLY_LOCK_KEY = 7414  # pg_advisory_xact_lock key serializing applies (7413 is the schema migration's)
 # Sections diffed field by field from the stored document; people, groups and leave are diffed as rows.
-DOCUMENT_SECTIONS = ("version", "bureau", "roles", "shift_pattern", "requirements", "rules", "fairness", "holidays")
+DOCUMENT_SECTIONS = (
+    "version",
+    "bureau",
+    "roles",
+    "shift_pattern",
+    "requirements",
+    "rules",
+    "fairness",
+    "holidays",
+    "admins",
+)
 
 
 @dataclass
@@ -248,7 +258,7 @@ def _apply_leave(session: Session, bureau: BureauFile) -> list[str]:
     for span in bureau.leave:
         wanted[(span.person, span.first_day, span.last_day)] = span.reason
     rows: dict[tuple[str, dt.date, dt.date], Leave] = {}
-    for row in session.scalars(select(Leave).order_by(Leave.id)):
+    for row in session.scalars(select(Leave).where(Leave.source == "file").order_by(Leave.id)):
         key = (row.person_id, row.first_day, row.last_day)
         if key in rows:  # a duplicate row (an older bug or a hand edit): keep one
             session.delete(row)

@@ -385,6 +385,8 @@ class _LenientBureau:
         )
         self.fairness = _Lenient(data.get("fairness"), ledger={})
         self.holidays = _Lenient({}, holidays=[], workdays=[])
+        admins = data.get("admins")
+        self.admins = [a for a in admins if isinstance(a, str)] if isinstance(admins, list) else []
 
 
 def check_references(bureau: BureauFile, features: bool = True) -> list[tuple[Location, str]]:
@@ -420,6 +422,11 @@ def check_references(bureau: BureauFile, features: bool = True) -> list[tuple[Lo
                 errors.append((("people", i, "groups", j), msg))
             elif group in person.groups[:j]:
                 errors.append((("people", i, "groups", j), f"group {group!r} is listed twice"))
+    for i, admin in enumerate(bureau.admins):
+        if msg := known(person_ids, admin, "person", "people"):
+            errors.append((("admins", i), msg))
+        elif admin in bureau.admins[:i]:
+            errors.append((("admins", i), f"person {admin!r} is listed twice"))
     for i, group in enumerate(bureau.groups):
         if group.leader is not None and (msg := known(person_ids, group.leader, "person", "people")):
             errors.append((("groups", i, "leader"), msg))

@@ -79,10 +79,25 @@ def demo(
         if not planned.ok:
             raise typer.Exit(1)
         duty = on_duty_at(session, instant)
+        invite = _admin_invite(session, bureau, instant)
     typer.echo(f"on duty now ({bureau.bureau.name}):")
     for person in duty.people:
         typer.echo(f"  {person.role}: {person.name} {person.phone}")
     typer.echo(f"next: `dutyflow roster show --start {start} --days 7`, then `dutyflow up` to run everything")
+    if invite:
+        typer.echo(f"web console: open this one-time link to log in as admin {invite[0]} and set a password:")
+        typer.echo(f"  {invite[1]}")
+
+
+def _admin_invite(session, bureau, now) -> tuple[str, str] | None:  # noqa: ANN001
+    """A fresh invite for the first admin of the file (a newcomer is in with one click)."""
+    from roster.accounts.service import issue_invite
+    from roster.cli.users import base_url
+
+    if not bureau.admins:
+        return None
+    account, token = issue_invite(session, bureau.admins[0], now, actor="demo")
+    return account.login, f"{base_url(None)}/invite/{token}"
 
 
 def register(app: typer.Typer) -> None:

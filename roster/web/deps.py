@@ -1,7 +1,8 @@
-"""Request-scoped database sessions for route handlers."""
+"""Request-scoped database sessions and the clock for route handlers."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 from fastapi import Request
@@ -16,3 +17,9 @@ def db_session(request: Request) -> Iterator[Session]:
         yield session
     finally:
         session.close()
+
+
+def clock_now(request: Request) -> dt.datetime:
+    """``app.state.clock()`` when a test or a replay set one, else the real time (UTC)."""
+    clock = getattr(request.app.state, "clock", None)
+    return clock() if clock is not None else dt.datetime.now(dt.UTC)

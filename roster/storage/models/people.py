@@ -62,6 +62,9 @@ class Leave(Base):
     first_day: Mapped[dt.date]
     last_day: Mapped[dt.date]
     reason: Mapped[str] = mapped_column(String(200), default="")
+    # "file": from the admin file (apply adds and removes these); "request": an approved leave request
+    # from the web console, which applying a file leaves alone.
+    source: Mapped[str] = mapped_column(String(16), default="file", server_default="file")
 
 
 class BureauConfig(Base):

@@ -1,0 +1,133 @@
+"""Signed session cookies and CSRF tokens.
+
+The cookie holds ``{"a": account id or None, "e": session epoch, "c": CSRF token}``, signed with a secret kept
+in the database (every replica shares it). HttpOnly, SameSite=Lax, Secure when the request came over https.
+Every state-changing request to a page must repeat the CSRF token: as the form field ``csrf_token``, the
+``X-CSRF-Token`` header, or (for streamed multipart uploads, whose body should not be read twice) the
+``csrf_token`` query parameter. A mismatch is 403.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from fastapi import Request, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+COOKIE = "dutyflow_session"
+LANG_COOKIE = "dutyflow_lang"
+MAX_AGE = 7 * 24 * 3600  # a week: duty staff log in on their phones and should not re-type passwords daily
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+@dataclass(frozen=True)
+class SessionData:
+    account_id: int | None
+    epoch: int
+    csrf: str
+
+
+def _serializer(request: Request) -> URLSafeTimedSerializer:
+    app = request.app
+    serializer = getattr(app.state, "session_serializer", None)
+    if serializer is None:
+        from roster.accounts.service import server_secret
+        from roster.storage import session_scope
+        from roster.web.deps import clock_now
+
+        with session_scope(app.state.database_url) as session:
+            secret = server_secret(session, "session", clock_now(request))
+        serializer = URLSafeTimedSerializer(secret, salt="dutyflow.session")
+        app.state.session_serializer = serializer
+    return serializer
+
+
+def read_session(request: Request) -> SessionData | None:
+    """The request's valid session cookie (cached on the request), or None."""
+    if "dutyflow_session" in request.scope.get("state", {}):
+        return request.state.dutyflow_session
+    raw = request.cookies.get(COOKIE)
+    data = None
+    if raw:
+        try:
+            payload = _serializer(request).loads(raw, max_age=MAX_AGE)
+            data = SessionData(payload.get("a"), int(payload.get("e", 0)), str(payload["c"]))
+        except (BadSignature, KeyError, TypeError, ValueError):
+            data = None
+    request.state.dutyflow_session = data
+    return data
+
+
+def ensure_session(request: Request) -> SessionData:
+    """The current session, or a fresh anonymous one (written by ``write_session`` on the response)."""
+    data = read_session(request)
+    if data is None:
+        data = SessionData(None, 0, secrets.token_urlsafe(24))
+        request.state.dutyflow_session = data
+        request.state.dutyflow_session_new = True
+    return data
+
+
+def write_session(request: Request, response: Response, data: SessionData) -> None:
+    value = _serializer(request).dumps({"a": data.account_id, "e": data.epoch, "c": data.csrf})
+    response.set_cookie(
+        COOKIE,
+        value,
+        max_age=MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=is_https(request),
+        path="/",
+    )
+
+
+def new_login_session(account_id: int, epoch: int) -> SessionData:
+    """After a login the CSRF token changes too (no token fixation across the login)."""
+    return SessionData(account_id, epoch, secrets.token_urlsafe(24))
+
+
+def clear_session(request: Request, response: Response) -> None:
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=is_https(request))
+
+
+def is_https(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+class CsrfFailed(Exception):
+    pass
+
+
+async def submitted_token(request: Request) -> str:
+    token = request.headers.get("x-csrf-token") or request.query_params.get("csrf_token")
+    if token:
+        return token
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(FORM_TYPES):
+        form = await request.form()  # cached on the request: the endpoint reads the same parsed form
+        value = form.get("csrf_token")
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+async def csrf_guard(request: Request) -> None:
+    """App-wide dependency: an unsafe request to a page (a route with a role guard, ``roster.web.access``)
+    must repeat the session's token. Routes authenticated by their own tokens (``POST /reports`` with a
+    bearer token, the acknowledgement form with its one-time token) never read the session cookie, so a
+    forged cross-site request gains nothing there and they are left to their own checks."""
+    if request.method in SAFE_METHODS:
+        return
+    from roster.web.access import route_guard
+
+    guard = route_guard(request.scope.get("route"))
+    if guard is None:
+        return
+    data = read_session(request)
+    if guard.roles is not None and (data is None or data.account_id is None):
+        return  # not logged in: the route's guard sends the visitor to /login before anything happens
+    token = await submitted_token(request)
+    if data is None or not token or not hmac.compare_digest(token, data.csrf):
+        raise CsrfFailed()
