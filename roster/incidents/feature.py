@@ -35,5 +35,5 @@ FEATURE = Feature(
             description="Run the incident reporting clocks (首报, 续报, 终报) and alert the overdue ones.",
         ),
     ),
-    routers=(),  # the pages join once the web console has landed
+    routers=(_router,),
 )

@@ -21,7 +21,7 @@ from roster.incidents.clocks import FINAL, FIRST, FOLLOWUP, clock_for_report, re
 from roster.incidents.errors import IncidentError, NotFound, SignConflict
 from roster.incidents.ledger import add_event, facts_of, get_incident, section_of
 from roster.incidents.recipients import IncidentResolver
-from roster.incidents.template import FIELD_LIMIT, FIELD_NAMES, local_text, prefill, render
+from roster.incidents.template import FIELD_LIMIT, FIELD_NAMES, FIELDS, local_text, prefill, render
 from roster.storage.models.incidents import CLOSED, DRAFT, SENT, SIGNED, Incident, IncidentReport
 from roster.storage.models.people import Person
 
@@ -166,6 +166,7 @@ def edit(
     report = get_report(session, report_id)
     changes = _clean_fields(fields)
     incident = session.get(Incident, report.incident_id)
+    changed = [label for name, label, _ in FIELDS if name in changes and changes[name] != report.fields.get(name, "")]
     merged = {**report.fields, **changes}
     text = _rerender(session, IncidentReport(kind=report.kind, seq=report.seq, fields=merged), incident)
     if not _cas(session, report, version, DRAFT, fields=merged, text=text, edited_at=now):
@@ -175,7 +176,7 @@ def edit(
         incident,
         now,
         "edited",
-        f"修改{name_of(report)}：{'、'.join(changes) or '无变化'}",
+        f"修改{name_of(report)}：{'、'.join(changed) or '无变化'}",
         actor=by,
         report_id=report.id,
     )

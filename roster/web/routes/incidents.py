@@ -261,17 +261,18 @@ def incident_update(
 def incident_close(
     request: Request,
     incident_id: int,
+    confirm: str = Form(""),
     user: CurrentUser = require_role(*DUTY),
     session: Session = Depends(db_session),
 ) -> Response:
     now = _now(request)
-    return _act_on_incident(
-        request,
-        session,
-        user,
-        incident_id,
-        lambda: ledger.end_incident(session, incident_id, now=now, by=user.person_id),
-    )
+
+    def end() -> Incident:
+        if not confirm:
+            raise IncidentError("confirm", "请勾选确认处置已结束", "tick the box to confirm the response has ended")
+        return ledger.end_incident(session, incident_id, now=now, by=user.person_id)
+
+    return _act_on_incident(request, session, user, incident_id, end)
 
 
 @router.get("/incidents/{incident_id}/export.docx")
