@@ -70,6 +70,10 @@ def test_officer_registers_drafts_and_the_leader_signs_and_sends(web_app, client
     shown = officer.get(f"/incidents/{incident_id}")
     assert "徐超 签发首报" in shown.text and shown.text.count("待发送") == 3
 
+    listing = officer.get("/incidents")
+    stats = listing.text.split('id="stats"', 1)[1].split("</dl>", 1)[0]
+    assert "<dd>1</dd>" in stats and "1 / 1" in stats  # received this month; 首报 on time
+
     export = officer.get(f"/incidents/{incident_id}/export.docx")
     assert export.status_code == 200 and export.content[:2] == b"PK"
     assert client_for("grp-parks").get(f"/incidents/{incident_id}").status_code == 403

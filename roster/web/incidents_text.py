@@ -66,4 +66,11 @@ ENGLISH = {
     "报送": "Send",
     "已于 {at} 报送": "Sent at {at}",
     "请填写接报时间": "enter the time received",
+    "本月统计（{month}）": "This month ({month})",
+    "接报事件": "Incidents received",
+    "首报按时": "First reports on time",
+    "未报 {n}": "{n} not sent",
+    "续报按时": "Follow-ups on time",
+    "接报至终报": "Received to final report",
+    "中位 {h} 小时": "median {h} h",
 }

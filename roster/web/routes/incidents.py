@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from roster.incidents import ledger, reports
 from roster.incidents.errors import IncidentError, NotFound, SignConflict
+from roster.incidents.stats import month_stats
 from roster.incidents.template import FIELDS
 from roster.incidents.view import incident_view
 from roster.storage.models.incidents import CLOSED, Incident
@@ -79,7 +80,9 @@ def incidents_list(
     closed = session.scalars(
         select(Incident).where(Incident.status == CLOSED).order_by(Incident.received_at.desc()).limit(20)
     ).all()
-    ctx.update(title="突发事件", open=[incident_view(session, i, now) for i in open_ids], closed=closed)
+    month = ctx["local"](now, "%Y-%m")
+    stats = month_stats(session, month, ctx["tz"])
+    ctx.update(title="突发事件", open=[incident_view(session, i, now) for i in open_ids], closed=closed, stats=stats)
     return render(request, "incidents/list.html", ctx)
 
 
