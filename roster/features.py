@@ -11,13 +11,14 @@ from roster.calendar.feature import FEATURE as CALENDAR
 from roster.feature import Feature
 from roster.incidents.feature import FEATURE as INCIDENTS
 from roster.inspections.feature import FEATURE as INSPECTIONS
+from roster.notices.feature import FEATURE as NOTICES
 from roster.planning.feature import FEATURE as PLANNING
 from roster.reports.feature import FEATURE as REPORTS
 from roster.web.feature import FEATURE as WEB
 
 # Order matters where features meet: sections appear in the admin file (and its normalized document) in
 # this order, and apply hooks run in it (reports after inspections, which may own the units' groups).
-FEATURES: tuple[Feature, ...] = (PLANNING, CALENDAR, INSPECTIONS, REPORTS, NOTIFICATIONS, WEB, INCIDENTS)
+FEATURES: tuple[Feature, ...] = (PLANNING, CALENDAR, INSPECTIONS, REPORTS, NOTIFICATIONS, NOTICES, WEB, INCIDENTS)
 
 
 def _check_unique() -> None:

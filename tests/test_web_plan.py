@@ -83,3 +83,23 @@ def test_bad_plan_input_is_shown_beside_the_field_and_creates_nothing(client_for
     assert too_long.status_code == 400 and 'id="e-days"' in too_long.text
     with open_session(web_db_url) as s:
         assert s.scalar(select(func.count()).select_from(RosterDraft)) == 0
+
+
+def test_publish_announces_exactly_the_moves_through_the_notices_hook(inline_jobs, client_for, monkeypatch):
+    """roster.planning.announce calls the notices feature's notify_shift_changes when it is installed."""
+    import sys
+    import types
+
+    calls = []
+    fake = types.ModuleType("roster.notices.changes")
+    fake.notify_shift_changes = lambda session, changes, source, now, reason=None: calls.append(
+        (list(changes), source, now)
+    )
+    monkeypatch.setitem(sys.modules, "roster.notices", types.ModuleType("roster.notices"))
+    monkeypatch.setitem(sys.modules, "roster.notices.changes", fake)
+    admin = client_for("p12")
+    location = admin.post("/plan", {"start": "2027-01-04", "days": "2", "time_limit": "3"}).headers["location"]
+    assert calls == []  # a draft tells nobody
+    admin.post(location + "/publish")
+    [(moves, source, _)] = calls
+    assert source == "publish" and len(moves) == 6 and all(m["old"] is None and m["new"] for m in moves)

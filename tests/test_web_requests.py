@@ -10,7 +10,7 @@ from roster.on_duty import on_duty_at
 from roster.storage import open_session
 from roster.storage.models.console import LeaveRequest, RosterDraft, SwapRequest
 from roster.storage.models.people import Leave
-from roster.storage.models.shifts import AuditEntry
+from roster.storage.models.shifts import AuditEntry, Shift
 from tests.web_helpers import WEB_NOW, duty_days, free_pair, holder, uid
 
 
@@ -100,3 +100,19 @@ def test_leave_approval_offers_a_minimal_change_replan_draft(client_for, web_db_
     assert holder(web_db_url, x, "p20")  # still on the published roster until the draft is published
     client_for("p12").post(approved.headers["location"] + "/publish")
     assert not holder(web_db_url, x, "p20")
+
+
+def test_a_draft_whose_shift_has_started_is_not_published(client_for, web_db_url, web_app, web_clock):
+    web_app.state.job_runner = lambda job: job()
+    x = duty_days(web_db_url)["p20"][0]
+    form = {"first_day": x.isoformat(), "last_day": x.isoformat(), "leave_reason": "病假"}
+    assert client_for("p20").post("/requests/leave", form).status_code == 303
+    with open_session(web_db_url) as s:
+        req = s.scalars(select(LeaveRequest)).one()
+    location = client_for("p12").post(f"/requests/leave/{req.id}/approve").headers["location"]
+    with open_session(web_db_url) as s:
+        starts = s.scalar(select(Shift.starts_at).where(Shift.duty_date == x))
+    web_clock.now = starts + dt.timedelta(hours=1)
+    refused = client_for("p12").post(location + "/publish")
+    assert refused.status_code == 409 and "已经开始" in refused.text
+    assert holder(web_db_url, x, "p20")  # nothing written

@@ -110,6 +110,9 @@ class RosterState:
     revisions: int
     bureau_sha: str
     bureau_applied_at: dt.datetime
+    # When this window came into force (local midnight of the day it is centred on): at that moment shifts
+    # slide in and out of every feed although none of them changed.
+    window_opened_at: dt.datetime | None = None
 
     def cache_key(self, scope: Scope, lang: str | None) -> str:
         parts = (
@@ -126,10 +129,12 @@ class RosterState:
 
     @property
     def last_modified(self) -> dt.datetime:
-        """Newest change the feeds can reflect: a shift's or the admin file's."""
-        if self.newest_change is None:
-            return self.bureau_applied_at
-        return max(self.newest_change, self.bureau_applied_at)
+        """Newest change the feeds can reflect: a shift's, the admin file's, or the window sliding to today.
+
+        Without the last, a client revalidating with If-Modified-Since alone would get 304 the next day
+        although new shifts entered its window (their changed_at is older than its copy)."""
+        moments = [self.bureau_applied_at, self.newest_change, self.window_opened_at]
+        return max(m for m in moments if m is not None)
 
 
 def newest_bureau(conn: Connection) -> tuple[str, dt.datetime] | None:
@@ -151,11 +156,17 @@ _ROSTER_STATE = (
 )
 
 
-def roster_state(conn: Connection, window: Window, bureau_sha: str, bureau_applied_at: dt.datetime) -> RosterState:
+def roster_state(
+    conn: Connection,
+    window: Window,
+    bureau_sha: str,
+    bureau_applied_at: dt.datetime,
+    window_opened_at: dt.datetime | None = None,
+) -> RosterState:
     count, newest, revisions = conn.execute(
         _ROSTER_STATE, {"first_day": window.first_day, "last_day": window.last_day}
     ).one()
-    return RosterState(window, int(count), newest, int(revisions), bureau_sha, bureau_applied_at)
+    return RosterState(window, int(count), newest, int(revisions), bureau_sha, bureau_applied_at, window_opened_at)
 
 
 @dataclass

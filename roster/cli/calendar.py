@@ -71,7 +71,7 @@ def export(
     first = resolve_date(start, "--start") if start else None
     instant = resolve_now(now, _bureau_zone())
     try:
-        feed = export_feed(get_engine(), scope, instant, start=first, days=days, lang=lang)
+        feed = export_feed(get_engine(), scope, instant, start=first, days=days, lang=lang, remember=True)
     except UnknownOwner as exc:
         fail(f"--{scope.kind}: {exc}")
     if out == "-":
@@ -118,7 +118,7 @@ def token_issue(
 ) -> None:
     """Create a feed URL and print it. It is shown only this once: only a hash is stored."""
     from roster.calendar.feed import UnknownOwner
-    from roster.calendar.tokens import feed_url, issue
+    from roster.calendar.tokens import feed_url, issue, webcal_url
     from roster.storage import session_scope
 
     scope = _scope(person, group, role, everyone)
@@ -127,13 +127,14 @@ def token_issue(
         with session_scope() as session:
             base = _base_url(session)
             token, row = issue(session, scope, instant)
-            info = _token_row(row) | {"url": feed_url(base, token)}
+            info = _token_row(row) | {"url": feed_url(base, token), "webcal_url": webcal_url(base, token)}
     except UnknownOwner as exc:
         fail(str(exc))
     if as_json:
         print_json(info)
     else:
         typer.echo(info["url"])
+        typer.echo(info["webcal_url"])
         typer.echo(f"token {info['id']} for {info['owner']}: the URL is shown only now; keep it secret", err=True)
 
 
@@ -163,7 +164,7 @@ def token_rotate(
 ) -> None:
     """Revoke a feed URL and issue a new one for the same owner; prints the new URL once."""
     from roster.calendar.feed import UnknownOwner
-    from roster.calendar.tokens import TokenNotFound, feed_url, rotate
+    from roster.calendar.tokens import TokenNotFound, feed_url, rotate, webcal_url
     from roster.storage import session_scope
 
     instant = resolve_now(now, _bureau_zone())
@@ -171,13 +172,15 @@ def token_rotate(
         with session_scope() as session:
             base = _base_url(session)
             token, old, new = rotate(session, token_or_id, instant)
-            info = _token_row(new) | {"url": feed_url(base, token), "replaces": old.id}
+            info = _token_row(new) | {"url": feed_url(base, token), "webcal_url": webcal_url(base, token)}
+            info["replaces"] = old.id
     except (TokenNotFound, UnknownOwner) as exc:
         fail(str(exc))
     if as_json:
         print_json(info)
     else:
         typer.echo(info["url"])
+        typer.echo(info["webcal_url"])
         typer.echo(f"token {old.id} revoked; new token {new.id} for {new.owner}", err=True)
 
 

@@ -224,6 +224,15 @@ def publish(session: Session, draft_id: int, now: dt.datetime, actor: str) -> Ro
             "草案生成后排班表、请假或管理文件已有变化，草案已过期，请重新排班",
             "the roster, leave or admin file changed since this draft was planned; it is stale, plan again",
         )
+    moved = {m["uid"] for m in draft.changes}
+    if moved and session.scalar(select(Shift.id).where(Shift.uid.in_(moved), Shift.starts_at <= now).limit(1)):
+        draft.status, draft.updated_at = "stale", now
+        session.flush()
+        raise DraftError(
+            "draft",
+            "草案要改动的班次已经开始，草案已过期，请重新排班",
+            "a shift this draft changes has already started; the draft is stale, plan again",
+        )
     _write_shifts(session, draft, now)
     draft.status, draft.published_at, draft.published_by, draft.updated_at = "published", now, actor, now
     session.add(

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from roster.admin.schema import LEADER_ON_DUTY, BureauFile
@@ -104,6 +104,21 @@ def day_kind(calendar: HolidayCalendar, day: dt.date) -> tuple[str, str]:
     return kind.value, HOLIDAY_ZH.get(name, name)
 
 
+# Built once (Core, bound parameters): building an ORM select per request and loading its rows through the
+# ORM cost more than running the query.
+_S, _A, _P = Shift.__table__.c, ShiftAssignment.__table__.c, Person.__table__.c
+_SEATS = (
+    select(_S.id, _S.uid, _S.duty_date, _S.slot, _S.starts_at, _S.ends_at, _A.role, _A.person_id, _P.name, _P.phone)
+    .select_from(
+        Shift.__table__.outerjoin(ShiftAssignment.__table__, _A.shift_id == _S.id).outerjoin(
+            Person.__table__, _P.id == _A.person_id
+        )
+    )
+    .where(_S.duty_date >= bindparam("first"), _S.duty_date <= bindparam("last"))
+    .order_by(_S.starts_at, _A.role != LEADER_ON_DUTY, _A.role, _A.seat)
+)
+
+
 def days_between(session: Session, bureau: BureauFile, first: dt.date, last: dt.date) -> list[DayView]:
     holidays_json = bureau.holidays.model_dump_json()
     days = {}
@@ -112,24 +127,7 @@ def days_between(session: Session, bureau: BureauFile, first: dt.date, last: dt.
         kind, name = _kind_cached(holidays_json, d)
         days[d] = DayView(d, kind, name)
     shifts: dict[int, ShiftView] = {}
-    rows = session.execute(
-        select(
-            Shift.id,
-            Shift.uid,
-            Shift.duty_date,
-            Shift.slot,
-            Shift.starts_at,
-            Shift.ends_at,
-            ShiftAssignment.role,
-            ShiftAssignment.person_id,
-            Person.name,
-            Person.phone,
-        )  # fmt: skip
-        .outerjoin(ShiftAssignment, ShiftAssignment.shift_id == Shift.id)
-        .outerjoin(Person, Person.id == ShiftAssignment.person_id)
-        .where(Shift.duty_date >= first, Shift.duty_date <= last)
-        .order_by(Shift.starts_at, ShiftAssignment.role != LEADER_ON_DUTY, ShiftAssignment.role, ShiftAssignment.seat)
-    ).all()
+    rows = session.connection().execute(_SEATS, {"first": first, "last": last}).all()
     for sid, uid, day, slot, starts, ends, role, pid, name, phone in rows:
         view = shifts.get(sid)
         if view is None:

@@ -26,6 +26,8 @@ register_nav("/roster", "排班表", PEOPLE_ROLES, 20)
 register(
     {
         "月表": "Month grid",
+        "小组": "Group",
+        "调休上班": "Adjusted workday",
         "按日": "By day",
         "全部岗位": "All roles",
         "全部小组": "All groups",
