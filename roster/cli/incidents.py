@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from roster.cli._common import JsonOption, NowOption, fail, print_json, resolve_now
+from roster.cli._common import JsonOption, NowOption, bureau_timezone, fail, print_json, resolve_now
 
 incidents_app = typer.Typer(
     help="Incident information reporting (突发事件信息报送): 首报, 续报, 终报 against deadline clocks.",
@@ -57,19 +57,17 @@ def _run(action: Callable[[Any], Any]) -> Any:
 
 
 def _now(now: str | None):  # noqa: ANN202
-    from roster.cli.reports import _tz
     from roster.incidents.clocks import plain_utc
 
-    return plain_utc(resolve_now(now, _tz()))
+    return plain_utc(resolve_now(now, bureau_timezone()))
 
 
 def _instant(value: str, argument: str):  # noqa: ANN202
-    from roster.cli.reports import _tz
     from roster.incidents.clocks import plain_utc
     from roster.timeutil import TimeInputError, parse_instant
 
     try:
-        return plain_utc(parse_instant(value, tz=_tz(), argument=argument))
+        return plain_utc(parse_instant(value, tz=bureau_timezone(), argument=argument))
     except TimeInputError as exc:
         fail(str(exc))
 
@@ -331,12 +329,11 @@ def stats_cmd(
     """Monthly statistics: 首报 on time, 续报 on time, time to the 终报."""
     import re
 
-    from roster.cli.reports import _tz
     from roster.incidents.stats import month_stats
 
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         fail(f"--month: 应为 YYYY-MM (expected YYYY-MM), got {month!r}")
-    data = _run(lambda s: month_stats(s, month, _tz()).as_dict())
+    data = _run(lambda s: month_stats(s, month, bureau_timezone()).as_dict())
     if json:
         print_json(data)
         return
@@ -354,12 +351,11 @@ def export_cmd(
     now: NowOption = None,
 ) -> None:
     """The whole incident file as .docx."""
-    from roster.cli.reports import _tz
     from roster.incidents.export import incident_docx
     from roster.incidents.view import incident_view
 
     instant = _now(now)
-    data = _run(lambda s: incident_docx(incident_view(s, incident, instant), _tz(), instant))
+    data = _run(lambda s: incident_docx(incident_view(s, incident, instant), bureau_timezone(), instant))
     try:
         out.write_bytes(data)
     except OSError as exc:
