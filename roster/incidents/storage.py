@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from roster.storage.insert import insert_ignoring_conflicts
 from roster.storage.models.incidents import IncidentEvent
 
 
@@ -15,8 +14,6 @@ def insert_events(session: Session, rows: list[dict[str, Any]]) -> int:
     """Insert every row whose ``event_key`` is new; returns how many were new."""
     if not rows:
         return 0
-    session.flush()
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.flush()  # ORM-pending rows of this transaction first
     table = IncidentEvent.__table__
-    stmt = insert(table).on_conflict_do_nothing(index_elements=["event_key"]).returning(table.c.id)
-    return len(session.execute(stmt, rows).all())
+    return len(insert_ignoring_conflicts(session, table, rows, ["event_key"], returning=table.c.id))
