@@ -184,19 +184,19 @@ def _act_on_incident(request: Request, session: Session, user: CurrentUser, inci
     except IncidentError as exc:
         session.rollback()
         return _show(request, session, incident_id, _error(request, user, exc), 400)
-    _commit(session)
+    _commit(request, session)
     if result is not None and hasattr(result, "kind") and hasattr(result, "seq"):
         return RedirectResponse(f"/incidents/reports/{result.id}", status_code=303)
     return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
 
 
-def _commit(session: Session) -> None:
+def _commit(request: Request, session: Session) -> None:
     """Commit, then hand the urgent messages (sent reports) to delivery at once."""
     from notifications.urgent import hand_off, urgent_keys
 
     urgent = urgent_keys(session)
     session.commit()
-    hand_off(urgent, dt.datetime.now(dt.UTC), str(session.get_bind().url))
+    hand_off(urgent, dt.datetime.now(dt.UTC), request.app.state.database_url)
 
 
 @router.post("/incidents/{incident_id}/draft")
@@ -347,7 +347,7 @@ def _act_on_report(
     except IncidentError as exc:
         session.rollback()
         return _report_page(request, session, report_id, _error(request, user, exc), 400, fields)
-    _commit(session)
+    _commit(request, session)
     return RedirectResponse(f"/incidents/reports/{report_id}", status_code=303)
 
 
