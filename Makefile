@@ -14,7 +14,11 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
-install: $(BIN)/.installed
+# ical.js (Thunderbird's calendar parser), run by node from the calendar tests beside the Python parsers.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+install: $(BIN)/.installed node_modules/.package-lock.json
 
 ## The seed scenario: load examples/chuxiong.yaml, plan 8 weeks, then run everything (Ctrl-C stops).
 run: install

@@ -1,16 +1,19 @@
 """Benchmark: the roster solver on public nurse-rostering instances (Shift Scheduling Benchmark, Curtois & Qu).
 
-For Instances 1-3 (``bench/data/nrp``): read the instance, map it onto the generic model, solve it with the
-roster solver (``roster.solver.cpsat`` through ``nrp.solve``) within 60 s on 2 workers, and score the
-roster with the independent evaluator (``nrp.evaluate``). Target:
-hard-feasible, objective within 1% of the best known value, in at most 60 s.
+For Instances 1-3 and 9-24 (``bench/data/nrp``; 4-8 are left out on purpose, as the check of how the method
+generalises): read the instance, map it onto the generic model, solve it with the roster solver
+(``roster.solver`` through ``nrp.solve``) within 60 s on 2 workers, and score the roster with the independent
+evaluator (``nrp.evaluate``). Targets: Instances 1-3 hard-feasible and within 1% of the best known value;
+Instances 9-24 hard-feasible in the time, their gap to the best known reported (docs/benchmark.md has the
+figures at 60 s and 300 s).
 
 Baseline, measured in the same run and scored by the same evaluator: the greedy constructive heuristic of
 ``nrp.greedy`` (no search). ``ratio`` = solver seconds / greedy seconds (the greedy takes
 milliseconds: the ratio says what the search costs, the notes say what it buys).
 
-``--quick``: 20 s per instance instead of 60. ``DUTYFLOW_NRP_INSTANCES=path[:path...]`` replaces the instance
-list (any instance file of the set; files not in BEST_KNOWN are reported without a gap).
+``--quick``: 20 s per instance instead of 60; ``DUTYFLOW_NRP_SECONDS`` sets another budget.
+``DUTYFLOW_NRP_INSTANCES=path[:path...]`` replaces the instance list (any instance file of the set; files not
+in BEST_KNOWN are reported without a gap).
 
 Run: ``python -m bench --only nrp`` or ``python -m bench.nrp`` (prints JSON rows).
 """
@@ -26,9 +29,17 @@ from typing import Any
 from bench import quick
 
 DATA = Path(__file__).resolve().parent / "data" / "nrp"
-# Best known objective values published with the set (schedulingbenchmarks.org, instances 1-24).
-BEST_KNOWN = {"Instance1": 607, "Instance2": 828, "Instance3": 1001}
-TIME_LIMIT_S = 60.0
+# Best known objective values published with the set (schedulingbenchmarks.org). Instances 4-8 are left out
+# on purpose: they are the check of how the method generalises, so nothing here is run or tuned on them.
+BEST_KNOWN = {
+    "Instance1": 607, "Instance2": 828, "Instance3": 1001,
+    "Instance9": 439, "Instance10": 4631, "Instance11": 3443, "Instance12": 4040, "Instance13": 1348,
+    "Instance14": 1278, "Instance15": 3829, "Instance16": 3225, "Instance17": 5746, "Instance18": 4459,
+    "Instance19": 3149, "Instance20": 4769, "Instance21": 21133, "Instance22": 30241, "Instance23": 17428,
+    "Instance24": 42463,
+}  # fmt: skip
+SMALL = ("Instance1", "Instance2", "Instance3")  # held to GAP_TARGET; the others to feasibility in the time
+TIME_LIMIT_S = float(os.environ.get("DUTYFLOW_NRP_SECONDS", "60"))
 QUICK_TIME_LIMIT_S = 20.0
 WORKERS = 2
 GAP_TARGET = 0.01
@@ -54,9 +65,10 @@ def solve_one(path: Path, time_limit_s: float) -> dict[str, Any]:
     baseline = evaluate(instance, greedy_roster)
 
     found_at: list[float] = []
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     outcome = solve_instance(instance, time_limit_s, workers=WORKERS, progress=lambda p: found_at.append(p["seconds"]))
     seconds = time.perf_counter() - started  # includes building the model
+    cpu = time.process_time() - cpu_started  # all threads: how much of the 2 cores the shared machine gave us
     return {
         "instance": instance,
         "result": outcome.result,
@@ -65,6 +77,7 @@ def solve_one(path: Path, time_limit_s: float) -> dict[str, Any]:
         "evaluation": outcome.evaluation,
         "baseline": baseline,
         "greedy_seconds": greedy_seconds,
+        "cpu_seconds": cpu,
     }
 
 
@@ -84,7 +97,7 @@ def row(outcome: dict[str, Any], time_limit_s: float) -> dict[str, Any]:
         and evaluation.feasible
         and agrees
         and outcome["seconds"] <= time_limit_s + 1.0  # building the model counts; 1 s slack for the handover
-        and (gap is None or gap <= GAP_TARGET)
+        and (gap is None or gap <= GAP_TARGET or instance.name not in SMALL)
     )
 
     def verdict(e: Any) -> str:
@@ -106,6 +119,8 @@ def row(outcome: dict[str, Any], time_limit_s: float) -> dict[str, Any]:
         f"greedy {verdict(baseline)}",
         "terms: on/off requests/under/over",
     ]
+    if outcome.get("cpu_seconds") is not None:
+        notes.append(f"CPU {outcome['cpu_seconds']:.0f} s of the {WORKERS * time_limit_s:g} s two cores could give")
     staff, shifts = len(instance.staff), len(instance.shifts)
     return {
         "benchmark": "nrp",
@@ -114,7 +129,11 @@ def row(outcome: dict[str, Any], time_limit_s: float) -> dict[str, Any]:
         "baseline_seconds": round(outcome["greedy_seconds"], 4),
         "ratio": round(outcome["seconds"] / max(outcome["greedy_seconds"], 1e-6), 1),
         "peak_mb": None,  # filled with this process's peak by python -m bench
-        "target": f"hard-feasible, <= {GAP_TARGET:.0%} above best known, <= {time_limit_s:g} s on {WORKERS} cores",
+        "target": (
+            f"hard-feasible, <= {GAP_TARGET:.0%} above best known, <= {time_limit_s:g} s on {WORKERS} cores"
+            if instance.name in SMALL
+            else f"hard-feasible in <= {time_limit_s:g} s on {WORKERS} cores (gap reported)"
+        ),
         "ok": ok,
         "notes": "; ".join(notes),
         # Extra figures for docs/benchmark.md and the tests (ignored by the table).
@@ -124,6 +143,7 @@ def row(outcome: dict[str, Any], time_limit_s: float) -> dict[str, Any]:
         "feasible": bool(evaluation and evaluation.feasible),
         "baseline_objective": baseline.penalty,
         "baseline_feasible": baseline.feasible,
+        "cpu_seconds": None if outcome.get("cpu_seconds") is None else round(outcome["cpu_seconds"], 1),
     }
 
 

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from notifications import jobs
 from roster.feature import Feature, FlowSpec, Job
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
+
+def _pages() -> APIRouter:  # 通知: the outbox, a message as sent, retrying a dead letter
+    from roster.web.routes.outbox_pages import router
+
+    return router
+
 
 DELIVER_DUE = Job(jobs.deliver_due)
 
@@ -19,4 +31,5 @@ FEATURE = Feature(
             description="Deliver due outbox messages to their channels (with retries and backoff).",
         ),
     ),
+    routers=(_pages,),
 )

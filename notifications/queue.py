@@ -36,13 +36,18 @@ def describe(message: OutboxMessage) -> dict[str, Any]:
 
 
 def list_messages(
-    session: Session, *, failed: bool = False, pending: bool = False, limit: int = 100
+    session: Session, *, failed: bool = False, pending: bool = False, limit: int = 100, source: str | None = None
 ) -> list[dict[str, Any]]:
-    """Newest first. ``failed``: dead letters; ``pending``: waiting or being sent; both: the union."""
+    """Newest first. ``failed``: dead letters; ``pending``: waiting or being sent; both: the union.
+    ``source``: that source only, or every source starting with it when it ends in "." (``change.``)."""
     statuses = ([DEAD] if failed else []) + ([PENDING, SENDING] if pending else [])
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
     if statuses:
         query = query.where(OutboxMessage.status.in_(statuses))
+    if source and source.endswith("."):
+        query = query.where(OutboxMessage.source.startswith(source, autoescape=True))
+    elif source:
+        query = query.where(OutboxMessage.source == source)
     return [describe(m) for m in session.scalars(query)]
 
 

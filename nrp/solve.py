@@ -1,18 +1,18 @@
-"""Solve a benchmark instance with the roster solver (``roster.solver.cpsat``) and check it independently.
+"""Solve a benchmark instance with the roster solver (``roster.solver``) and check it independently.
 
-Tuning, measured on Instances 1-3 (docs/benchmark.md), all with the unchanged generic model:
+By size (``FULL_MODEL_CELLS`` = days x staff x shift types):
 
-- CP-SAT ``linearization_level=2``: the fuller LP relaxation steers the search much sooner to good rosters.
-- Cover first: the objective is dominated by uncovered seats (weight 100 each) on plateaus the LP bound barely
-  sees; a search that lands one seat away from the best roster can stay there (one seat = 10% on Instance2).
-  So the first ``COVER_FIRST_SHARE`` of the time solves the same problem with only the under-cover terms
-  (requests and over-cover dropped), which finds the best number of uncovered seats within seconds, and the
-  rest solves the full problem with that roster as a hint, through the model's own minimal-change mechanism
-  with a zero change weight (``Problem.previous`` + ``change_weight=0`` = a hint, no cost). Nothing is fixed:
-  the full objective is minimised over the full space.
+- Small (Instances 1-3): the whole CP-SAT model, tuned on those three (docs/benchmark.md): a feasible start
+  from ``roster.solver.lns.feasible_start`` as a hint and a fallback; then ``COVER_FIRST_SHARE`` of the time
+  on the same problem with only the under-cover terms (it finds the best number of uncovered seats within
+  seconds); then the full problem hinted with that roster (``solve(hint=)``), both with
+  ``linearization_level=2`` (the fuller LP relaxation steers the search much sooner to good rosters).
+- Larger (Instances 9-24): ``roster.solver.lns.solve_lns``: lines built person by person within each
+  person's rules, their shift types swapped where it pays, the few people still breaking a rule re-solved
+  alone, then a large-neighbourhood search around CP-SAT on exact window sub-problems until the time is up.
+  Building the whole model of a year for 150 people takes longer than the budget.
 
-A home-made neighbourhood search on top (re-optimising a few people or a few days at a time) was tried too
-and added nothing measurable, so it was left out.
+Nothing here is specific to an instance: all of it runs on the generic model.
 """
 
 from __future__ import annotations
@@ -26,10 +26,15 @@ from nrp.convert import to_assignments, to_problem
 from nrp.evaluate import Assignment, Evaluation, evaluate
 from nrp.parser import NrpInstance
 from roster.solver.cpsat import ProgressFn, solve
-from roster.solver.problem import Problem, Result
+from roster.solver.evaluate import penalties
+from roster.solver.lns import cost, feasible_start, solve_lns
+from roster.solver.problem import Problem, Result, Solution
 
 SOLVER_PARAMS: dict[str, Any] = {"linearization_level": 2}
 COVER_FIRST_SHARE = 0.3
+# Above this many (day, person, shift type) cells the whole CP-SAT model takes too long to build and to find
+# a first roster in: the neighbourhood search (roster.solver.lns) takes over.
+FULL_MODEL_CELLS = 2_000
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,10 @@ def cover_only(problem: Problem) -> Problem:
     )
 
 
+def cells(problem: Problem) -> int:
+    return problem.days * len(problem.people) * len(problem.shift_types)
+
+
 def solve_instance(
     instance: NrpInstance,
     time_limit_s: float = 60.0,
@@ -66,11 +75,21 @@ def solve_instance(
 ) -> NrpOutcome:
     started = time.perf_counter()
     problem = to_problem(instance)
+    if cells(problem) > FULL_MODEL_CELLS:
+        left = time_limit_s - (time.perf_counter() - started)
+        result = solve_lns(problem, left, workers, seed, progress=progress, params=SOLVER_PARAMS)
+        return _outcome(instance, dataclasses.replace(result, wall_seconds=time.perf_counter() - started), None)
+    # A feasible roster first (seconds at most), so that there is always an answer to hint and fall back on.
+    start = feasible_start(problem, started + 0.5 * time_limit_s, workers, seed)
+    hint = Solution(start) if start else None
+    if start and progress:
+        progress({"objective": cost(problem, start), "bound": None, "seconds": time.perf_counter() - started})
     first = None
     if cover_first_share > 0:
-        first = solve(cover_only(problem), time_limit_s * cover_first_share, workers, seed=seed, params=SOLVER_PARAMS)
+        budget = time_limit_s * cover_first_share
+        first = solve(cover_only(problem), budget, workers, seed=seed, params=SOLVER_PARAMS, hint=hint)
         if first.solution is not None:
-            problem = dataclasses.replace(problem, previous=first.solution, change_weight=0)
+            hint = first.solution
     offset = time.perf_counter() - started
 
     def shifted(event: dict[str, Any]) -> None:  # report seconds since the start of both phases
@@ -84,8 +103,15 @@ def solve_instance(
         progress=shifted if progress else None,
         seed=seed,
         params=SOLVER_PARAMS,
+        hint=hint,
     )
-    result = dataclasses.replace(result, wall_seconds=time.perf_counter() - started)
+    if result.solution is None and start is not None:  # nothing better found: the feasible start stands
+        breakdown = penalties(problem, Solution(start))
+        result = Result("feasible", sum(breakdown.values()), None, breakdown, Solution(start), 0.0)
+    return _outcome(instance, dataclasses.replace(result, wall_seconds=time.perf_counter() - started), first)
+
+
+def _outcome(instance: NrpInstance, result: Result, first: Result | None) -> NrpOutcome:
     if result.solution is None:
         return NrpOutcome(result, [], None, first)
     assignments = to_assignments(result.solution)

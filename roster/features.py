@@ -10,13 +10,16 @@ from notifications.feature import FEATURE as NOTIFICATIONS
 from roster.calendar.feature import FEATURE as CALENDAR
 from roster.duty.feature import FEATURE as DUTY
 from roster.feature import Feature
+from roster.incidents.feature import FEATURE as INCIDENTS
 from roster.inspections.feature import FEATURE as INSPECTIONS
+from roster.notices.feature import FEATURE as NOTICES
 from roster.planning.feature import FEATURE as PLANNING
 from roster.reports.feature import FEATURE as REPORTS
+from roster.web.feature import FEATURE as WEB
 
 # Order matters where features meet: sections appear in the admin file (and its normalized document) in
 # this order, and apply hooks run in it (reports after inspections, which may own the units' groups).
-FEATURES: tuple[Feature, ...] = (PLANNING, CALENDAR, INSPECTIONS, REPORTS, NOTIFICATIONS, DUTY)
+FEATURES: tuple[Feature, ...] = (PLANNING, CALENDAR, INSPECTIONS, REPORTS, NOTIFICATIONS, NOTICES, WEB, DUTY, INCIDENTS)
 
 
 def _check_unique() -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
+from icaljs_helpers import icaljs
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -130,15 +131,27 @@ def assert_valid_feed(body: bytes) -> dict[str, object]:
     uids = [str(e["UID"]) for e in events]
     assert len(uids) == len(set(uids)), "duplicate UIDs"
     tzids = {e["DTSTART"].params.get("TZID") for e in events} | {e["DTEND"].params.get("TZID") for e in events}
+    tzids.discard(None)  # a UTC DATE-TIME (an ambiguous local time is written so) needs no VTIMEZONE
     declared = {str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")}
     assert tzids <= declared, f"TZID without VTIMEZONE: {tzids - declared}"
     assert str(calendar["METHOD"]) == "PUBLISH" and calendar["VERSION"] == "2.0" and calendar.get("PRODID")
     assert calendar.get("X-WR-CALNAME") and calendar.get("NAME") and calendar.get("X-PUBLISHED-TTL")
     assert calendar["REFRESH-INTERVAL"].params.get("VALUE") == "DURATION"
 
+    assert calendar.subcomponents, "RFC 5545: a VCALENDAR holds at least one component"
     parsed = vobject.readOne(text, validate=True)
     assert len(getattr(parsed, "vevent_list", [])) == len(events)
     assert sorted(str(e.uid.value) for e in getattr(parsed, "vevent_list", [])) == sorted(uids)
+    starts = {str(e["UID"]): e["DTSTART"].dt for e in events}
+    for vevent in getattr(parsed, "vevent_list", []):  # vobject resolves TZIDs through the VTIMEZONE itself
+        assert vevent.dtstart.value == starts[str(vevent.uid.value)], vevent.uid.value
+
+    js = icaljs().parse(text)  # Thunderbird's parser, also through the VTIMEZONE
+    assert js["components"], "RFC 5545: a VCALENDAR holds at least one component"
+    assert {"refresh-interval", "x-published-ttl"} <= set(js["properties"])
+    assert sorted(e["uid"] for e in js["events"]) == sorted(uids)
+    for twin in js["events"]:
+        assert twin["start"] == starts[twin["uid"]].timestamp() * 1000, twin["uid"]
 
     other = parse_with_ics(text)
     assert sorted(e.uid for e in other.events) == sorted(uids)

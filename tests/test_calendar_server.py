@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import urllib.parse
 from collections.abc import Iterator
 
 import httpx
@@ -51,14 +53,15 @@ def issue_token(url: str, scope: Scope) -> tuple[str, int]:
 
 def test_feed_served_with_validators_then_304(seeded: str, server: str, clock: Clock) -> None:
     token, token_id = issue_token(seeded, Scope("person", "p01"))
-    with httpx.Client(base_url=server, headers={"Accept-Encoding": "gzip"}) as client:
+    with httpx.Client(base_url=server, headers={"Accept-Encoding": "identity"}) as client:
         first = client.get(f"/calendars/{token}.ics")
         assert first.status_code == 200
         assert first.headers["content-type"] == "text/calendar; charset=utf-8"
-        assert "content-encoding" not in first.headers  # no gzip, even when offered
+        assert "content-encoding" not in first.headers and first.headers["vary"] == "Accept-Encoding"
         etag = first.headers["etag"]
         assert etag.startswith('"') and not etag.startswith("W/")
-        assert first.headers["last-modified"] == "Fri, 20 Nov 2026 02:00:00 GMT"
+        # The window slid to 11-23 at local midnight (16:00 UTC): newer than the plan (11-20 02:00 UTC).
+        assert first.headers["last-modified"] == "Sun, 22 Nov 2026 16:00:00 GMT"
         assert "private" in first.headers["cache-control"]
         assert first.content == export_feed(get_engine(seeded), Scope("person", "p01"), NOW).body
         assert_valid_feed(first.content)
@@ -76,6 +79,10 @@ def test_feed_served_with_validators_then_304(seeded: str, server: str, clock: C
         assert english.status_code == 200 and "On duty: Leader on duty" in english.text
         assert english.headers["etag"] != etag
         assert client.get(f"/calendars/{token}.ics?lang=fr").status_code == 400
+        assert first.headers["content-disposition"] == (
+            "inline; filename=\"duty-person-p01.ics\"; filename*=UTF-8''" + urllib.parse.quote("徐超值班表.ics")
+        )
+        assert english.headers["content-disposition"].endswith(urllib.parse.quote("徐超 duty roster.ics"))
         since = client.get(f"/calendars/{token}.ics", headers={"If-Modified-Since": first.headers["last-modified"]})
         assert since.status_code == 304
 
@@ -147,3 +154,47 @@ def test_tokens_are_stored_hashed(seeded: str) -> None:
         dump = repr(conn.execute(text("SELECT * FROM calendar_tokens")).all())
     assert token not in dump
     assert len(token) >= 43  # 32 random bytes, base64url
+
+
+def test_gzip_when_accepted_with_the_same_revalidation(seeded: str, server: str) -> None:
+    token, _ = issue_token(seeded, Scope("all"))
+    plain = httpx.get(f"{server}/calendars/{token}.ics", headers={"Accept-Encoding": "identity"})
+    with httpx.Client(base_url=server) as client:
+        zipped = client.get(f"/calendars/{token}.ics", headers={"Accept-Encoding": "gzip, deflate"})
+        assert zipped.headers["content-encoding"] == "gzip" and zipped.headers["vary"] == "Accept-Encoding"
+        assert int(zipped.headers["content-length"]) < len(plain.content) / 5  # a year of shifts compresses well
+        assert zipped.content == plain.content  # httpx decoded it: the very same calendar
+        assert zipped.headers["etag"] == f"W/{plain.headers['etag']}"  # another representation of the same feed
+        for tag in (zipped.headers["etag"], plain.headers["etag"]):  # either validator revalidates either way
+            for accept in ("gzip", "identity"):
+                again = client.get(f"/calendars/{token}.ics", headers={"If-None-Match": tag, "Accept-Encoding": accept})
+                assert again.status_code == 304 and again.content == b"", (tag, accept)
+        refused = client.get(f"/calendars/{token}.ics", headers={"Accept-Encoding": "gzip;q=0, br"})
+        assert "content-encoding" not in refused.headers and refused.content == plain.content
+    with httpx.stream("GET", f"{server}/calendars/{token}.ics", headers={"Accept-Encoding": "gzip"}) as response:
+        raw = b"".join(response.iter_raw())
+    assert raw[:2] == b"\x1f\x8b" and gzip.decompress(raw) == plain.content
+    group_token, _ = issue_token(seeded, Scope("group", "construction"))
+    group = httpx.get(f"{server}/calendars/{group_token}.ics", headers={"Accept-Encoding": "identity"})
+    assert "filename*=UTF-8''" in group.headers["content-disposition"]
+    assert urllib.parse.unquote(group.headers["content-disposition"].split("''")[1]).endswith("值班表.ics")
+
+
+def test_if_modified_since_alone_sees_the_window_slide(seeded: str, server: str, clock: Clock) -> None:
+    token, _ = issue_token(seeded, Scope("person", "p09"))
+    with httpx.Client(base_url=server, headers={"Accept-Encoding": "identity"}) as client:
+        today = client.get(f"/calendars/{token}.ics")
+        since = {"If-Modified-Since": today.headers["last-modified"]}
+        assert client.get(f"/calendars/{token}.ics", headers=since).status_code == 304
+        # Nothing re-planned, but the window (30 days back) moved on: the first planned week left the feed.
+        clock.now = NOW + dt.timedelta(days=38)
+        later = client.get(f"/calendars/{token}.ics", headers=since)
+        assert later.status_code == 200 and later.content != today.content
+        assert later.headers["last-modified"] == "Wed, 30 Dec 2026 16:00:00 GMT"
+        tomorrow = later
+        assert (
+            client.get(
+                f"/calendars/{token}.ics", headers={"If-Modified-Since": tomorrow.headers["last-modified"]}
+            ).status_code
+            == 304
+        )

@@ -39,15 +39,19 @@ def cli(*args: str) -> tuple[int, str, str]:
 def test_issue_prints_the_url_once_and_stores_only_a_hash(seeded: str) -> None:
     code, out, err = cli("issue", "--person", "p01", "--now", NOW.isoformat())
     assert code == 0, err
-    token = URL_RE.match(out.strip())[1]
+    https, webcal = out.strip().splitlines()
+    token = URL_RE.match(https)[1]
+    assert webcal == f"webcal://duty.cxzjj.gov.cn/calendars/{token}.ics"  # the subscribe link beside it
+    code, out, err = cli("issue", "--person", "p01", "--now", NOW.isoformat(), "--json")
+    assert json.loads(out)["webcal_url"] == "webcal://" + json.loads(out)["url"].removeprefix("https://")
     with open_session(seeded) as s:
-        (row,) = s.scalars(select(CalendarToken)).all()
+        row = s.scalars(select(CalendarToken).order_by(CalendarToken.id)).first()
         assert row.token_sha256 == token_hash(token) and row.owner == "person:p01" and row.created_at == NOW
     with get_engine(seeded).connect() as conn:
         assert token not in repr(conn.execute(text("SELECT * FROM calendar_tokens")).all())
     code, listed, _ = cli("list", "--json")
     assert code == 0 and token not in listed
-    (entry,) = json.loads(listed)
+    entry, _second = json.loads(listed)
     assert entry["owner"] == "person:p01" and entry["last_access_at"] is None and "url" not in entry
 
 
@@ -67,7 +71,7 @@ def test_issue_refuses_unknown_owners_and_writes_nothing(seeded: str) -> None:
 
 def test_revoke_and_rotate(seeded: str) -> None:
     _, out, _ = cli("issue", "--group", "parks", "--now", NOW.isoformat())
-    token = URL_RE.match(out.strip())[1]
+    token = URL_RE.match(out.splitlines()[0])[1]
     code, out, err = cli("rotate", token, "--now", NOW.isoformat(), "--json")
     assert code == 0, err
     rotated = json.loads(out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -17,6 +18,8 @@ def test_demo_plans_eight_weeks_and_is_repeatable(db_url: str) -> None:
     first = runner.invoke(app, ["demo", "--now", "2026-11-23T09:00", "--time-limit", "20"])
     assert first.exit_code == 0, first.output
     assert "leader_on_duty:" in first.output
+    invite = re.search(r"http://127\.0\.0\.1:8080(/invite/\S+)", first.output)
+    assert invite, first.output  # make run prints a one-click admin login
     with open_session(db_url) as s:
         days = s.scalars(select(Shift.duty_date).order_by(Shift.duty_date)).all()
         assert days[0] == dt.date(2026, 11, 23) and days[-1] == dt.date(2027, 1, 17) and len(days) == 56

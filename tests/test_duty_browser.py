@@ -12,7 +12,7 @@ from roster.storage import open_session, session_scope
 from roster.storage.models.outbox import OutboxMessage
 from tests.web_helpers import WEB_NOW, _ensure_password, browser_login, shot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one Chromium, one server
 
 
 def at(day: int, hour: int, minute: int = 0) -> dt.datetime:

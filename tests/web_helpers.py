@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
+
+from roster.storage.models.shifts import Shift, ShiftAssignment
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "chuxiong.yaml"
@@ -160,16 +163,16 @@ def login_cookie(app, login: str) -> str:  # noqa: ANN001
     """A valid signed session cookie for ``login`` (as if it had just logged in), without argon2's cost."""
     from itsdangerous import URLSafeTimedSerializer
 
-    from roster.accounts.service import account_of, server_secret, subject_for
+    from roster.accounts.service import ensure_account, subject_for
     from roster.admin.current import current_bureau
+    from roster.signing import load_keys
     from roster.storage import session_scope
 
     with session_scope(app.state.database_url) as session:
-        account = account_of(session, subject_for(current_bureau(session), login))
-        assert account is not None, f"no account for {login}"
-        secret = server_secret(session, "session", WEB_NOW)
+        bureau = current_bureau(session)
+        account = ensure_account(session, bureau, subject_for(bureau, login), WEB_NOW)
         payload = {"a": account.id, "e": account.session_epoch, "c": f"csrf-{login}"}
-    return URLSafeTimedSerializer(secret, salt="dutyflow.session").dumps(payload)
+    return URLSafeTimedSerializer(load_keys().current, salt="dutyflow.session").dumps(payload)
 
 
 class WebClient:
@@ -212,6 +215,61 @@ def client_for(web_app) -> Callable[[str | None], WebClient]:  # noqa: ANN001
     return lambda login: WebClient(web_app, login)
 
 
+# ------------------------------------------------------------------------------------------ roster facts
+
+
+def duty_days(url: str, role: str = "duty_officer") -> dict[str, list[dt.date]]:
+    with _open(url) as s:
+        rows = s.execute(
+            select(ShiftAssignment.person_id, Shift.duty_date)
+            .join(Shift, Shift.id == ShiftAssignment.shift_id)
+            .where(ShiftAssignment.role == role, Shift.duty_date > dt.date(2026, 11, 24))
+            .order_by(Shift.duty_date)
+        ).all()
+    out: dict[str, list[dt.date]] = {}
+    for pid, day in rows:
+        out.setdefault(pid, []).append(day)
+    return out
+
+
+def free_pair(url: str, me: str) -> tuple[dt.date, str, dt.date]:
+    """My next duty X, and a colleague with a duty Y such that trading X and Y breaks no rule."""
+    days = duty_days(url)
+    x = days[me][0]
+
+    def near(person: str, day: dt.date, skip: dt.date) -> bool:
+        return any(abs((d - day).days) < 3 for d in days[person] if d != skip)
+
+    for other, theirs in sorted(days.items()):
+        for y in theirs:
+            if other != me and abs((y - x).days) >= 3 and not near(other, x, y) and not near(me, y, x):
+                return x, other, y
+    raise AssertionError("no free pair in the seeded roster")
+
+
+def holder(url: str, day: dt.date, person: str) -> bool:
+    with _open(url) as s:
+        return (
+            s.scalar(
+                select(func.count())
+                .select_from(ShiftAssignment)
+                .join(Shift, Shift.id == ShiftAssignment.shift_id)
+                .where(Shift.duty_date == day, ShiftAssignment.person_id == person)
+            )
+            == 1
+        )
+
+
+def uid(day: dt.date) -> str:
+    return f"{day:%Y%m%d}-full@dutyflow"
+
+
+def _open(url: str):  # noqa: ANN202
+    from roster.storage import open_session
+
+    return open_session(url)
+
+
 # ------------------------------------------------------------------------------------------- browser
 
 
@@ -231,7 +289,10 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(web_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    import secrets
+
     import uvicorn
+    from itsdangerous import URLSafeTimedSerializer
 
     from roster.web.app import create_app
 
@@ -241,6 +302,8 @@ def live_server(web_template: Path, tmp_path_factory: pytest.TempPathFactory) ->
     clock = Clock()
     app = create_app(url)
     app.state.clock = clock
+    # Its own signing key: the server must not create a key file wherever DUTYFLOW_HOME happens to point.
+    app.state.session_serializer = URLSafeTimedSerializer([secrets.token_urlsafe(32)], salt="dutyflow.session")
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -258,7 +258,7 @@ def _apply_leave(session: Session, bureau: BureauFile) -> list[str]:
     for span in bureau.leave:
         wanted[(span.person, span.first_day, span.last_day)] = span.reason
     rows: dict[tuple[str, dt.date, dt.date], Leave] = {}
-    for row in session.scalars(select(Leave).order_by(Leave.id)):
+    for row in session.scalars(select(Leave).where(Leave.source == "file").order_by(Leave.id)):
         key = (row.person_id, row.first_day, row.last_day)
         if key in rows:  # a duplicate row (an older bug or a hand edit): keep one
             session.delete(row)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from roster.admin.schema import BureauFile
 from roster.storage.models.people import BureauConfig
+
+if TYPE_CHECKING:
+    pass
 
 
 class NoBureauApplied(LookupError):
@@ -17,12 +21,26 @@ class NoBureauApplied(LookupError):
 
 
 def current_bureau(session: Session) -> BureauFile:
+    """The newest applied document, validated once per distinct content. Only its hash is read when that
+    content is already validated in this process: the document itself (hundreds of sites) is not fetched
+    and parsed again on every web request."""
     row = session.execute(
-        select(BureauConfig.sha256, BureauConfig.document).order_by(BureauConfig.id.desc()).limit(1)
+        select(BureauConfig.id, BureauConfig.sha256).order_by(BureauConfig.id.desc()).limit(1)
     ).first()
     if row is None:
         raise NoBureauApplied()
-    return _validated(row.sha256, _Frozen(row.document))
+    cached = _by_sha.get(row.sha256)
+    if cached is not None:
+        return cached
+    document = session.scalar(select(BureauConfig.document).where(BureauConfig.id == row.id))
+    bureau = _validated(row.sha256, _Frozen(document))
+    _by_sha[row.sha256] = bureau
+    while len(_by_sha) > 8:
+        _by_sha.pop(next(iter(_by_sha)))
+    return bureau
+
+
+_by_sha: dict[str, BureauFile] = {}
 
 
 def document_of(bureau: BureauFile) -> dict:

@@ -28,6 +28,17 @@ class Bureau(StrictModel):
     timezone: str = DEFAULT_TIMEZONE
     locale: str = DEFAULT_LOCALE
     head: Identifier | None = None  # the bureau head (局长), last step of escalation
+    duty_phone: str | None = None  # the duty room's phone (值班室电话), on the board and the 值班表报备 export
+
+    @field_validator("duty_phone", mode="before")
+    @classmethod
+    def _duty_phone(cls, value: object) -> object:
+        if value is None:
+            return None
+        value = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        if not isinstance(value, str) or not PHONE_RE.match(value):
+            raise ValueError(f"not a mainland mobile (13812345678) or landline (0878-3123456) number: {value!r}")
+        return value.replace(" ", "")
 
     @field_validator("timezone")
     @classmethod

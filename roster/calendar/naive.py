@@ -11,6 +11,7 @@ import datetime as dt
 import zoneinfo
 
 from roster.calendar.feed import FeedData, Scope
+from roster.calendar.ical import fixed_offset_zone, is_ambiguous
 from roster.calendar.render import Words, calendar_name, event_texts, feed_language, prodid
 
 
@@ -42,8 +43,11 @@ def naive_feed(data: FeedData, scope: Scope, lang: str | None = None) -> bytes:
         event.add("dtstamp", shift.changed_at)
         event.add("last-modified", shift.changed_at)
         event.add("sequence", shift.revision)
-        event.add("dtstart", shift.starts_at.astimezone(zone))
-        event.add("dtend", shift.ends_at.astimezone(zone))
+        start, end = shift.starts_at.astimezone(zone), shift.ends_at.astimezone(zone)
+        if is_ambiguous(start) or is_ambiguous(end):  # both ends in fixed offsets, as the renderer does
+            start, end = (_fixed(t) for t in (start, end))
+        event.add("dtstart", start)
+        event.add("dtend", end)
         event.add("summary", texts.summary)
         event.add("description", texts.description)
         event.add("status", "CONFIRMED")
@@ -57,3 +61,9 @@ def naive_feed(data: FeedData, scope: Scope, lang: str | None = None) -> bytes:
         calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def _fixed(local: dt.datetime) -> dt.datetime:
+    """The same instant in the fixed-offset zone in force (UTC for an odd offset)."""
+    fixed = fixed_offset_zone(local.utcoffset())
+    return local.astimezone(zoneinfo.ZoneInfo(fixed) if fixed else dt.UTC)

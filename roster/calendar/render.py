@@ -7,15 +7,29 @@ order of the loaded shifts (start, uid), so the same roster always gives the sam
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import zoneinfo
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from roster.calendar.feed import FeedData, FeedPerson, FeedShift, Scope
-from roster.calendar.ical import CRLF, duration, escape_text, fold, local_stamp, param_value, utc_stamp, vtimezone_lines
+from roster.calendar.ical import (
+    CRLF,
+    duration,
+    escape_text,
+    fixed_offset_zone,
+    fold,
+    local_stamp,
+    param_value,
+    repeated_spans,
+    utc_stamp,
+    vtimezone_lines,
+)
 
+Spans = tuple[tuple[dt.datetime, dt.datetime], ...]  # UTC spans whose wall-clock times occur twice
 PRODID = "-//dutyflow//Duty roster calendar 1.0//"
 LANGS = ("zh-CN", "en")
 
@@ -145,12 +159,47 @@ def event_texts(
     if not others:
         lines.append("(nobody else)" if en else "（无）")
 
+    return EventTexts(event_uid(shift.uid, scope), summary, "\n".join(lines))
+
+
+def event_uid(shift_uid: str, scope: Scope) -> str:
+    """The shift's uid in the whole-roster feed; else one per scope: Google drops an event whose UID it
+    already has in another subscribed calendar."""
     if scope.kind == "all":
-        uid = shift.uid
-    else:  # one uid per scope: Google drops an event whose UID it already has in another subscribed calendar
-        local_part, _, domain = shift.uid.partition("@")
-        uid = f"{local_part}.{scope.kind}-{scope.id}@{domain or 'dutyflow'}"
-    return EventTexts(uid, summary, "\n".join(lines))
+        return shift_uid
+    local_part, _, domain = shift_uid.partition("@")
+    return f"{local_part}.{scope.kind}-{scope.id}@{domain or 'dutyflow'}"
+
+
+@dataclass(frozen=True)
+class CancelledEvent:
+    """An event an earlier export carried that its owner no longer has: sent as STATUS:CANCELLED so that
+    re-importing the file removes it (imports, unlike subscriptions, never drop events by themselves)."""
+
+    uid: str  # the event's UID as exported
+    starts_at: dt.datetime  # UTC
+    ends_at: dt.datetime  # UTC
+    sequence: int  # higher than the exported one
+    stamp: dt.datetime  # UTC: DTSTAMP and LAST-MODIFIED
+    summary: str
+
+
+def _cancelled_lines(event: CancelledEvent, zone: zoneinfo.ZoneInfo, tz_param: str, repeated: Spans) -> list[str]:
+    local = (event.starts_at.astimezone(zone), event.ends_at.astimezone(zone))
+    stamp = utc_stamp(event.stamp)
+    return [
+        "BEGIN:VEVENT",
+        fold(f"UID:{escape_text(event.uid)}"),
+        f"DTSTAMP:{stamp}",
+        f"LAST-MODIFIED:{stamp}",
+        f"SEQUENCE:{event.sequence}",
+        *_times(local, tz_param, {}, repeated),
+        fold(f"SUMMARY:{escape_text(event.summary)}"),
+        fold(f"DESCRIPTION:{escape_text(event.summary)}"),
+        "STATUS:CANCELLED",
+        "TRANSP:TRANSPARENT",
+        "END:VEVENT",
+    ]
 
 
 def _stamp(stamps: dict[dt.datetime, str], local: dt.datetime) -> str:
@@ -162,6 +211,36 @@ def _stamp(stamps: dict[dt.datetime, str], local: dt.datetime) -> str:
     return text
 
 
+def _times(local: tuple[dt.datetime, dt.datetime], tz_param: str, local_stamps: dict[dt.datetime, str],
+           repeated: Spans = ()) -> list[str]:  # fmt: skip
+    """DTSTART and DTEND in the bureau's zone, except a wall-clock time that occurs twice (02:30 on the autumn
+    change): with the zone's TZID every parser takes the first occurrence, whichever was meant, so such a
+    time is written in the fixed-offset zone in force then (``TZID=Etc/GMT-1``; UTC for odd offsets)."""
+    # Both ends or neither: a parser that computes DTEND as DTSTART + duration in DTSTART's zone
+    # (recurring-ical-events) is then exact, since fixed offsets have no wall-clock jumps.
+    fixed_ends = bool(repeated) and any(a <= moment < b for moment in local for a, b in repeated)
+    out = []
+    for name, moment in (("DTSTART", local[0]), ("DTEND", local[1])):
+        if fixed_ends:
+            fixed = fixed_offset_zone(moment.utcoffset())
+            if fixed is None:
+                out.append(f"{name}:{utc_stamp(moment)}")
+            else:
+                out.append(f"{name};TZID={fixed}:{local_stamp(moment.astimezone(zoneinfo.ZoneInfo(fixed)))}")
+        else:
+            out.append(f"{name};TZID={tz_param}:{_stamp(local_stamps, moment)}")
+    return out
+
+
+def _fixed_zones(pairs: Sequence[tuple[dt.datetime, dt.datetime]], repeated: Spans) -> set[str]:
+    """The fixed-offset zones ``_times`` will name for these (start, end) pairs (each needs its VTIMEZONE)."""
+    zones = set()
+    for pair in pairs:
+        if any(a <= moment < b for moment in pair for a, b in repeated):
+            zones |= {z for z in (fixed_offset_zone(m.utcoffset()) for m in pair) if z}
+    return zones
+
+
 def _event_lines(
     shift: FeedShift,
     texts: EventTexts,
@@ -170,6 +249,7 @@ def _event_lines(
     reminder: int | None,
     stamps: dict[dt.datetime, str],
     local_stamps: dict[dt.datetime, str],
+    repeated: Spans,
 ) -> list[str]:
     changed = stamps.get(shift.changed_at)
     if changed is None:  # most shifts of a plan share one changed_at
@@ -181,8 +261,7 @@ def _event_lines(
         f"DTSTAMP:{changed}",
         f"LAST-MODIFIED:{changed}",
         f"SEQUENCE:{shift.revision}",
-        f"DTSTART;TZID={tz_param}:{_stamp(local_stamps, local[0])}",
-        f"DTEND;TZID={tz_param}:{_stamp(local_stamps, local[1])}",
+        *_times(local, tz_param, local_stamps, repeated),
         fold(f"SUMMARY:{summary}"),
         fold(f"DESCRIPTION:{escape_text(texts.description)}"),
         "STATUS:CONFIRMED",
@@ -222,9 +301,21 @@ def feed_language(data: FeedData, scope: Scope, lang: str | None) -> str:
     return data.bureau.bureau.locale
 
 
-def render_feed(data: FeedData, scope: Scope, lang: str | None = None) -> RenderedFeed:
-    """The whole VCALENDAR for ``scope`` over the loaded window (raises UnknownOwner for a missing owner)."""
+def render_feed(
+    data: FeedData,
+    scope: Scope,
+    lang: str | None = None,
+    *,
+    cancelled: Sequence[CancelledEvent] = (),
+    sequence_floor: Mapping[str, int] | None = None,
+) -> RenderedFeed:
+    """The whole VCALENDAR for ``scope`` over the loaded window (raises UnknownOwner for a missing owner).
+
+    Exports add ``cancelled`` events and a ``sequence_floor`` per shift uid (a shift that comes back after
+    a cancelled export must outrank the cancellation); subscribed feeds use neither."""
     shifts = data.shifts_for(scope)
+    if sequence_floor:
+        shifts = [dataclasses.replace(s, revision=max(s.revision, sequence_floor.get(s.uid, 0))) for s in shifts]
     language = feed_language(data, scope, lang)
     words = Words(data, language)
     section = data.calendar
@@ -247,8 +338,6 @@ def render_feed(data: FeedData, scope: Scope, lang: str | None = None) -> Render
         f"REFRESH-INTERVAL;VALUE=DURATION:{ttl}",
         f"X-PUBLISHED-TTL:{ttl}",
     ]
-    if shifts:  # a VTIMEZONE for the one TZID the events use (icalendar generates it from zoneinfo)
-        lines.extend(vtimezone_lines(tzid, max(2038, data.state.window.last_day.year + 2)))
     tz_param = param_value(tzid)
     stamps: dict[dt.datetime, str] = {}
     local_stamps: dict[dt.datetime, str] = {}
@@ -260,10 +349,22 @@ def render_feed(data: FeedData, scope: Scope, lang: str | None = None) -> Render
             local = local_times[instant] = instant.astimezone(zone)
         return local
 
-    for shift in shifts:
-        local = (to_local(shift.starts_at), to_local(shift.ends_at))
+    spans = [(to_local(s.starts_at), to_local(s.ends_at)) for s in shifts]
+    spans += [(e.starts_at.astimezone(zone), e.ends_at.astimezone(zone)) for e in cancelled]
+    # The VTIMEZONE of the bureau's zone over the window's years, always: it also keeps a window without
+    # shifts a valid calendar (RFC 5545: a VCALENDAR has at least one component). Plus one per fixed-offset
+    # zone that a repeated wall-clock time is written in.
+    window = data.state.window
+    years = (window.first_day.year, window.last_day.year + 1)
+    repeated = repeated_spans(tzid, *years)
+    lines.extend(vtimezone_lines(tzid, *years))
+    for fixed in sorted(_fixed_zones(spans, repeated) if repeated else ()):
+        lines.extend(vtimezone_lines(fixed, *years))
+    for shift, local in zip(shifts, spans, strict=False):
         texts = event_texts(shift, scope, data, words, zone, local)
-        lines.extend(_event_lines(shift, texts, local, tz_param, reminder, stamps, local_stamps))
+        lines.extend(_event_lines(shift, texts, local, tz_param, reminder, stamps, local_stamps, repeated))
+    for event in cancelled:
+        lines.extend(_cancelled_lines(event, zone, tz_param, repeated))
     lines.append("END:VCALENDAR")
     body = (CRLF.join(lines) + CRLF).encode("utf-8")
     return RenderedFeed(body=body, etag=etag_of(body), last_modified=data.state.last_modified, events=len(shifts))

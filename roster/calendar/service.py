@@ -7,7 +7,9 @@ then the ``calendar_feed_cache`` table shared by every server replica and filled
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import threading
+import urllib.parse
 import zoneinfo
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -23,7 +25,7 @@ from roster.calendar.feed import FeedData, RosterState, Scope, Window, load_feed
 from roster.calendar.render import RenderedFeed, render_feed
 from roster.calendar.schema import CalendarSection
 from roster.storage.models.calendar import CalendarFeedCache
-from roster.storage.models.people import BureauConfig
+from roster.storage.models.people import BureauConfig, Group, Person
 
 _MEMORY_ENTRIES = 256
 
@@ -95,9 +97,17 @@ def current_state(
         raise NoBureauApplied()
     sha, applied_at = newest
     bureau = bureau_by_sha(str(conn.engine.url), sha, _Conn(conn))
-    today = now.astimezone(zoneinfo.ZoneInfo(bureau.bureau.timezone)).date()  # ZoneInfo caches its instances
+    zone = zoneinfo.ZoneInfo(bureau.bureau.timezone)  # ZoneInfo caches its instances
+    today = now.astimezone(zone).date()
     window = Window.around(today, bureau.calendar or CalendarSection())
-    return bureau, roster_state(conn, window, sha, applied_at)
+    opened = _local_midnight(today, bureau.bureau.timezone)
+    return bureau, roster_state(conn, window, sha, applied_at, opened)
+
+
+@lru_cache(maxsize=64)
+def _local_midnight(day: dt.date, tz: str) -> dt.datetime:
+    """The UTC instant local ``day`` began (the hot path asks for the same day all day long)."""
+    return dt.datetime.combine(day, dt.time(0), zoneinfo.ZoneInfo(tz)).astimezone(dt.UTC)
 
 
 @dataclass
@@ -194,11 +204,57 @@ def prune(engine: Engine, keep: set[str]) -> int:
     return len(stale)
 
 
+_gzipped: OrderedDict[str, bytes] = OrderedDict()  # etag -> gzipped body: compressed once, served many times
+_gzip_lock = threading.Lock()
+
+
+def gzip_body(feed: RenderedFeed) -> bytes:
+    """The feed's body gzipped (deterministic: no timestamp), from a small LRU keyed by its ETag."""
+    with _gzip_lock:
+        body = _gzipped.get(feed.etag)
+        if body is not None:
+            _gzipped.move_to_end(feed.etag)
+            return body
+    body = gzip.compress(feed.body, compresslevel=6, mtime=0)
+    with _gzip_lock:
+        _gzipped[feed.etag] = body
+        while len(_gzipped) > _MEMORY_ENTRIES:
+            _gzipped.popitem(last=False)
+    return body
+
+
+def feed_filename(conn: Connection, scope: Scope, bureau: BureauFile, lang: str | None) -> str:
+    """The file name a browser or calendar app offers: the owner's name, e.g. ``徐超值班表.ics``."""
+    en = (lang or bureau.bureau.locale) == "en"
+    if scope.kind == "person":
+        name = conn.scalar(select(Person.name).where(Person.id == scope.id)) or scope.id
+    elif scope.kind == "group":
+        name = conn.scalar(select(Group.name).where(Group.id == scope.id)) or scope.id
+    elif scope.kind == "role":
+        role = next((r for r in bureau.roles if r.id == scope.id), None)
+        name = (role.name_en or role.id) if role and en else role.name if role else scope.id
+    else:
+        section = bureau.calendar or CalendarSection()
+        name = (section.name_en if en else section.name) or bureau.bureau.name
+    suffix = " duty roster" if en else "值班表"
+    name = name if name.endswith(suffix.strip()) else name + suffix
+    return "".join(c for c in name if c.isprintable() and c not in '\\/:*?"<>|') + ".ics"
+
+
+def content_disposition(conn: Connection, scope: Scope, bureau: BureauFile, lang: str | None) -> str:
+    """``inline`` with an ASCII fallback name (``duty-person-p01.ics``) and the owner's name in UTF-8 (RFC 6266)."""
+    ascii_name = "duty-all.ics" if scope.kind == "all" else f"duty-{scope.kind}-{scope.id}.ics"
+    utf8 = urllib.parse.quote(feed_filename(conn, scope, bureau, lang), safe="")
+    return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{utf8}"
+
+
 __all__ = [
     "FeedData",
     "FeedLookup",
     "cache_owner",
     "complete",
+    "content_disposition",
+    "gzip_body",
     "current_state",
     "feed_for",
     "lookup",

@@ -45,6 +45,13 @@ def feed_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/calendars/{token}.ics"
 
 
+def webcal_url(base_url: str, token: str) -> str:
+    """The same feed as a ``webcal://`` link: a click opens the calendar app's subscribe dialog (Apple, Outlook,
+    Thunderbird; Google Calendar takes it under "From URL"). webcal has no TLS flag: apps fetch it over
+    https when the server offers it, so an https base stays https."""
+    return "webcal://" + feed_url(base_url, token).split("://", 1)[1]
+
+
 def check_owner(session: Session, scope: Scope) -> None:
     """Refuse a token for an owner that does not exist (the error names it)."""
     if scope.kind == "person":

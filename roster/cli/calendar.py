@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from roster.cli._common import JsonOption, NowOption, fail, print_json, resolve_date, resolve_now
+from roster.cli._common import JsonOption, NowOption, bureau_timezone, fail, print_json, resolve_date, resolve_now
 
 calendar_app = typer.Typer(
     help="Calendar feeds of duty shifts (.ics) and their subscription tokens.", no_args_is_help=True
@@ -36,17 +36,6 @@ def _scope(person: str | None, group: str | None, role: str | None, everyone: bo
     return Scope(kind, ident.strip() if ident else None)
 
 
-def _bureau_zone() -> str:
-    from roster.admin.current import NoBureauApplied, current_bureau
-    from roster.storage import open_session
-
-    with open_session() as session:
-        try:
-            return current_bureau(session).bureau.timezone
-        except NoBureauApplied as exc:
-            fail(str(exc))
-
-
 @calendar_app.command("export")
 def export(
     out: Annotated[str, typer.Option("--out", help="File to write ('-' for standard output).")],
@@ -69,9 +58,9 @@ def export(
     if lang is not None and lang not in LANGS:
         fail(f"--lang: must be one of {', '.join(LANGS)}, not {lang!r}")
     first = resolve_date(start, "--start") if start else None
-    instant = resolve_now(now, _bureau_zone())
+    instant = resolve_now(now, bureau_timezone(required=True))
     try:
-        feed = export_feed(get_engine(), scope, instant, start=first, days=days, lang=lang)
+        feed = export_feed(get_engine(), scope, instant, start=first, days=days, lang=lang, remember=True)
     except UnknownOwner as exc:
         fail(f"--{scope.kind}: {exc}")
     if out == "-":
@@ -118,22 +107,23 @@ def token_issue(
 ) -> None:
     """Create a feed URL and print it. It is shown only this once: only a hash is stored."""
     from roster.calendar.feed import UnknownOwner
-    from roster.calendar.tokens import feed_url, issue
+    from roster.calendar.tokens import feed_url, issue, webcal_url
     from roster.storage import session_scope
 
     scope = _scope(person, group, role, everyone)
-    instant = resolve_now(now, _bureau_zone())
+    instant = resolve_now(now, bureau_timezone(required=True))
     try:
         with session_scope() as session:
             base = _base_url(session)
             token, row = issue(session, scope, instant)
-            info = _token_row(row) | {"url": feed_url(base, token)}
+            info = _token_row(row) | {"url": feed_url(base, token), "webcal_url": webcal_url(base, token)}
     except UnknownOwner as exc:
         fail(str(exc))
     if as_json:
         print_json(info)
     else:
         typer.echo(info["url"])
+        typer.echo(info["webcal_url"])
         typer.echo(f"token {info['id']} for {info['owner']}: the URL is shown only now; keep it secret", err=True)
 
 
@@ -146,7 +136,7 @@ def token_revoke(
     from roster.calendar.tokens import TokenNotFound, revoke
     from roster.storage import session_scope
 
-    instant = resolve_now(now, _bureau_zone())
+    instant = resolve_now(now, bureau_timezone(required=True))
     try:
         with session_scope() as session:
             row = revoke(session, token_or_id, instant)
@@ -163,21 +153,23 @@ def token_rotate(
 ) -> None:
     """Revoke a feed URL and issue a new one for the same owner; prints the new URL once."""
     from roster.calendar.feed import UnknownOwner
-    from roster.calendar.tokens import TokenNotFound, feed_url, rotate
+    from roster.calendar.tokens import TokenNotFound, feed_url, rotate, webcal_url
     from roster.storage import session_scope
 
-    instant = resolve_now(now, _bureau_zone())
+    instant = resolve_now(now, bureau_timezone(required=True))
     try:
         with session_scope() as session:
             base = _base_url(session)
             token, old, new = rotate(session, token_or_id, instant)
-            info = _token_row(new) | {"url": feed_url(base, token), "replaces": old.id}
+            info = _token_row(new) | {"url": feed_url(base, token), "webcal_url": webcal_url(base, token)}
+            info["replaces"] = old.id
     except (TokenNotFound, UnknownOwner) as exc:
         fail(str(exc))
     if as_json:
         print_json(info)
     else:
         typer.echo(info["url"])
+        typer.echo(info["webcal_url"])
         typer.echo(f"token {old.id} revoked; new token {new.id} for {new.owner}", err=True)
 
 

@@ -35,7 +35,7 @@ def deliver_command(
     with open_session() as session, console_to(sys.stderr if json_output else sys.stdout):
         summary = deliver(session, instant, worker=worker, limit=limit, policy=policy, smtp=smtp)
     if json_output:
-        print_json(summary)
+        print_json(summary.as_dict())
         return
     typer.echo(
         f"worker {summary['worker']}: claimed {summary['claimed']}, sent {summary['sent']}, "
@@ -43,19 +43,45 @@ def deliver_command(
     )
 
 
+@notifications_app.command("remind")
+def remind_command(now: NowOption = None, json_output: JsonOption = False) -> None:
+    """Queue the duty reminders owed now (day before, and before the handover); running it twice sends nothing twice."""
+    from roster.admin.current import NoBureauApplied, current_bureau
+    from roster.notices.reminders import send_reminders
+    from roster.storage import session_scope
+
+    try:
+        with session_scope() as session:
+            bureau = current_bureau(session)
+            instant = resolve_now(now, bureau.bureau.timezone)
+            summary = {"now": instant.isoformat(), **send_reminders(session, bureau, instant)}
+    except NoBureauApplied as exc:
+        fail(str(exc))
+    if json_output:
+        print_json(summary)
+        return
+    due, queued, before = summary["due"], summary["enqueued"], summary["already_sent"]
+    typer.echo(f"reminders due {due}: queued {queued}, already queued {before}")
+    if summary["unreachable"]:
+        typer.echo(f"no channel for: {', '.join(summary['unreachable'])}")
+
+
 @notifications_app.command("list")
 def list_command(
     failed: Annotated[bool, typer.Option("--failed", help="Dead letters only.")] = False,
     pending: Annotated[bool, typer.Option("--pending", help="Messages waiting to be sent.")] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most this many (newest first).")] = 100,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Only this source, or a prefix ending in '.' (e.g. change.).")
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
-    """List outbox messages, newest first."""
+    """List outbox messages, newest first, with their source (reminder, change.swap, escalation, ...)."""
     from notifications.queue import list_messages
     from roster.storage import open_session
 
     with open_session() as session:
-        rows = list_messages(session, failed=failed, pending=pending, limit=limit)
+        rows = list_messages(session, failed=failed, pending=pending, limit=limit, source=source)
     if json_output:
         print_json(rows)
         return
@@ -63,7 +89,10 @@ def list_command(
         typer.echo("no messages")
         return
     for row in rows:
-        line = f"#{row['id']:<6} {row['status']:<11} {row['channel']:<8} {row['address']:<32} {row['subject']}"
+        line = (
+            f"#{row['id']:<6} {row['status']:<11} {row['source']:<16} {row['channel']:<8} {row['address']:<24} "
+            f"{row['subject']}"
+        )
         typer.echo(line)
         if row["status"] != "sent" and row["last_error"]:
             typer.echo(f"        attempts {row['attempts']}, last error: {row['last_error']}")

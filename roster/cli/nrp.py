@@ -37,6 +37,7 @@ def solve_cmd(
     workers: Annotated[int, typer.Option("--workers", min=1, help="CP-SAT threads.")] = 2,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     out: Annotated[Path | None, typer.Option("--out", help="Write the roster file here.")] = None,
+    quick: Annotated[bool, typer.Option("--quick", help="20 s instead of --time-limit.")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Solve an instance; print objective, evaluator verdict and time."""
@@ -44,7 +45,7 @@ def solve_cmd(
     from nrp.solve import solve_instance
 
     instance = _load(instance_path)
-    outcome = solve_instance(instance, time_limit, workers=workers, seed=seed)
+    outcome = solve_instance(instance, 20.0 if quick else time_limit, workers=workers, seed=seed)
     result, assignments, evaluation = outcome.result, outcome.assignments, outcome.evaluation
     if evaluation is None:
         fail(f"{instance.name}: no roster found ({result.status}) in {result.wall_seconds:.1f} s", code=1)

@@ -42,6 +42,10 @@ def plan_command(
         if dry_run:
             session.rollback()
         else:
+            if report.ok:  # in the plan's transaction: the notices commit with the re-plan or not at all
+                from roster.notices.changes import notify_shift_changes
+
+                notify_shift_changes(session, report, "plan", instant)
             session.commit()
     if as_json:
         print_json({**report.to_dict(), "dry_run": dry_run})
@@ -134,6 +138,7 @@ def swap_command(
 ) -> None:
     """Exchange two people's duties (--with-person B --with-shift DATE) or give a seat to someone (--to B)."""
     from roster.admin.current import NoBureauApplied, current_bureau
+    from roster.notices.changes import notify_shift_changes
     from roster.planning.swap import SwapRefused, swap
     from roster.storage import session_scope
 
@@ -155,6 +160,7 @@ def swap_command(
             uid_a = f"{day:%Y%m%d}-{name}@dutyflow"
             uid_b = f"{other_day:%Y%m%d}-{name}@dutyflow" if other_day else None
             result = swap(session, uid_a, person, with_person or to, uid_b, now=instant, actor=by, reason=reason)
+            notify_shift_changes(session, result, "swap", instant, reason=reason)
     except SwapRefused as exc:
         if as_json:
             print_json({"ok": False, "rule": exc.rule, "error": str(exc)})

@@ -26,6 +26,12 @@ def _router() -> APIRouter:
     return router
 
 
+def _pages() -> APIRouter:  # the inspector page and the 督导检查 board
+    from roster.web.routes.inspection_pages import router
+
+    return router
+
+
 ASSIGN_DAY = Job(jobs.assign_day)
 DAILY_REPORT = Job(jobs.daily_report)
 
@@ -51,5 +57,5 @@ FEATURE = Feature(
             description="Generate the bureau's daily report (inspections and statistics of the day).",
         ),
     ),
-    routers=(_router,),
+    routers=(_router, _pages),
 )

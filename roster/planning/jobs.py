@@ -78,6 +78,10 @@ def plan_ahead(now: dt.datetime, days: int = 56, database_url: str | None = None
         if all(staffed.get(s.uid, 0) >= needed for s in slots):
             return replace(summary, planned=False, reason="already planned")
         report = plan(session, bureau, start, plannable, now, actor="plan_ahead", time_limit_s=60)
+        if report.ok:  # in the plan's transaction: the notices commit with the re-plan or not at all
+            from roster.notices.changes import notify_shift_changes
+
+            notify_shift_changes(session, report, "plan", now)
         return replace(
             summary,
             planned=report.ok,

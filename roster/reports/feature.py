@@ -26,6 +26,18 @@ def _router() -> APIRouter:
     return router
 
 
+def _pages() -> APIRouter:  # the 报送 board, a unit-day, month stats (admin, leader)
+    from roster.web.routes.report_pages import router
+
+    return router
+
+
+def _unit_pages() -> APIRouter:  # the unit's own page: file a report, see the receipt
+    from roster.web.routes.unit_pages import router
+
+    return router
+
+
 def _status(session: Session, day: dt.date, now: dt.datetime) -> list[dict[str, Any]]:
     from roster.reports.board import report_status
 
@@ -49,6 +61,6 @@ FEATURE = Feature(
             description="Find missed daily / zero reports and escalate them through the outbox.",
         ),
     ),
-    routers=(_router,),
+    routers=(_router, _pages, _unit_pages),
     report_status=_status,
 )

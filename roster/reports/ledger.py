@@ -34,6 +34,7 @@ from roster.reports.submission import (  # noqa: F401 - re-exported: callers imp
     decide_submission,
     validate_submission,
 )
+from roster.storage.blobs import SpooledFile, insert_with_blob
 from roster.storage.models.people import Person
 from roster.storage.models.reports import (
     EscalationEvent,
@@ -120,7 +121,7 @@ def submit(
     day: dt.date,
     kind: str,
     text: str = "",
-    attachments: list[Attachment] | None = None,
+    attachments: list[Attachment | SpooledFile] | None = None,
     idempotency_key: str | None = None,
     now: dt.datetime,
     via: str = "cli",
@@ -195,16 +196,18 @@ def _write_submission(
     )
     session.add(sub)
     session.flush()
-    for item in request.attachments:
-        session.add(
-            ReportAttachment(
-                submission_id=sub.id,
-                filename=item.filename,
-                content_type=item.content_type,
-                size=len(item.data),
-                sha256=item.sha256,
-                data=item.data,
-            )
+    for item in request.attachments:  # a SpooledFile (a web upload) is copied in chunks, never read whole
+        insert_with_blob(
+            session,
+            ReportAttachment,
+            {
+                "submission_id": sub.id,
+                "filename": item.filename,
+                "content_type": item.content_type,
+                "size": item.size,
+                "sha256": item.sha256,
+            },
+            item if isinstance(item, SpooledFile) else item.data,
         )
     row.submissions += 1
     row.latest_kind = request.kind

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from roster.reports.filenames import safe_filename
 from roster.safe_text import text_problem
+from roster.storage.blobs import SpooledFile
 
 if TYPE_CHECKING:
     from roster.storage.models.reports import ReportSubmission
@@ -53,8 +54,12 @@ class Attachment:
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
+    @property
+    def size(self) -> int:
+        return len(self.data)
 
-def _content_sha256(kind: str, text: str, attachments: list[Attachment]) -> str:
+
+def _content_sha256(kind: str, text: str, attachments: list[Attachment | SpooledFile]) -> str:
     digest = hashlib.sha256()
     for part in (kind, text, *(f"{a.filename}\0{a.content_type}\0{a.sha256}" for a in attachments)):
         digest.update(part.encode() + b"\x1f")
@@ -68,7 +73,7 @@ class SubmissionRequest:
     day: dt.date
     kind: str
     text: str
-    attachments: tuple[Attachment, ...]
+    attachments: tuple[Attachment | SpooledFile, ...]  # a SpooledFile: a web upload staged on disk
     idempotency_key: str | None
     content_sha256: str
 
@@ -78,7 +83,7 @@ def validate_submission(
     day: dt.date,
     kind: str,
     text: str,
-    attachments: list[Attachment],
+    attachments: list[Attachment | SpooledFile],
     idempotency_key: str | None,
     attachment_limit: int,
 ) -> SubmissionRequest:
@@ -98,14 +103,15 @@ def validate_submission(
     if len(attachments) > MAX_ATTACHMENTS:
         raise ReportError("attachments", f"at most {MAX_ATTACHMENTS} attachments")
     taken: set[str] = set()
-    safe: list[Attachment] = []
+    safe: list[Attachment | SpooledFile] = []
     for i, item in enumerate(attachments):
-        if len(item.data) > attachment_limit:
-            raise ReportError(f"attachments[{i}]", f"{len(item.data)} bytes is over the limit of {attachment_limit}")
+        if item.size > attachment_limit:
+            raise ReportError(f"attachments[{i}]", f"{item.size} bytes is over the limit of {attachment_limit}")
         if problem := text_problem(item.content_type):
             raise ReportError(f"attachments[{i}].content_type", problem)
         name = safe_filename(item.filename, taken)
-        safe.append(Attachment(name, item.content_type[:100] or "application/octet-stream", item.data))
+        # replace(), not a new Attachment: a staged upload keeps its file (its bytes are never loaded here)
+        safe.append(replace(item, filename=name, content_type=item.content_type[:100] or "application/octet-stream"))
     content = _content_sha256(kind, text, safe)
     return SubmissionRequest(day, kind, text, tuple(safe), idempotency_key, content)
 

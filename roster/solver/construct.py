@@ -14,6 +14,7 @@ improves the whole.
 from __future__ import annotations
 
 import random
+import time
 from collections import defaultdict
 
 from roster.solver.evaluate import person_violations
@@ -147,9 +148,103 @@ def _choose(problem, person, day, line, counts, minutes, run, off, off_from_star
         room = person.max_minutes - minutes
         if not must and room < length + typical * (person.min_consecutive - 1) and not working:
             return None
-    if must or behind or gain > 0:
+    # Nobody runs ahead of an even pace either: a line that takes every open seat early has spent its
+    # minutes before the year is out, and the last months go uncovered.
+    done = 1 - left / max(1, total)
+    ahead = person.max_minutes is not None and minutes >= person.max_minutes * done + 2 * typical
+    if must or behind or (gain > 0 and not ahead):
         return sid
     return None
 
 
-__all__ = ["build_lines"]
+def retype(problem: Problem, roster: Roster, deadline: float | None = None, rounds: int = 3) -> Roster:
+    """Local search that keeps every work/off pattern: a person working day d switches to another shift
+    type that day when that lowers the cost (an uncovered seat taken from an over-covered or less costly
+    cell, a request met). Runs, days off, weekends and rest stay as they are; caps per type, rotation with
+    the days either side and total minutes are checked. Single-role cover only (the benchmark's shape).
+    Stops at ``deadline`` (perf_counter seconds) if given."""
+    if len(problem.roles) != 1 or any(c.min or c.max is not None for c in problem.cover):
+        return roster
+    shifts = {s.id: s for s in problem.shift_types}
+    cover = {(c.day, c.shift): c for c in problem.cover}
+    seats: dict[tuple[int, str], int] = defaultdict(int)
+    for days in roster.values():
+        for day, a in days.items():
+            seats[(day, a.shift)] += 1
+    wishes: dict[tuple[str, int, str | None], int] = defaultdict(int)
+    for r in problem.requests:
+        wishes[(r.person, r.day, r.shift)] += r.weight if r.on else -r.weight
+
+    short: dict[int, set[str]] = defaultdict(set)  # day -> shift types with seats still open
+    for (day, sid), c in cover.items():
+        if c.preferred is not None and seats[(day, sid)] < c.preferred:
+            short[day].add(sid)
+    wished: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for r in problem.requests:
+        if r.on and r.shift is not None:
+            wished[(r.person, r.day)].add(r.shift)
+
+    def seat_cost(cell: tuple[int, str], n: int) -> int:
+        c = cover.get(cell)
+        if c is None or c.preferred is None:
+            return 0
+        return c.under_weight * max(0, c.preferred - n) + c.over_weight * max(0, n - c.preferred)
+
+    for _ in range(rounds):
+        moved = 0
+        for person in problem.people:
+            if deadline is not None and time.perf_counter() > deadline:
+                return roster
+            days = roster.get(person.id, {})
+            allowed = {sid for sid in shifts if person.max_shifts.get(sid, 1) != 0}
+            counts: dict[str, int] = defaultdict(int)
+            for a in days.values():
+                counts[a.shift] += 1
+            minutes = sum(shifts[a.shift].minutes for a in days.values())
+            for day in sorted(days):
+                if day in person.fixed:
+                    continue
+                old = days[day].shift
+                # Only a short cell or a wished-for shift can pay for a swap: look at those alone.
+                wanted = {sid for sid in short[day] if sid in allowed} | wished.get((person.id, day), set())
+                if not wanted:
+                    continue
+                prev, nxt = days.get(day - 1), days.get(day + 1)
+                best, best_gain = None, 0
+                for sid in wanted:
+                    s = shifts[sid]
+                    if sid == old or (day, sid) in person.unavailable:
+                        continue
+                    if counts[sid] >= person.max_shifts.get(sid, problem.days + 1):
+                        continue
+                    if (prev and sid in shifts[prev.shift].forbidden_next) or (nxt and nxt.shift in s.forbidden_next):
+                        continue
+                    total = minutes - shifts[old].minutes + s.minutes
+                    if total < person.min_minutes or (person.max_minutes is not None and total > person.max_minutes):
+                        continue
+                    a, b = (day, old), (day, sid)
+                    gain = seat_cost(a, seats[a]) - seat_cost(a, seats[a] - 1)
+                    gain += seat_cost(b, seats[b]) - seat_cost(b, seats[b] + 1)
+                    gain += wishes.get((person.id, day, sid), 0) - wishes.get((person.id, day, old), 0)
+                    if gain > best_gain:
+                        best, best_gain = sid, gain
+                if best is not None:
+                    days[day] = Assignment(best, days[day].role)
+                    seats[(day, old)] -= 1
+                    seats[(day, best)] += 1
+                    for cell in ((day, old), (day, best)):
+                        c = cover.get(cell)
+                        if c is not None and c.preferred is not None and seats[cell] < c.preferred:
+                            short[day].add(cell[1])
+                        else:
+                            short[day].discard(cell[1])
+                    counts[old] -= 1
+                    counts[best] += 1
+                    minutes += shifts[best].minutes - shifts[old].minutes
+                    moved += 1
+        if not moved:
+            break
+    return roster
+
+
+__all__ = ["build_lines", "retype"]

@@ -196,22 +196,27 @@ def _runs(m: Model, person: Person, value: bool, minimum: int, maximum: int | No
     if not value:
         lit = [1 - v if isinstance(v, int) else v.negated() for v in lit]
     history = person.worked_before if value else person.off_before
+    after = person.worked_after if value else person.off_after  # the same kind of run just after the horizon
+    end_known = p.outside_is_off and value or (person.off_after if value else person.worked_after) > 0
     if maximum is not None:
-        seq: list[Any] = [1] * history + lit
+        seq: list[Any] = [1] * history + lit + [1] * after
         for start in range(len(seq) - maximum):
             window = seq[start : start + maximum + 1]
-            if start + maximum + 1 > history:
+            if start + maximum + 1 > history and start < history + p.days:
                 m.at_most(window, maximum)
     start_known = p.outside_is_off or person.worked_before > 0 or person.off_before > 0
+    if p.days and 0 < history < minimum and not (not value and p.outside_is_off):
+        _add_clause(m, [lit[0]])  # a run from before the horizon, still too short, must go on
+    if p.days and 0 < after < minimum:
+        _add_clause(m, [lit[-1]])  # a run after the horizon, too short on its own, must start inside
     for length in range(1, minimum):
         for start in range(p.days - length + 1):
             end = start + length  # first day after the run
-            if start == 0:
-                if not start_known or (not value and p.outside_is_off):
-                    continue
-                if history + length >= minimum:
-                    continue
-            if end == p.days and (not p.outside_is_off or not value):
+            if start == 0 and (not start_known or (not value and p.outside_is_off)):
+                continue
+            if end == p.days and not after and not end_known:
+                continue
+            if length + (history if start == 0 else 0) + (after if end == p.days else 0) >= minimum:
                 continue
             clause = [_negate(lit[d]) for d in range(start, end)]
             if start > 0:

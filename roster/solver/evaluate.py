@@ -40,12 +40,24 @@ def _consecutive_violations(problem: Problem, person: Person, worked: list[bool]
         history = person.worked_before if value else person.off_before
         if problem.outside_is_off and not value:
             history = max(history, 1)  # the outside counts as off: a leading off-run is not short
+        after = person.worked_after if value else person.off_after
+        ends_known = end_known or after > 0 or (person.off_after if value else person.worked_after) > 0
+        if (
+            worked
+            and start_known
+            and 0 < history < minimum
+            and worked[0] != value
+            and (value or not problem.outside_is_off)
+        ):
+            out.append(f"{person.id}: only {history} consecutive {what} before day 0 (min {minimum})")
+        if worked and 0 < after < minimum and worked[-1] != value:
+            out.append(f"{person.id}: only {after} consecutive {what} after the last day (min {minimum})")
         for start, length in _blocks(worked, value):
-            total = length + (history if start == 0 else 0)
+            touches_start, touches_end = start == 0, start + length == problem.days
+            total = length + (history if touches_start else 0) + (after if touches_end else 0)
             if maximum is not None and total > maximum:
                 out.append(f"{person.id}: {total} consecutive {what} from day {start} (max {maximum})")
-            touches_start, touches_end = start == 0, start + length == problem.days
-            if (touches_start and not start_known) or (touches_end and not end_known):
+            if (touches_start and not start_known) or (touches_end and not ends_known):
                 continue
             if not value and (touches_start or touches_end) and problem.outside_is_off:
                 continue  # an off-run at the edge continues outside

@@ -26,16 +26,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from roster.solver.construct import build_lines
+from roster.solver.construct import build_lines, retype
 from roster.solver.cpsat import ProgressFn, solve
 from roster.solver.evaluate import penalties, person_violations, seat_counts, violations
 from roster.solver.problem import Assignment, Cover, Person, Problem, Request, Result, Solution
 
 Roster = dict[str, dict[int, Assignment]]
+RETYPE_SHARE = 0.2  # of the budget, at most, for the type-swapping pass over the constructed lines
+SUB_TIME_S = 0.5  # per neighbourhood: many quick moves beat a few slow ones (measured, docs/benchmark.md)
 # A repair only needs a feasible line; the search improves it afterwards.
 REPAIR_PARAMS: dict[str, Any] = {"stop_after_first_solution": True}
-# Construction windows are many and each is solved once: CP-SAT's presolve costs more than it saves there.
-CONSTRUCT_PARAMS: dict[str, Any] = {"cp_model_presolve": False}
 
 
 @dataclass(frozen=True)
@@ -46,56 +46,133 @@ class Neighbourhood:
 
 
 def restrict(problem: Problem, roster: Mapping[str, Mapping[int, Assignment]], hood: Neighbourhood) -> Problem:
-    """The sub-problem deciding only ``hood``'s cells, everything else kept as in ``roster``."""
+    """Days ``hood.first``..``hood.last - 1`` for ``hood.people`` as a problem of their own (its day 0 is
+    ``hood.first``), everything else kept as in ``roster``: the runs just before and after the window become
+    each person's history on both sides, the shifts on the days next to it block the rotations they forbid,
+    what is worked outside it comes off each person's totals (minutes, shifts per type, weekends, window
+    limits), and the kept people's seats come off the cover. Only the freed cells are modelled, so a window
+    of a year-long roster builds in milliseconds. A window should not cut a weekend (see _whole_weekends)."""
     free = set(hood.people)
-    window = range(hood.first, hood.last)
+    span = range(hood.first, hood.last)
     kept = seat_counts(Solution({p: d for p, d in roster.items() if p not in free and d}))
-    people = []
-    for person in problem.people:
-        if person.id not in free:
-            continue
-        days = roster.get(person.id, {})
-        fixed = dict(person.fixed)
-        for day in range(problem.days):
-            if day not in window and day not in person.days_off:
-                fixed[day] = a.shift if (a := days.get(day)) else None
-        people.append(
-            dataclasses.replace(
-                person,
-                fixed=fixed,
-                unavailable=person.unavailable | _kept_partners(problem, person.id, free, roster, window),
-            )
-        )
+    people = tuple(
+        _windowed(problem, p, roster.get(p.id, {}), free, roster, span) for p in problem.people if p.id in free
+    )
+    first = hood.first
+
+    def shift(day: int) -> int:
+        return day - first
+
+    previous = problem.previous
     return dataclasses.replace(
         problem,
-        people=tuple(people),
-        cover=tuple(_net_cover(c, kept[(c.day, c.shift, c.role)]) for c in problem.cover if c.day in window),
-        requests=tuple(r for r in problem.requests if r.person in free and r.day in window)
-        + _soft_pairs(problem, free, roster, window),
+        days=len(span),
+        people=people,
+        cover=tuple(
+            _net_cover(c, kept[(c.day, c.shift, c.role)], shift(c.day)) for c in problem.cover if c.day in span
+        ),
+        requests=tuple(
+            dataclasses.replace(r, day=shift(r.day)) for r in problem.requests if r.person in free and r.day in span
+        )
+        + _soft_pairs(problem, free, roster, span),
+        weekends=tuple(w2 for w in problem.weekends if (w2 := frozenset(shift(d) for d in w if d in span))),
+        conflicts=tuple(
+            dataclasses.replace(c, first=(shift(c.first[0]), c.first[1]), second=(shift(c.second[0]), c.second[1]))
+            for c in problem.conflicts
+            if c.first[0] in span and c.second[0] in span
+        ),
         not_together=tuple(n for n in problem.not_together if n.a in free and n.b in free),
         fairness=tuple(
-            dataclasses.replace(f, people=tuple(p for p in f.people if p in free), total=None) for f in problem.fairness
+            dataclasses.replace(
+                f,
+                people=tuple(p for p in f.people if p in free),
+                cells=frozenset((shift(d), s) for d, s in f.cells if d in span),
+                total=None,
+            )
+            for f in problem.fairness
         ),
         previous=None
-        if problem.previous is None
+        if previous is None
         else Solution(
             {
-                p: {d: a for d, a in days.items() if d in window}
-                for p, days in problem.previous.assignments.items()
+                p: {shift(d): a for d, a in days.items() if d in span}
+                for p, days in previous.assignments.items()
                 if p in free
             }
         ),
+        outside_is_off=problem.outside_is_off and hood.first == 0 and hood.last == problem.days,
     )
 
 
-def _net_cover(c: Cover, kept: int) -> Cover:
-    """The cover still to be met by the freed people. Clamping at zero shifts both the old and the new cost
-    of an over-covered cell by the same constant, so comparisons stay exact."""
+def _windowed(
+    problem: Problem,
+    person: Person,
+    days: Mapping[int, Assignment],
+    free: set[str],
+    roster: Mapping[str, Mapping[int, Assignment]],
+    span: range,
+) -> Person:
+    first, last = span.start, span.stop
+    outside = [a for d, a in days.items() if d not in span]
+    counts = Counter(a.shift for a in outside)
+    minutes = {s.id: s.minutes for s in problem.shift_types}
+    worked = sum(minutes[a.shift] for a in outside)
+    weekends = sum(1 for w in problem.weekends if any(d not in span and d in days for d in w))
+    forbidden = {s.id: s.forbidden_next for s in problem.shift_types}
+    blocked = set()
+    if first > 0 and (yesterday := days.get(first - 1)):
+        blocked |= {(0, t) for t in forbidden[yesterday.shift]}
+    if last < problem.days and (tomorrow := days.get(last)):
+        blocked |= {(last - 1 - first, s) for s, f in forbidden.items() if tomorrow.shift in f}
+
+    def run(day_range: range, working: bool) -> int:
+        n = 0
+        for d in day_range:
+            if (d in days) != working:
+                break
+            n += 1
+        return n
+
+    before, after = range(first - 1, -1, -1), range(last, problem.days)
+    edge_before = first == 0
     return dataclasses.replace(
-        c,
-        min=max(0, c.min - kept),
-        max=None if c.max is None else max(0, c.max - kept),
-        preferred=None if c.preferred is None else max(0, c.preferred - kept),
+        person,
+        min_minutes=max(0, person.min_minutes - worked),
+        max_minutes=None if person.max_minutes is None else person.max_minutes - worked,
+        max_shifts={s: cap - counts[s] for s, cap in person.max_shifts.items()},
+        max_weekends=None if person.max_weekends is None else person.max_weekends - weekends,
+        days_off=frozenset(d - first for d in person.days_off if d in span),
+        unavailable=frozenset((d - first, s) for d, s in person.unavailable if d in span)
+        | frozenset(blocked)
+        | frozenset((d - first, s) for d, s in _kept_partners(problem, person.id, free, roster, span)),
+        fixed={d - first: s for d, s in person.fixed.items() if d in span},
+        limits=tuple(
+            dataclasses.replace(
+                lim,
+                days=frozenset(d - first for d in lim.days if d in span),
+                max_shifts=lim.max_shifts - sum(1 for d in lim.days if d not in span and d in days),
+            )
+            for lim in person.limits
+        ),
+        worked_before=person.worked_before if edge_before else run(before, True),
+        off_before=person.off_before if edge_before else run(before, False),
+        worked_after=person.worked_after if last == problem.days else run(after, True),
+        off_after=person.off_after if last == problem.days else run(after, False),
+    )
+
+
+def _net_cover(c: Cover, kept: int, day: int) -> Cover:
+    """The cover still to be met by the freed people, on the window's ``day``. Clamping at zero shifts both
+    the old and the new cost of an over-covered cell by the same constant, so comparisons stay exact."""
+    return Cover(  # built directly: dataclasses.replace costs more than the rest of the window's set-up
+        day,
+        c.shift,
+        c.role,
+        max(0, c.min - kept),
+        None if c.max is None else max(0, c.max - kept),
+        None if c.preferred is None else max(0, c.preferred - kept),
+        c.under_weight,
+        c.over_weight,
     )
 
 
@@ -139,25 +216,21 @@ def _resolve(
 ) -> tuple[Result, int]:
     """Solve one neighbourhood; returns the result and the incumbent's cost on the same sub-problem."""
     sub = restrict(problem, roster, hood)
-    before = Solution({p: roster.get(p, {}) for p in hood.people})
+    window = range(hood.first, hood.last)
+    before = Solution(
+        {p: {d - hood.first: a for d, a in roster.get(p, {}).items() if d in window} for p in hood.people}
+    )
     result = solve(sub, time_limit_s, workers, seed=seed, params=params, hint=before, soften=soften)
     return result, cost(sub, before.assignments)
 
 
 def _apply(roster: Roster, hood: Neighbourhood, solution: Solution) -> None:
+    """Write a sub-problem's solution (its days counted from the window's first) back into ``roster``."""
     window = range(hood.first, hood.last)
     for pid in hood.people:
         days = {d: a for d, a in roster.get(pid, {}).items() if d not in window}
-        days.update({d: a for d, a in solution.assignments.get(pid, {}).items() if d in window})
+        days.update({d + hood.first: a for d, a in solution.assignments.get(pid, {}).items()})
         roster[pid] = days
-
-
-# The rules one person's line can break, softened while repairing (each breach costs SOFT_WEIGHT).
-PERSON_RULES = ("minutes", "consecutive", "weekends", "limits")
-
-
-def _breaches(problem: Problem, people: Mapping[str, Person], roster: Roster, ids: tuple[str, ...]) -> int:
-    return sum(len(person_violations(problem, people[p], roster.get(p, {}))) for p in ids)
 
 
 def repair(
@@ -188,128 +261,6 @@ def repair(
     return roster
 
 
-def window_problem(problem: Problem, roster: Roster, people: tuple[str, ...], first: int, last: int) -> Problem:
-    """Days ``first``..``last - 1`` of ``problem`` as a problem of their own (day 0 = ``first``) for ``people``,
-    everything before ``first`` taken from ``roster`` as history: run lengths, yesterday's shift (rotation),
-    and totals already worked (minutes, shifts per type, weekends) come off each person's bounds, which are
-    prorated up to ``last`` (a little loosely) so that a roster built window by window stays on course for
-    the whole horizon; the last window keeps the real bounds. Cover is net of the other people's seats."""
-    span = range(first, last)
-    slack = 2 * max((s.minutes for s in problem.shift_types), default=0) if last < problem.days else 0
-    minutes = {s.id: s.minutes for s in problem.shift_types}
-    forbidden = {s.id: s.forbidden_next for s in problem.shift_types}
-    chosen = set(people)
-    out = []
-    for person in problem.people:
-        if person.id not in chosen:
-            continue
-        days = roster.get(person.id, {})
-        before = [days.get(d) for d in range(first)]
-        counts = Counter(a.shift for a in before if a)
-        worked = sum(minutes[a.shift] for a in before if a)
-        run = next((i for i, a in enumerate(reversed(before)) if a is None), len(before))
-        off = next((i for i, a in enumerate(reversed(before)) if a is not None), len(before))
-        weekends = sum(1 for w in problem.weekends if any(d < first and days.get(d) for d in w))
-        yesterday = before[-1] if before else None
-        # Prorate by the days the person can work (a long leave early in the year shifts the work later).
-        open_days = problem.days - len(person.days_off)
-        share = (last - sum(1 for d in person.days_off if d < last)) / open_days if open_days else 1.0
-        out.append(
-            dataclasses.replace(
-                person,
-                min_minutes=max(0, int(person.min_minutes * share) - slack - worked),
-                max_minutes=None
-                if person.max_minutes is None
-                else max(0, int(person.max_minutes * share) + slack - worked),
-                max_shifts={
-                    s: max(0, (cap if not slack else min(cap, int(cap * share) + 2)) - counts[s])
-                    for s, cap in person.max_shifts.items()
-                },
-                max_weekends=None
-                if person.max_weekends is None
-                else max(
-                    0,
-                    (
-                        person.max_weekends
-                        if not slack
-                        else min(person.max_weekends, int(person.max_weekends * share) + 2)
-                    )
-                    - weekends,
-                ),
-                days_off=frozenset(d - first for d in person.days_off if d in span),
-                unavailable=frozenset((d - first, s) for d, s in person.unavailable if d in span)
-                | (frozenset((0, t) for t in forbidden[yesterday.shift]) if yesterday else frozenset()),
-                fixed={d - first: s for d, s in person.fixed.items() if d in span},
-                limits=(),
-                worked_before=run if first else person.worked_before,
-                off_before=off if first else person.off_before,
-            )
-        )
-    kept = seat_counts(Solution({p: d for p, d in roster.items() if p not in chosen and d}))
-    return dataclasses.replace(
-        problem,
-        days=last - first,
-        people=tuple(out),
-        cover=tuple(
-            dataclasses.replace(_net_cover(c, kept[(c.day, c.shift, c.role)]), day=c.day - first)
-            for c in problem.cover
-            if c.day in span
-        ),
-        requests=tuple(
-            dataclasses.replace(r, day=r.day - first) for r in problem.requests if r.person in chosen and r.day in span
-        ),
-        weekends=tuple(w2 for w in problem.weekends if (w2 := frozenset(d - first for d in w if d in span))),
-        conflicts=tuple(
-            dataclasses.replace(c, first=(c.first[0] - first, c.first[1]), second=(c.second[0] - first, c.second[1]))
-            for c in problem.conflicts
-            if c.first[0] in span and c.second[0] in span
-        ),
-        not_together=tuple(n for n in problem.not_together if n.a in chosen and n.b in chosen),
-        fairness=(),
-        previous=None,
-        outside_is_off=problem.outside_is_off and last == problem.days and first == 0,
-    )
-
-
-def _shifted(solution: Solution, offset: int) -> Solution:
-    return Solution({p: {d + offset: a for d, a in days.items()} for p, days in solution.assignments.items()})
-
-
-def construct(
-    problem: Problem,
-    deadline: float,
-    workers: int = 2,
-    seed: int = 0,
-    width: int = 28,
-    cells: int = 20_000,
-) -> Roster:
-    """Rolling horizon: window by window in time order (each person's totals prorated up to the window's
-    end), a group of people at a time (the cover net of the groups already placed), earlier days fixed. A
-    window a group cannot meet is solved with its rules softened, and left for ``repair``."""
-    roster: Roster = {}
-    ids = [p.id for p in problem.people]
-    per_day = max(1, len(problem.shift_types))
-    width = min(problem.days, width)  # whole weeks from day 0: no weekend is cut by a window's edge
-    size = max(1, min(len(ids), cells // (width * per_day)))
-    groups = [tuple(ids[i : i + size]) for i in range(0, len(ids), size)]
-    windows = [(a, min(problem.days, a + width)) for a in range(0, problem.days, width)]
-    if windows[-1][1] - windows[-1][0] < width // 2 and len(windows) > 1:  # fold a short tail into the last
-        windows[-2:] = [(windows[-2][0], problem.days)]
-    calls = len(groups) * len(windows)
-    for first, last in windows:
-        for group in groups:
-            left = deadline - time.perf_counter()
-            limit = max(1.0, left / calls)
-            calls -= 1
-            part = window_problem(problem, roster, group, first, last)
-            result = solve(part, limit, workers, seed=seed, params=CONSTRUCT_PARAMS)
-            if result.solution is None:
-                result = solve(part, 2 * limit, workers, seed=seed, params=CONSTRUCT_PARAMS, soften=PERSON_RULES)
-            if result.solution is not None:
-                _apply(roster, Neighbourhood(group, first, last), _shifted(result.solution, first))
-    return roster
-
-
 @dataclass
 class _Sizes:
     """Adaptive neighbourhood size in freed cells: grows after quick optimal sub-solves, shrinks after slow
@@ -325,21 +276,41 @@ class _Sizes:
 
 
 def _neighbourhood(problem: Problem, rng: random.Random, cells: float) -> Neighbourhood:
-    """A random group of people over a random window, about ``cells`` (person, day, shift) cells in all."""
+    """A random group of people over a random window of about ``cells`` (person, day, shift) cells in all.
+    Windows start on a multiple of 7 days and last whole weeks where they can (day 0 is a Monday in the
+    weekend convention), so no weekend is cut by a window's edge."""
     ids = [p.id for p in problem.people]
     per_day = max(1, len(problem.shift_types))
+    weeks = max(1, problem.days // 7)
     kind = rng.random()
-    if kind < 0.4:  # a few people over the whole horizon: swaps of whole lines
-        width = problem.days
-    elif kind < 0.8:  # more people over a week or a few
-        width = min(problem.days, 7 * rng.randint(1, 4))
-    else:  # everyone over a few days: re-deals the cover there
-        width = max(2, min(problem.days, int(cells / (len(ids) * per_day))))
-    count = max(2, min(len(ids), int(cells / (width * per_day))))
-    if count * width * per_day > 2 * cells and width > 2:  # too wide for two people: narrow the window
-        width = max(2, int(cells / (count * per_day)))
-    first = rng.randrange(0, problem.days - width + 1)
-    return Neighbourhood(tuple(sorted(rng.sample(ids, count))), first, first + width)
+    if kind < 0.3:  # everyone over a few days: re-deals the cover there
+        width = int(cells / (len(ids) * per_day))
+        count = len(ids)
+    else:  # a few people over several weeks: moves and swaps of stretches of lines
+        width = 7 * rng.randint(1, min(weeks, 8))
+        count = int(cells / (width * per_day))
+    if width < 7 or problem.days < 7:
+        width = max(2, min(problem.days, width))
+        first = rng.randrange(0, problem.days - width + 1)
+    else:
+        width = min(problem.days // 7 * 7, width // 7 * 7)
+        first = 7 * rng.randrange(0, (problem.days - width) // 7 + 1)
+    count = max(2, min(len(ids), count))
+    first, last = _whole_weekends(problem, first, first + width)
+    return Neighbourhood(tuple(sorted(rng.sample(ids, count))), first, last)
+
+
+def _whole_weekends(problem: Problem, first: int, last: int) -> tuple[int, int]:
+    """Widen [first, last) to every weekend it cuts: a weekend worked on its outside day would count again
+    inside (safe, since stricter, but it would refuse moves that are in fact allowed)."""
+    changed = True
+    while changed:
+        changed = False
+        for w in problem.weekends:
+            inside = [d for d in w if first <= d < last]
+            if inside and len(inside) < len(w):
+                first, last, changed = min(first, *w), max(last, max(w) + 1), True
+    return first, last
 
 
 def improve(
@@ -354,15 +325,16 @@ def improve(
     sub_time_s: float = 2.0,
     cells: float = 3000.0,
     on_step: Callable[[Neighbourhood, int, int | None], None] | None = None,
+    max_steps: int | None = None,
 ) -> tuple[Roster, int]:
-    """Neighbourhood search from the hard-feasible ``roster`` until ``deadline`` (perf_counter seconds).
-    Returns the best roster and its cost."""
+    """Neighbourhood search from the hard-feasible ``roster`` until ``deadline`` (perf_counter seconds) or
+    after ``max_steps`` neighbourhoods. Returns the best roster and its cost."""
     rng = random.Random(seed)
     sizes = _Sizes(cells)
     best = cost(problem, roster)
     started = time.perf_counter() if started is None else started
     step = 0
-    while (left := deadline - time.perf_counter()) > 0.05:
+    while (left := deadline - time.perf_counter()) > 0.05 and (max_steps is None or step < max_steps):
         hood = _neighbourhood(problem, rng, sizes.cells)
         result, old = _resolve(problem, roster, hood, min(left, sub_time_s), workers, seed + step, params)
         step += 1
@@ -379,6 +351,11 @@ def improve(
     return roster, best
 
 
+def feasible_start(problem: Problem, deadline: float, workers: int = 2, seed: int = 0) -> Roster | None:
+    """A hard-feasible roster fast: lines built person by person, the few that still break a rule re-solved."""
+    return repair(problem, Solution(build_lines(problem, seed)), deadline, workers, seed)
+
+
 def solve_lns(
     problem: Problem,
     time_limit_s: float,
@@ -388,21 +365,25 @@ def solve_lns(
     progress: ProgressFn | None = None,
     params: Mapping[str, Any] | None = None,
 ) -> Result:
-    """Repair ``start`` (or an empty roster) into a feasible one, then improve it until the time is up."""
+    """Repair ``start`` (or lines built person by person) into a feasible roster, then improve it until the
+    time is up."""
     started = time.perf_counter()
-    deadline = started + time_limit_s
-    if start is None:
-        start = Solution(build_lines(problem, seed))
+    # Leave time to check and score the roster at the end (about 1 s per million cells).
+    cells = problem.days * len(problem.people) * len(problem.shift_types)
+    deadline = started + time_limit_s - min(0.1 * time_limit_s, 1.5e-6 * cells)
+    if start is None:  # lines, then their shift types swapped where that pays (a few seconds at most)
+        lines = build_lines(problem, seed)
+        start = Solution(retype(problem, lines, started + RETYPE_SHARE * time_limit_s))
     roster = repair(problem, start, deadline, workers, seed, params=params)
     if roster is None:
         return Result("unknown", None, None, {}, None, time.perf_counter() - started)
     if progress:
         progress({"objective": cost(problem, roster), "bound": None, "seconds": time.perf_counter() - started})
-    roster, _ = improve(problem, roster, deadline, workers, seed, progress, started, params)
+    roster, _ = improve(problem, roster, deadline, workers, seed, progress, started, params, SUB_TIME_S)
     solution = Solution({p: d for p, d in roster.items() if d})
     breakdown = penalties(problem, solution)
     status = "feasible" if not violations(problem, solution) else "unknown"
     return Result(status, sum(breakdown.values()), None, breakdown, solution, time.perf_counter() - started)
 
 
-__all__ = ["Neighbourhood", "cost", "improve", "repair", "restrict", "solve_lns"]
+__all__ = ["Neighbourhood", "cost", "feasible_start", "improve", "repair", "restrict", "solve_lns"]

@@ -55,6 +55,10 @@ class Person:
     # touching the horizon's edge is then not held to the minimum lengths.
     worked_before: int = 0  # shifts worked on the days just before day 0
     off_before: int = 0  # days off just before day 0
+    # The same after the horizon (e.g. a month re-planned between published ones, or a window of a longer
+    # roster): the run that continues there counts with the one touching the last day.
+    worked_after: int = 0
+    off_after: int = 0
 
 
 @dataclass(frozen=True)

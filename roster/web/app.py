@@ -19,9 +19,6 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.state.database_url = database_url
     limits.install(app)  # body limits before every route, input-free 422s
     console.install(app)  # the web console: guards' answers, static files, security headers
-    from roster.web.routes import web_auth  # the console's own pages: login, invites, language, password
-
-    app.include_router(web_auth.router)
     for feature in FEATURES:
         for router in feature.routers:
             app.include_router(router())

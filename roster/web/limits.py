@@ -12,6 +12,7 @@ back in the answer, nor a secret someone pasted into the wrong field.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -39,6 +40,16 @@ def upload_body_cap(attachment_limit: int) -> int:
 # reading; the middleware's ceiling for it is the cap of the largest limit an admin file can set.
 UPLOAD_BODY_LIMIT = upload_body_cap(MAX_ATTACHMENT_LIMIT)
 ROUTE_LIMITS: dict[tuple[str, str], int] = {("POST", "/reports"): UPLOAD_BODY_LIMIT}
+# Upload routes with path parameters (``/inspect/{site}``): (method, full-match pattern, ceiling). They
+# stream the body and enforce their exact, configured limits while reading (roster/web/uploads.py).
+PATTERN_LIMITS: list[tuple[str, re.Pattern[str], int]] = []
+
+
+def register_limit(method: str, pattern: str, limit: int) -> None:
+    """Raise the ceiling for an upload route; ``pattern`` must match the whole path."""
+    PATTERN_LIMITS.append((method, re.compile(pattern), limit))
+
+
 MAX_MESSAGE = 300
 
 
@@ -49,7 +60,13 @@ class BodyTooLarge(HTTPException):
 
 
 def limit_for(method: str, path: str) -> int:
-    return ROUTE_LIMITS.get((method, path.rstrip("/") or "/"), DEFAULT_BODY_LIMIT)
+    path = path.rstrip("/") or "/"
+    if (method, path) in ROUTE_LIMITS:
+        return ROUTE_LIMITS[(method, path)]
+    for wanted, pattern, limit in PATTERN_LIMITS:
+        if wanted == method and pattern.fullmatch(path):
+            return limit
+    return DEFAULT_BODY_LIMIT
 
 
 def _problem(status: int, message: str, field: str | None = "body") -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -39,3 +40,15 @@ class CalendarFeedCache(Base):
     last_modified: Mapped[dt.datetime]
     rendered_at: Mapped[dt.datetime]
     body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CalendarExport(Base):
+    """What the last ``calendar export`` of an owner carried (migration 0015_notify_exports): the next export
+    cancels, with a higher SEQUENCE, the events that are gone since, so re-importing its file removes them."""
+
+    __tablename__ = "calendar_exports"
+
+    owner: Mapped[str] = mapped_column(String(100), primary_key=True)  # "person:p01", "group:parks", "all"
+    exported_at: Mapped[dt.datetime]
+    # shift uid -> {"seq", "start", "end", "date", "summary", "cancelled"} (instants as UTC ISO 8601)
+    events: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from roster.config import DEFAULT_LOCALE
 from roster.storage.base import Base
 
 
@@ -20,7 +21,7 @@ class Person(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     rank: Mapped[str] = mapped_column(String(50), default="")
     roles: Mapped[list[Any]] = mapped_column(default=list)  # duty role ids this person may take
-    locale: Mapped[str] = mapped_column(String(10), default="zh-CN")
+    locale: Mapped[str] = mapped_column(String(10), default=DEFAULT_LOCALE)
     active: Mapped[bool] = mapped_column(default=True)  # False once removed from the file; history keeps it
     calendar_reminder_minutes: Mapped[int | None]
     channels: Mapped[list[Any]] = mapped_column(default=list)  # ordered notification channels
@@ -62,6 +63,9 @@ class Leave(Base):
     first_day: Mapped[dt.date]
     last_day: Mapped[dt.date]
     reason: Mapped[str] = mapped_column(String(200), default="")
+    # "file": from the admin file (apply adds and removes these); "request": an approved leave request
+    # from the web console, which applying a file leaves alone.
+    source: Mapped[str] = mapped_column(String(16), default="file", server_default="file")
 
 
 class BureauConfig(Base):

@@ -24,10 +24,10 @@ from roster.web.templating import register_nav, render
 
 router = APIRouter(include_in_schema=False)
 STAFF = ("admin", "leader", "staff")
-register_nav("/duty", "值班签到", roles=STAFF, order=30)
-register_nav("/duty/log", "值班日志", roles=STAFF, order=31)
-register_nav("/duty/handover", "交接班", roles=STAFF, order=32)
-register_nav("/duty/scorecard", "值班考核", roles=("admin", "leader"), order=33)
+register_nav("/duty", "值班签到", roles=STAFF, order=35)
+register_nav("/duty/log", "值班日志", roles=STAFF, order=36)
+register_nav("/duty/handover", "交接班", roles=STAFF, order=37)
+register_nav("/duty/scorecard", "值班考核", roles=("admin", "leader"), order=38)
 
 Db = Annotated[Session, Depends(db_session)]
 

@@ -1,0 +1,118 @@
+"""The large-instance path of the roster solver: line construction, repair, exact window sub-problems, LNS.
+
+All on Instance9 of the public benchmark (28 days, 36 staff, 4 shift types) and on tiny hand-made problems,
+with short time limits: the point is correctness (hard rules kept, costs exact), not quality."""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import pytest
+
+from nrp.convert import to_assignments, to_problem
+from nrp.evaluate import evaluate
+from nrp.parser import parse_file
+from roster.solver.construct import build_lines
+from roster.solver.cpsat import solve
+from roster.solver.evaluate import violations
+from roster.solver.lns import Neighbourhood, cost, feasible_start, improve, restrict, solve_lns
+from roster.solver.problem import Assignment, Cover, Person, Problem, ShiftType, Solution
+
+DATA = Path(__file__).resolve().parent.parent / "bench" / "data" / "nrp"
+
+
+@pytest.fixture(scope="module")
+def instance9():  # noqa: ANN201
+    return parse_file(DATA / "Instance9.txt")
+
+
+def test_lines_keep_most_rules_and_repair_fixes_the_rest(instance9) -> None:  # noqa: ANN001
+    problem = to_problem(instance9)
+    lines = build_lines(problem, seed=3)
+    broken = {v.split(":")[0] for v in violations(problem, Solution(lines))}
+    assert len(broken) <= len(problem.people) // 4  # the lines alone are nearly feasible
+    start = feasible_start(problem, time.perf_counter() + 20, seed=3)
+    assert start is not None and violations(problem, Solution(start)) == []
+    verdict = evaluate(instance9, to_assignments(Solution(start)))  # the independent referee agrees
+    assert verdict.feasible and verdict.penalty == cost(problem, start)
+    untouched = [p for p in problem.people if p.id not in broken]
+    assert all(start.get(p.id) == lines.get(p.id) for p in untouched)  # repair touched only broken lines
+
+
+def test_window_sub_problems_are_exact(instance9) -> None:  # noqa: ANN001
+    """Solving any window (people x days, history on both sides) and writing it back keeps every hard rule,
+    and the whole roster's cost moves by exactly the sub-problem's cost difference."""
+    problem = to_problem(instance9)
+    roster = feasible_start(problem, time.perf_counter() + 20, seed=1)
+    assert roster is not None
+    rng = random.Random(7)
+    ids = [p.id for p in problem.people]
+    for first, last, count in ((0, 7, 6), (7, 21, 4), (9, 12, 36), (21, 28, 5), (0, 28, 2), (12, 14, 36)):
+        hood = Neighbourhood(tuple(sorted(rng.sample(ids, count))), first, last)
+        sub = restrict(problem, roster, hood)
+        assert sub.days == last - first and len(sub.people) == count
+        window = range(first, last)
+        before = {p: {d - first: a for d, a in roster.get(p, {}).items() if d in window} for p in hood.people}
+        assert violations(sub, Solution(before)) == []  # the incumbent is a solution of its own window
+        result = solve(sub, 2.0, 2, seed=0, hint=Solution(before))
+        assert result.solution is not None
+        old_total, old_sub = cost(problem, roster), cost(sub, before)
+        for pid in hood.people:
+            kept = {d: a for d, a in roster.get(pid, {}).items() if d not in window}
+            kept.update({d + first: a for d, a in result.solution.assignments.get(pid, {}).items()})
+            roster[pid] = kept
+        assert violations(problem, Solution(roster)) == []
+        assert cost(problem, roster) - old_total == result.objective - old_sub
+
+
+def test_lns_improves_and_stays_feasible(instance9) -> None:  # noqa: ANN001
+    problem = to_problem(instance9)
+    start = feasible_start(problem, time.perf_counter() + 20, seed=2)
+    assert start is not None
+    before = cost(problem, start)
+    seen: list[float] = []
+    deadline = time.perf_counter() + 60
+    roster, best = improve(
+        problem, start, deadline, seed=2, progress=lambda e: seen.append(e["objective"]), max_steps=6
+    )
+    assert violations(problem, Solution(roster)) == []
+    verdict = evaluate(instance9, to_assignments(Solution(roster)))
+    assert verdict.feasible and verdict.penalty == best == cost(problem, roster)
+    assert best < before and seen == sorted(seen, reverse=True) and seen[-1] == best  # better, step by step
+    quick = solve_lns(problem, 1.5)  # the whole path within its time, feasible whatever the load
+    assert quick.status == "feasible" and quick.wall_seconds < 3.0
+
+
+def _one_person(**rules) -> Problem:  # noqa: ANN003
+    return Problem(
+        days=4,
+        shift_types=(ShiftType("D", 480),),
+        roles=("r",),
+        people=(Person("a", ("r",), **rules),),
+        cover=tuple(
+            Cover(day=d, shift="D", preferred=1 if d < 2 else 0, under_weight=10, over_weight=1) for d in range(4)
+        ),
+    )
+
+
+def test_history_after_the_horizon_counts_with_the_last_run() -> None:
+    # 1 shift worked just after the horizon, runs of at least 2: the last day must be worked (joining it).
+    result = solve(_one_person(min_consecutive=2, worked_after=1), 2.0)
+    assert result.solution is not None and result.solution.on("a", 3) is not None
+    assert violations(_one_person(min_consecutive=2, worked_after=1), Solution({"a": {}})) != []
+    # 4 shifts in a row after it, at most 5 in a row: at most the last day (then a day off before it).
+    capped = _one_person(max_consecutive=5, worked_after=4)
+    result = solve(capped, 2.0)
+    assert result.solution is not None and result.solution.on("a", 2) is None or result.solution.on("a", 3) is None
+    full = Solution({"a": {d: Assignment("D", "r") for d in range(4)}})
+    assert violations(capped, full) != []
+
+
+def test_fixed_days_are_kept() -> None:
+    problem = _one_person(fixed={0: None, 3: "D"})
+    result = solve(problem, 2.0)
+    assert result.solution is not None
+    assert result.solution.on("a", 0) is None and result.solution.on("a", 3) == Assignment("D", "r")
+    assert violations(problem, Solution({"a": {0: Assignment("D", "r")}})) != []
