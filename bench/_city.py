@@ -23,14 +23,22 @@ DEPARTMENTS = 40
 OFFICERS = 42  # + 8 leaders = 50 staff per department
 CITY_TARGET_S = 60.0
 REPLAN_TARGET_S = 2.0
+# Per monthly window. Most prove optimal in well under a second; on a machine shared with a dozen other
+# processes a month with a long leave needed more than the bureau benchmark's 2 s on one worker.
+WINDOW_LIMIT_S = 8.0
 LEAVE_FIRST, LEAVE_LAST = dt.date(2026, 3, 10), dt.date(2026, 3, 16)
 MONTH, MONTH_DAYS = dt.date(2026, 3, 1), 31
 
 
 def department(index: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
-        # One CP-SAT worker each: the two departments planned at once already fill the two cores.
-        return plan_year(f"sqlite:///{tmp}/dept.db", bench_bureau(OFFICERS, leave_shift=index % 7), workers=1)
+        # One CP-SAT worker each: the two departments planned at once already fill the two cores (a month that
+        # finds nothing in time is tried once more, longer, on two: plan_year).
+        bureau = bench_bureau(OFFICERS, leave_shift=index % 7)
+        try:
+            return plan_year(f"sqlite:///{tmp}/dept.db", bureau, workers=1, window_limit=WINDOW_LIMIT_S)
+        except RuntimeError as exc:  # a month without a roster: reported as a failed department, not a crash
+            return {"error": f"department {index + 1}: {exc}", "spreads": {}, "statuses": []}
 
 
 def plan_city(departments: int = DEPARTMENTS, processes: int = 2) -> dict[str, Any]:
@@ -43,7 +51,15 @@ def plan_city(departments: int = DEPARTMENTS, processes: int = 2) -> dict[str, A
         for key, spread in r["spreads"].items():
             worst[key] = max(worst.get(key, 0), spread)
     statuses = [s for r in results for s in r["statuses"]]
-    return {"seconds": seconds, "worst_spreads": worst, "optimal": statuses.count("optimal"), "windows": len(statuses)}
+    errors = [r["error"] for r in results if "error" in r]
+    return {
+        "seconds": seconds,
+        "worst_spreads": worst,
+        "optimal": statuses.count("optimal"),
+        "windows": len(statuses),
+        "errors": errors,
+        "cpu": sum(r.get("cpu_seconds", 0.0) for r in results),
+    }
 
 
 def _month_seats(session) -> set[tuple[dt.date, str, str, str]]:  # noqa: ANN001
@@ -123,10 +139,12 @@ def rows() -> list[dict]:
             "ratio": None,
             "peak_mb": None,
             "target": f"<= {CITY_TARGET_S:g} s on 2 cores; every spread <= 1 in every department",
-            "ok": city["seconds"] <= CITY_TARGET_S and spreads_ok,
+            "ok": city["seconds"] <= CITY_TARGET_S and spreads_ok and not city["errors"],
             "notes": (
                 f"worst spread over the departments {city['worst_spreads']}; {city['optimal']}/{city['windows']} "
-                "monthly windows proved optimal; two departments at a time (one per core), shared machine"
+                "monthly windows proved optimal; two departments at a time (one per core), shared machine: "
+                f"{city['cpu']:.0f} CPU s in all, i.e. {city['cpu'] / 2:.0f} s on two free cores"
+                + (f"; FAILED: {city['errors']}" if city["errors"] else "")
             ),
         },
         {

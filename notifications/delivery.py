@@ -21,6 +21,7 @@ import os
 import socket
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -29,7 +30,9 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from notifications.channels import ChannelError, apprise_url
-from notifications.outbox import dedup_key, enqueue
+from notifications.jobs import DeliverySummary
+from notifications.outbox import dedup_key, enqueue_many
+from notifications.outbox import message as outbox_message
 from notifications.sender import SendOutcome, message_id_for, message_identity, send
 from notifications.settings import DeliveryPolicy, SmtpSettings
 from notifications.templates import channel_name, format_for_channel, render
@@ -69,6 +72,45 @@ def _due(now: dt.datetime):  # noqa: ANN202 - a SQL expression
     )
 
 
+def _charge_expired_leases(session: Session, previous: list[Any], now: dt.datetime, worker: str) -> None:
+    """Messages whose previous holder vanished without a result: count a failed try, keep the audit."""
+    for row in previous:
+        session.add(
+            OutboxAttempt(
+                message_id=row.id,
+                at=now,
+                channel=row.channel,
+                ok=False,
+                error=f"lease of worker {row.claimed_by} expired before it recorded a result",
+                worker=worker,
+            )
+        )
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id)
+            .values(attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _claimed(session: Session, ids: list[int], until: dt.datetime) -> list[Claimed]:
+    rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id))
+    return [
+        Claimed(
+            id=m.id,
+            dedup_key=m.dedup_key,
+            channel=m.channel,
+            address=m.address,
+            locale=m.locale,
+            subject=m.subject,
+            body=m.body,
+            attempts=m.attempts,
+            claimed_until=m.claimed_until or until,
+        )
+        for m in rows
+    ]
+
+
 def claim_due(
     session: Session,
     *,
@@ -106,43 +148,8 @@ def claim_due(
             .returning(OutboxMessage.id)
         )
     )
-    for message_id in claimed_ids:
-        previous = seen[message_id]
-        if previous.status == SENDING:
-            # The previous holder vanished without a result: count it as a failed try, keep the audit.
-            session.add(
-                OutboxAttempt(
-                    message_id=message_id,
-                    at=now,
-                    channel=previous.channel,
-                    ok=False,
-                    error=f"lease of worker {previous.claimed_by} expired before it recorded a result",
-                    worker=worker,
-                )
-            )
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message_id)
-                .values(attempts=OutboxMessage.attempts + 1)
-                .execution_options(synchronize_session=False)
-            )
-    rows = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.id.in_(claimed_ids)).order_by(OutboxMessage.id)
-    ).all()
-    claimed = [
-        Claimed(
-            id=m.id,
-            dedup_key=m.dedup_key,
-            channel=m.channel,
-            address=m.address,
-            locale=m.locale,
-            subject=m.subject,
-            body=m.body,
-            attempts=m.attempts,
-            claimed_until=m.claimed_until or until,
-        )
-        for m in rows
-    ]
+    _charge_expired_leases(session, [seen[i] for i in claimed_ids if seen[i].status == SENDING], now, worker)
+    claimed = _claimed(session, claimed_ids, until)
     session.commit()
     return claimed
 
@@ -160,21 +167,6 @@ def send_claimed(message: Claimed, smtp: SmtpSettings, sender: Sender = send) ->
 def _mail_domain(smtp: SmtpSettings) -> str:
     sender = smtp.sender or smtp.user or ""
     return sender.rpartition("@")[2] or "dutyflow.local"
-
-
-@dataclasses.dataclass
-class Tally:
-    worker: str
-    claimed: int = 0
-    sent: int = 0
-    retrying: int = 0
-    fallen_back: int = 0
-    dead: int = 0
-    lease_lost: int = 0
-    skipped_expired: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 def record_outcome(
@@ -233,11 +225,31 @@ def _exhausted(
     assert row is not None
     chain = _chain(session, row)
     person = session.get(Person, row.person_id, populate_existing=True) if row.person_id else None
+    status, follow_up = decide_exhausted(row, chain, person, outcome, failures=message.attempts + 1, at=at)
+
+    def write() -> None:
+        if status == DEAD:
+            log.warning("outbox message %s is a dead letter: %s", row.id, outcome.error)
+        if follow_up is not None:
+            enqueue_many(session, [follow_up])
+
+    return status, write
+
+
+def decide_exhausted(
+    row: OutboxMessage,
+    chain: list[OutboxMessage],
+    person: Person | None,
+    outcome: SendOutcome,
+    *,
+    failures: int,
+    at: dt.datetime,
+) -> tuple[str, dict[str, Any] | None]:
+    """Pure: FALLEN_BACK with the same message on the next untried channel, or DEAD with a notice to the
+    operator (never a notice about a notice, which would loop)."""
     following = _next_channel(_channel_order(chain[-1], person), row, tried={(m.channel, m.address) for m in chain})
-    failures = message.attempts + 1
     if following is not None:
         kind, target = following
-        root = chain[-1]
         notice = render(
             "fallback_notice",
             row.locale,
@@ -245,52 +257,42 @@ def _exhausted(
             from_channel=channel_name(row.channel, row.locale),
             attempts=failures,
         )
-
-        def fall_back() -> None:
-            enqueue(
-                session,
-                key=_fallback_key(row.dedup_key, kind, target),
-                source=row.source,
-                channel=kind,
-                address=target,
-                subject=row.subject,
-                body=f"{notice}\n\n{root.body}",
-                now=at,
-                person_id=row.person_id,
-                locale=row.locale,
-                payload={**row.payload, "fallback_from": row.id},
-                fallback_of=row.id,
-            )
-
-        return FALLEN_BACK, fall_back
-
-    def bury() -> None:
-        log.warning("outbox message %s is a dead letter: %s", row.id, outcome.error)
-        if row.source == DEAD_LETTER_SOURCE:
-            return  # a notice about a notice would loop
-        # Tell the operator on the console channel (always available) so a dead letter is never silent.
-        enqueue(
-            session,
-            key=dedup_key(DEAD_LETTER_SOURCE, row.id, at.isoformat()),
-            source=DEAD_LETTER_SOURCE,
-            channel="console",
-            address=OPERATOR,
-            subject=render("dead_letter_subject", row.locale, subject=row.subject),
-            body=render(
-                "dead_letter_body",
-                row.locale,
-                id=row.id,
-                person=row.person_id or row.address,
-                channel=channel_name(row.channel, row.locale),
-                address=row.address,
-                error=(outcome.error or "").rstrip(".。"),
-            ),
+        return FALLEN_BACK, outbox_message(
+            key=_fallback_key(row.dedup_key, kind, target),
+            source=row.source,
+            channel=kind,
+            address=target,
+            subject=row.subject,
+            body=f"{notice}\n\n{chain[-1].body}",
             now=at,
+            person_id=row.person_id,
             locale=row.locale,
-            payload={"dead_letter_of": row.id},
+            payload={**row.payload, "fallback_from": row.id},
+            fallback_of=row.id,
         )
-
-    return DEAD, bury
+    if row.source == DEAD_LETTER_SOURCE:
+        return DEAD, None
+    # Tell the operator on the console channel (always available) so a dead letter is never silent.
+    body = render(
+        "dead_letter_body",
+        row.locale,
+        id=row.id,
+        person=row.person_id or row.address,
+        channel=channel_name(row.channel, row.locale),
+        address=row.address,
+        error=(outcome.error or "").rstrip(".。"),
+    )
+    return DEAD, outbox_message(
+        key=dedup_key(DEAD_LETTER_SOURCE, row.id, at.isoformat()),
+        source=DEAD_LETTER_SOURCE,
+        channel="console",
+        address=OPERATOR,
+        subject=render("dead_letter_subject", row.locale, subject=row.subject),
+        body=body,
+        now=at,
+        locale=row.locale,
+        payload={"dead_letter_of": row.id},
+    )
 
 
 def _chain(session: Session, row: OutboxMessage) -> list[OutboxMessage]:
@@ -350,7 +352,7 @@ def deliver(
     smtp: SmtpSettings | None = None,
     sender: Sender = send,
     keys: Collection[str] | None = None,
-) -> dict[str, Any]:
+) -> DeliverySummary:
     """Send everything due at ``now`` (and what falls due during the run, e.g. fallbacks), up to ``limit``;
     with ``keys``, only the due messages with those dedup keys (the urgent hand-off).
 
@@ -361,7 +363,8 @@ def deliver(
     """
     policy = policy or DeliveryPolicy.from_env()
     smtp = smtp or SmtpSettings.from_env()
-    tally = Tally(worker=worker or default_worker_name())
+    worker = worker or default_worker_name()
+    tally: Counter[str] = Counter()  # DeliverySummary's counts
     started = time.monotonic()
 
     def clock() -> dt.datetime:
@@ -374,27 +377,25 @@ def deliver(
         return outcome, clock()
 
     with ThreadPoolExecutor(max_workers=policy.concurrency, thread_name_prefix="deliver") as pool:
-        while limit is None or tally.claimed < limit:
-            size = policy.batch_size if limit is None else min(policy.batch_size, limit - tally.claimed)
-            batch = claim_due(session, now=clock(), worker=tally.worker, limit=size, lease=policy.lease, keys=keys)
+        while limit is None or tally["claimed"] < limit:
+            size = policy.batch_size if limit is None else min(policy.batch_size, limit - tally["claimed"])
+            batch = claim_due(session, now=clock(), worker=worker, limit=size, lease=policy.lease, keys=keys)
             if not batch:
                 break
-            tally.claimed += len(batch)
+            tally["claimed"] += len(batch)
             results = list(pool.map(attempt, batch)) if policy.concurrency > 1 else [attempt(m) for m in batch]
             for message, result in zip(batch, results, strict=True):
                 if result is None:
-                    tally.skipped_expired += 1
+                    tally["skipped_expired"] += 1
                     continue
                 outcome, at = result
-                status = record_outcome(
-                    session, message, outcome, at=at, worker=tally.worker, policy=policy, commit=False
-                )
+                status = record_outcome(session, message, outcome, at=at, worker=worker, policy=policy, commit=False)
                 if status == PENDING:
-                    tally.retrying += 1
+                    tally["retrying"] += 1
                 else:
-                    setattr(tally, status, getattr(tally, status) + 1)
+                    tally[status] += 1
             # One commit per batch: a crash before it re-sends at most this batch once the lease expires.
             session.commit()
             if all(result is None for result in results):
                 break  # the lease is too short for this batch; stop rather than reclaim it in a loop
-    return tally.as_dict()
+    return DeliverySummary(worker=worker, **tally)

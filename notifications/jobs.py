@@ -13,7 +13,7 @@ from roster.feature import JobSummary
 
 @dataclass(frozen=True)
 class DeliverySummary(JobSummary):
-    """Counts of one delivery pass (see ``notifications.delivery.Tally``)."""
+    """Counts of one delivery pass (``notifications.delivery.deliver``)."""
 
     worker: str
     claimed: int = 0
@@ -34,4 +34,4 @@ def deliver_due(now: dt.datetime, database_url: str | None = None) -> DeliverySu
     from roster.storage import open_session
 
     with open_session(database_url) as session:
-        return DeliverySummary(**deliver(session, now))
+        return deliver(session, now)

@@ -10,10 +10,10 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from roster.config import DEFAULT_LOCALE
+from roster.storage.insert import insert_ignoring_conflicts
 from roster.storage.models.outbox import OutboxMessage
 
 
@@ -32,7 +32,7 @@ def message(
     body: str,
     now: dt.datetime,
     person_id: str | None = None,
-    locale: str = "zh-CN",
+    locale: str = DEFAULT_LOCALE,
     payload: dict[str, Any] | None = None,
     not_before: dt.datetime | None = None,
     fallback_of: int | None = None,
@@ -99,8 +99,6 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> set[str]:
                 session.flush()
                 added.add(row["dedup_key"])
         return added
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table = OutboxMessage.__table__
-    stmt = insert(table).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(table.c.dedup_key)
     session.flush()  # ORM-pending rows first, so a key added earlier in this transaction is seen
-    return set(session.execute(stmt, rows).scalars().all())
+    return set(insert_ignoring_conflicts(session, table, rows, ["dedup_key"], returning=table.c.dedup_key))

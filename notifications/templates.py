@@ -60,7 +60,7 @@ def format_for_channel(channel: str, subject: str, body: str, locale: str | None
     """(title, body) as the channel should show them."""
     if channel in ROBOT_CHANNELS:
         # Group robots show one text block: the subject goes in front, in the brackets staff expect.
-        opening, closing = ("【", "】") if normalize_locale(locale) == "zh-CN" else ("[", "]")
+        opening, closing = ("【", "】") if normalize_locale(locale) == DEFAULT_LOCALE else ("[", "]")
         return "", f"{opening}{subject}{closing}\n{body}"
     if channel == "email":
         return subject, f"{body}\n\n{render('email_footer', locale)}"

@@ -14,10 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from typing import Any
 
 from sqlalchemy.orm import Session
 
+from notifications.jobs import DeliverySummary
 from notifications.outbox import ADDED_KEYS
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def urgent_keys(session: Session) -> list[str]:
     return sorted(key for key, source in added.items() if source in URGENT_SOURCES)
 
 
-def hand_off(keys: list[str], now: dt.datetime, database_url: str | None = None) -> dict[str, Any] | None:
+def hand_off(keys: list[str], now: dt.datetime, database_url: str | None = None) -> DeliverySummary | None:
     """Deliver the committed urgent messages ``keys`` now; None when there is nothing to do or it is off.
 
     Never raises: a failure here only means the scheduled delivery sends them a minute later.

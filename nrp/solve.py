@@ -80,7 +80,7 @@ def solve_instance(
         result = solve_lns(problem, left, workers, seed, progress=progress, params=SOLVER_PARAMS)
         return _outcome(instance, dataclasses.replace(result, wall_seconds=time.perf_counter() - started), None)
     # A feasible roster first (seconds at most), so that there is always an answer to hint and fall back on.
-    start = feasible_start(problem, started + 0.25 * time_limit_s, workers, seed)
+    start = feasible_start(problem, started + 0.5 * time_limit_s, workers, seed)
     hint = Solution(start) if start else None
     if start and progress:
         progress({"objective": cost(problem, start), "bound": None, "seconds": time.perf_counter() - started})

@@ -27,6 +27,7 @@ def test_every_job_in_the_brief_has_exactly_one_flow() -> None:
             "roster.inspections.jobs.assign_day",
             "roster.inspections.jobs.daily_report",
             "roster.reports.jobs.check_reports",
+            "roster.incidents.jobs.check_incidents",
             "notifications.jobs.deliver_due",
             "roster.calendar.jobs.refresh_feeds",
             "roster.notices.jobs.send_reminders",

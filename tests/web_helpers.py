@@ -163,16 +163,16 @@ def login_cookie(app, login: str) -> str:  # noqa: ANN001
     """A valid signed session cookie for ``login`` (as if it had just logged in), without argon2's cost."""
     from itsdangerous import URLSafeTimedSerializer
 
-    from roster.accounts.service import ensure_account, server_secret, subject_for
+    from roster.accounts.service import ensure_account, subject_for
     from roster.admin.current import current_bureau
+    from roster.signing import load_keys
     from roster.storage import session_scope
 
     with session_scope(app.state.database_url) as session:
         bureau = current_bureau(session)
         account = ensure_account(session, bureau, subject_for(bureau, login), WEB_NOW)
-        secret = server_secret(session, "session", WEB_NOW)
         payload = {"a": account.id, "e": account.session_epoch, "c": f"csrf-{login}"}
-    return URLSafeTimedSerializer(secret, salt="dutyflow.session").dumps(payload)
+    return URLSafeTimedSerializer(load_keys().current, salt="dutyflow.session").dumps(payload)
 
 
 class WebClient:
@@ -289,7 +289,10 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(web_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    import secrets
+
     import uvicorn
+    from itsdangerous import URLSafeTimedSerializer
 
     from roster.web.app import create_app
 
@@ -299,6 +302,8 @@ def live_server(web_template: Path, tmp_path_factory: pytest.TempPathFactory) ->
     clock = Clock()
     app = create_app(url)
     app.state.clock = clock
+    # Its own signing key: the server must not create a key file wherever DUTYFLOW_HOME happens to point.
+    app.state.session_serializer = URLSafeTimedSerializer([secrets.token_urlsafe(32)], salt="dutyflow.session")
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from roster.admin.schema import BureauFile
 from roster.storage.models.people import BureauConfig
+
+if TYPE_CHECKING:
+    pass
 
 
 class NoBureauApplied(LookupError):

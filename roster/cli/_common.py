@@ -32,6 +32,22 @@ def resolve_now(now: str | None, tz: str):  # noqa: ANN201
         fail(str(exc))
 
 
+def bureau_timezone(*, required: bool = False) -> str:
+    """The applied bureau's zone: how a --now without offset and the default dates are read. Before any
+    admin file is applied: the default zone, or (``required``: the command needs a bureau anyway) an error."""
+    from roster.admin.current import NoBureauApplied, current_bureau
+    from roster.config import DEFAULT_TIMEZONE
+    from roster.storage import open_session
+
+    with open_session() as session:
+        try:
+            return current_bureau(session).bureau.timezone
+        except NoBureauApplied as exc:
+            if required:
+                fail(str(exc))
+            return DEFAULT_TIMEZONE
+
+
 def resolve_date(value: str, argument: str) -> dt.date:
     from roster.timeutil import TimeInputError, parse_date
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from roster.cli._common import JsonOption, NowOption, fail, print_json, resolve_date, resolve_now
+from roster.cli._common import JsonOption, NowOption, bureau_timezone, fail, print_json, resolve_date, resolve_now
 
 calendar_app = typer.Typer(
     help="Calendar feeds of duty shifts (.ics) and their subscription tokens.", no_args_is_help=True
@@ -36,17 +36,6 @@ def _scope(person: str | None, group: str | None, role: str | None, everyone: bo
     return Scope(kind, ident.strip() if ident else None)
 
 
-def _bureau_zone() -> str:
-    from roster.admin.current import NoBureauApplied, current_bureau
-    from roster.storage import open_session
-
-    with open_session() as session:
-        try:
-            return current_bureau(session).bureau.timezone
-        except NoBureauApplied as exc:
-            fail(str(exc))
-
-
 @calendar_app.command("export")
 def export(
     out: Annotated[str, typer.Option("--out", help="File to write ('-' for standard output).")],
@@ -69,7 +58,7 @@ def export(
     if lang is not None and lang not in LANGS:
         fail(f"--lang: must be one of {', '.join(LANGS)}, not {lang!r}")
     first = resolve_date(start, "--start") if start else None
-    instant = resolve_now(now, _bureau_zone())
+    instant = resolve_now(now, bureau_timezone(required=True))
     try:
         feed = export_feed(get_engine(), scope, instant, start=first, days=days, lang=lang, remember=True)
     except UnknownOwner as exc:
@@ -122,7 +111,7 @@ def token_issue(
     from roster.storage import session_scope
 
     scope = _scope(person, group, role, everyone)
-    instant = resolve_now(now, _bureau_zone())
+    instant = resolve_now(now, bureau_timezone(required=True))
     try:
         with session_scope() as session:
             base = _base_url(session)
@@ -147,7 +136,7 @@ def token_revoke(
     from roster.calendar.tokens import TokenNotFound, revoke
     from roster.storage import session_scope
 
-    instant = resolve_now(now, _bureau_zone())
+    instant = resolve_now(now, bureau_timezone(required=True))
     try:
         with session_scope() as session:
             row = revoke(session, token_or_id, instant)
@@ -167,7 +156,7 @@ def token_rotate(
     from roster.calendar.tokens import TokenNotFound, feed_url, rotate, webcal_url
     from roster.storage import session_scope
 
-    instant = resolve_now(now, _bureau_zone())
+    instant = resolve_now(now, bureau_timezone(required=True))
     try:
         with session_scope() as session:
             base = _base_url(session)

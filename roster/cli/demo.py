@@ -37,21 +37,15 @@ def demo(
     from roster.admin.current import current_bureau
     from roster.admin.loader import AdminFileError
     from roster.cli.plan import _print_report, _progress
-    from roster.config import database_url
     from roster.on_duty import on_duty_at
     from roster.planning.build import PlanningError
     from roster.planning.plan import plan
     from roster.shifts import duty_date_at
-    from roster.storage import reset_engines, session_scope
+    from roster.storage import session_scope
 
     path = file or _seed_file()
-    url = database_url()
     if fresh:
-        if not url.startswith("sqlite:///"):
-            fail("--fresh only deletes a SQLite database; empty other databases yourself")
-        reset_engines()
-        for suffix in ("", "-wal", "-shm"):
-            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+        _delete_sqlite_database()
     try:
         report = apply_file(path, resolve_now(now, "Asia/Shanghai"))
     except AdminFileError as exc:
@@ -63,15 +57,9 @@ def demo(
         start = duty_date_at(instant, bureau.shift_pattern, bureau.bureau.timezone)  # covers now
         try:
             with _progress(time_limit, enabled=True) as on_solution:
+                days = weeks * 7
                 planned = plan(
-                    session,
-                    bureau,
-                    start,
-                    weeks * 7,
-                    instant,
-                    actor="demo",
-                    time_limit_s=time_limit,
-                    progress=on_solution,
+                    session, bureau, start, days, instant, actor="demo", time_limit_s=time_limit, progress=on_solution
                 )
         except PlanningError as exc:
             fail(str(exc))
@@ -98,6 +86,18 @@ def _admin_invite(session, bureau, now) -> tuple[str, str] | None:  # noqa: ANN0
         return None
     account, token = issue_invite(session, bureau.admins[0], now, actor="demo")
     return account.login, f"{base_url(None)}/invite/{token}"
+
+
+def _delete_sqlite_database() -> None:
+    from roster.config import database_url
+    from roster.storage import reset_engines
+
+    url = database_url()
+    if not url.startswith("sqlite:///"):
+        fail("--fresh only deletes a SQLite database; empty other databases yourself")
+    reset_engines()
+    for suffix in ("", "-wal", "-shm"):
+        Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
 
 
 def register(app: typer.Typer) -> None:

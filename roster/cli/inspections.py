@@ -9,26 +9,13 @@ from typing import Annotated
 
 import typer
 
-from roster.cli._common import JsonOption, NowOption, fail, print_json, resolve_date, resolve_now
+from roster.cli._common import JsonOption, NowOption, bureau_timezone, fail, print_json, resolve_date, resolve_now
 
 inspections = typer.Typer(help="Daily inspections of regulated sites by the six work groups.", no_args_is_help=True)
 token_app = typer.Typer(help="Members' tokens for recording results over HTTP.", no_args_is_help=True)
 inspections.add_typer(token_app, name="token")
 
 DateOption = Annotated[str | None, typer.Option("--date", help="Local date YYYY-MM-DD; default: today (from --now).")]
-
-
-def _tz() -> str:
-    """The applied bureau's zone (how --now without an offset and default dates are read)."""
-    from roster.admin.current import NoBureauApplied, current_bureau
-    from roster.config import DEFAULT_TIMEZONE
-    from roster.storage import open_session
-
-    try:
-        with open_session() as session:
-            return current_bureau(session).bureau.timezone
-    except NoBureauApplied:
-        return DEFAULT_TIMEZONE
 
 
 @contextlib.contextmanager
@@ -47,7 +34,7 @@ def _errors() -> Iterator[None]:
 def _day(date: str | None, now, argument: str = "--date"):  # noqa: ANN001, ANN202
     from roster.timeutil import local_date_of
 
-    return resolve_date(date, argument) if date else local_date_of(now, _tz())
+    return resolve_date(date, argument) if date else local_date_of(now, bureau_timezone())
 
 
 @inspections.command("assign")
@@ -55,7 +42,7 @@ def assign_cmd(date: DateOption = None, now: NowOption = None, json_: JsonOption
     """Assign the day's due sites to the groups (stored; re-running returns the same plan) and notify leaders."""
     from roster.inspections.jobs import assign_day
 
-    instant = resolve_now(now, _tz())
+    instant = resolve_now(now, bureau_timezone())
     with _errors():
         summary = assign_day(instant, day=_day(date, instant))
     if summary.skipped:
@@ -85,7 +72,7 @@ def show_cmd(date: DateOption = None, now: NowOption = None, json_: JsonOption =
     from roster.storage import session_scope
     from roster.storage.models.inspections import InspectionSite, InspectionVisit
 
-    instant = resolve_now(now, _tz())
+    instant = resolve_now(now, bureau_timezone())
     day = _day(date, instant)
     with session_scope() as session:
         rows = session.execute(
@@ -124,7 +111,7 @@ def record_cmd(
     from roster.inspections.results import record_result
     from roster.storage import session_scope
 
-    instant = resolve_now(now, _tz())
+    instant = resolve_now(now, bureau_timezone())
     day = resolve_date(date, "--date")
     with _errors(), session_scope() as session:
         rec = record_result(session, site_id=site, day=day, outcome=result, note=note, by=by, now=instant)
@@ -150,7 +137,7 @@ def stats_cmd(
     from roster.inspections.stats import as_rows, inspection_stats, summary_sentence
     from roster.storage import session_scope
 
-    instant = resolve_now(now, _tz())
+    instant = resolve_now(now, bureau_timezone())
     first = resolve_date(from_, "--from") if from_ else None
     last = resolve_date(to, "--to") if to else None
     if first and last and last < first:
@@ -177,7 +164,7 @@ def overdue_cmd(now: NowOption = None, json_: JsonOption = False) -> None:
     from roster.inspections.results import overdue_inspections
     from roster.storage import session_scope
 
-    instant = resolve_now(now, _tz())
+    instant = resolve_now(now, bureau_timezone())
     with session_scope() as session:
         rows = overdue_inspections(session, instant)
     data = [
@@ -201,7 +188,7 @@ def token_issue(
     from roster.inspections.results import issue_token
     from roster.storage import session_scope
 
-    instant = resolve_now(now, _tz())
+    instant = resolve_now(now, bureau_timezone())
     with _errors(), session_scope() as session:
         token = issue_token(session, person, instant)
     typer.echo(token)
@@ -213,7 +200,7 @@ def token_revoke(person: Annotated[str, typer.Argument(help="Person id.")], now:
     from roster.inspections.results import revoke_tokens
     from roster.storage import session_scope
 
-    instant = resolve_now(now, _tz())
+    instant = resolve_now(now, bureau_timezone())
     with _errors(), session_scope() as session:
         count = revoke_tokens(session, person, instant)
     typer.echo(f"revoked {count} token(s) of {person}")
@@ -228,7 +215,7 @@ def daily_report_cmd(
     """The bureau's daily report (日报告), or zero report (零报告) when nothing needs reporting."""
     from roster.inspections.jobs import daily_report
 
-    instant = resolve_now(now, _tz())
+    instant = resolve_now(now, bureau_timezone())
     with _errors():
         summary = daily_report(instant, day=_day(date, instant))
     if summary.skipped:

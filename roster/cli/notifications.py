@@ -35,7 +35,7 @@ def deliver_command(
     with open_session() as session, console_to(sys.stderr if json_output else sys.stdout):
         summary = deliver(session, instant, worker=worker, limit=limit, policy=policy, smtp=smtp)
     if json_output:
-        print_json(summary)
+        print_json(summary.as_dict())
         return
     typer.echo(
         f"worker {summary['worker']}: claimed {summary['claimed']}, sent {summary['sent']}, "

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from roster.cli._common import JsonOption, NowOption, fail, print_json, resolve_date, resolve_now
+from roster.cli._common import JsonOption, NowOption, bureau_timezone, fail, print_json, resolve_date, resolve_now
 
 reports_app = typer.Typer(
     help="Daily reports (日报告) and zero reports (零报告): ledger and escalation.", no_args_is_help=True
@@ -17,18 +17,6 @@ token_app = typer.Typer(help="HTTP tokens of reporting units.", no_args_is_help=
 reports_app.add_typer(token_app, name="token")
 
 DateOption = Annotated[str, typer.Option("--date", help="The local reporting day, YYYY-MM-DD.")]
-
-
-def _tz() -> str:
-    from roster.admin.current import NoBureauApplied, current_bureau
-    from roster.config import DEFAULT_TIMEZONE
-    from roster.storage import open_session
-
-    with open_session() as session:
-        try:
-            return current_bureau(session).bureau.timezone
-        except NoBureauApplied:
-            return DEFAULT_TIMEZONE
 
 
 def _attachment_limit(session) -> int:  # noqa: ANN001
@@ -58,7 +46,7 @@ def submit(
     if not zero and text is None and file is None:
         fail("give one of --zero, --text or --file")
     day = resolve_date(date, "--date")
-    instant = resolve_now(now, _tz())
+    instant = resolve_now(now, bureau_timezone())
     attachments = []
     if file is not None:
         try:
@@ -154,7 +142,7 @@ def excuse(
     from roster.storage import session_scope
 
     day = resolve_date(date, "--date")
-    instant = resolve_now(now, _tz())
+    instant = resolve_now(now, bureau_timezone())
     try:
         with session_scope() as session:
             excuse_day(session, unit_id=unit, day=day, by=by, reason=reason, now=instant)
@@ -175,7 +163,7 @@ def ack(
     from roster.storage import session_scope
 
     day = resolve_date(date, "--date")
-    instant = resolve_now(now, _tz())
+    instant = resolve_now(now, bureau_timezone())
     try:
         with session_scope() as session:
             result = acknowledge(session, unit_id=unit, day=day, by=by, now=instant, via="cli")
@@ -191,7 +179,7 @@ def status(date: DateOption, now: NowOption = None, json: JsonOption = False) ->
     from roster.storage import open_session
 
     day = resolve_date(date, "--date")
-    instant = resolve_now(now, _tz())
+    instant = resolve_now(now, bureau_timezone())
     with open_session() as session:
         board = report_status(session, day, instant)
     if json:
@@ -219,7 +207,7 @@ def stats(
 
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         fail(f"--month: expected YYYY-MM, got {month!r}")
-    instant = resolve_now(now, _tz())
+    instant = resolve_now(now, bureau_timezone())
     with open_session() as session:
         rows = monthly_stats(session, month, instant)
     if json:
@@ -238,7 +226,7 @@ def check(now: NowOption = None, json: JsonOption = False) -> None:
     """One escalation tick: enqueue every reminder due at --now (safe to repeat or run concurrently)."""
     from roster.reports.jobs import check_reports
 
-    summary = check_reports(resolve_now(now, _tz()))
+    summary = check_reports(resolve_now(now, bureau_timezone()))
     if json:
         print_json(summary.as_dict())
     else:
@@ -255,7 +243,7 @@ def token_issue(unit: Annotated[str, typer.Argument(help="Reporting unit id.")],
     from roster.reports.links import issue_token
     from roster.storage import session_scope
 
-    instant = resolve_now(now, _tz())
+    instant = resolve_now(now, bureau_timezone())
     try:
         with session_scope() as session:
             active_unit(session, unit)
@@ -272,7 +260,7 @@ def token_revoke(unit: Annotated[str, typer.Argument(help="Reporting unit id.")]
     from roster.storage import session_scope
     from roster.storage.models.reports import ReportUnit
 
-    instant = resolve_now(now, _tz())
+    instant = resolve_now(now, bureau_timezone())
     with session_scope() as session:
         if session.get(ReportUnit, unit) is None:
             fail(f"UNIT: no reporting unit {unit!r}")

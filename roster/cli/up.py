@@ -8,6 +8,7 @@ in reverse order; if one dies, the others are stopped too and the exit code is 1
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -33,11 +34,36 @@ def up(
     """Run everything until Ctrl-C: a local Prefect server (UI included), every flow on its schedule,
     and the HTTP server. Flows always run at the real time (--now is not accepted here: to replay one
     instant, use `dutyflow flows run NAME --now ...`)."""
-    import os
-    import signal
-    import sys
+    from roster.storage import get_engine
 
-    from flows.serving import PROJECT_ROOT
+    plan = _plan(prefect_port, None if no_http else http_port)
+    get_engine(plan.db_url)  # migrate once, before any child races to do it
+    exit_code = _supervise(plan, startup_timeout)
+    if exit_code is None:  # stopped while a server was starting
+        return
+    if exit_code:
+        raise typer.Exit(exit_code)
+    typer.echo("stopped.")
+
+
+@dataclass(frozen=True)
+class UpPlan:
+    """What ``up`` starts: the ports, the state directories and the children's environment."""
+
+    prefect_port: int
+    http_port: int | None  # None: no HTTP server
+    prefect_home: Path
+    db_url: str
+    env: dict[str, str]
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.prefect_port}/api"
+
+
+def _plan(prefect_port: int | None, http_port: int | None) -> UpPlan:
+    import os
+
     from roster import supervise
     from roster.config import database_url, dutyflow_home
 
@@ -45,9 +71,8 @@ def up(
         prefect_port = DEFAULT_PREFECT_PORT if supervise.port_is_free(DEFAULT_PREFECT_PORT) else supervise.free_port()
     elif not supervise.port_is_free(prefect_port):
         fail(f"--prefect-port: port {prefect_port} on {LOOPBACK} is already in use")
-    if not no_http and not supervise.port_is_free(http_port):
+    if http_port is not None and not supervise.port_is_free(http_port):
         fail(f"--http-port: port {http_port} on {LOOPBACK} is already in use (choose another or --no-http)")
-
     home = dutyflow_home().resolve()
     prefect_home = home / "prefect"
     prefect_home.mkdir(parents=True, exist_ok=True)
@@ -55,13 +80,20 @@ def up(
     if db_url.startswith("sqlite:///") and not db_url.startswith("sqlite:////"):
         # A relative SQLite path means "from here"; the children start elsewhere, so make it absolute.
         db_url = f"sqlite:///{Path(db_url.removeprefix('sqlite:///')).resolve()}"
-    api_url = f"http://{LOOPBACK}:{prefect_port}/api"
-    env = dict(os.environ)
+    env = child_environment(dict(os.environ), home, prefect_home, db_url, prefect_port)
+    return UpPlan(prefect_port, http_port, prefect_home, db_url, env)
+
+
+def child_environment(
+    environ: dict[str, str], home: Path, prefect_home: Path, db_url: str, prefect_port: int
+) -> dict[str, str]:
+    """Pure: the children's environment: our state, Prefect's state beside it, Prefect on loopback."""
+    env = dict(environ)
     env.update(
         DUTYFLOW_HOME=str(home),
         DUTYFLOW_DATABASE_URL=db_url,
         PREFECT_HOME=str(prefect_home),
-        PREFECT_API_URL=api_url,
+        PREFECT_API_URL=f"http://{LOOPBACK}:{prefect_port}/api",
         PREFECT_SERVER_API_HOST=LOOPBACK,
         PREFECT_SERVER_API_PORT=str(prefect_port),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
@@ -69,10 +101,15 @@ def up(
     # The admin may point Prefect's server at PostgreSQL; otherwise its SQLite file lives with ours.
     if not (env.get("PREFECT_SERVER_DATABASE_CONNECTION_URL") or env.get("PREFECT_API_DATABASE_CONNECTION_URL")):
         env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = f"sqlite+aiosqlite:///{prefect_home / 'prefect.db'}"
+    return env
 
-    from roster.storage import get_engine
 
-    get_engine(db_url)  # migrate once, before any child races to do it
+def _supervise(plan: UpPlan, startup_timeout: float) -> int | None:
+    """Start the children in order, watch them until Ctrl-C/SIGTERM or one dies, stop them; the exit code
+    (None when stopped before everything was up)."""
+    import signal
+
+    from roster import supervise
 
     stop_requested: list[int] = []
 
@@ -81,61 +118,58 @@ def up(
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     children: list[supervise.Child] = []
-    exit_code = 0
     try:
-        server = supervise.start(
-            "prefect server",
-            [sys.executable, "-m", "prefect", "server", "start", "--host", LOOPBACK, "--port", str(prefect_port)],
-            env,
-            cwd=str(prefect_home),
-        )
-        children.append(server)
-        typer.echo(f"starting Prefect server on {api_url} ...")
-        if not supervise.wait_http_ok(f"{api_url}/health", server, startup_timeout, lambda: bool(stop_requested)):
-            return
-        children.append(
-            supervise.start(
-                "flow runner",
-                [sys.executable, "-m", "roster.cli", "flows", "serve"],
-                env,
-                cwd=str(PROJECT_ROOT),
-                stop_signal=signal.SIGINT,  # lets the runner pause schedules and finish cleanly
-            )
-        )
-        http_url = f"http://{LOOPBACK}:{http_port}"
-        if not no_http:
-            web = supervise.start(
-                "HTTP server",
-                [sys.executable, "-m", "roster.cli", "serve", "--host", LOOPBACK, "--port", str(http_port)],
-                env,
-                cwd=str(PROJECT_ROOT),
-            )
-            children.append(web)
-            if not supervise.wait_http_ok(f"{http_url}/healthz", web, startup_timeout, lambda: bool(stop_requested)):
-                return
-        running_api_file(prefect_home).write_text(api_url + "\n", encoding="utf-8")
-        typer.echo(f"Prefect UI:  http://{LOOPBACK}:{prefect_port}")
-        typer.echo(f"Prefect API: {api_url}")
-        if not no_http:
-            typer.echo(f"HTTP server: {http_url}  (calendar feeds, reports)")
-        typer.echo("dutyflow is up; Ctrl-C stops everything.")
+        if not _start_children(plan, children, startup_timeout, lambda: bool(stop_requested)):
+            return None
         dead = supervise.watch(children, lambda: bool(stop_requested))
         if dead is not None:
             typer.echo(f"error: {dead.name} exited with code {dead.process.returncode}; stopping the rest", err=True)
-            exit_code = 1
+            return 1
+        return 0
     except (supervise.ChildExited, TimeoutError) as exc:
         typer.echo(f"error: {exc}", err=True)
-        exit_code = 1
+        return 1
     finally:
         typer.echo("stopping ...")
-        running_api_file(prefect_home).unlink(missing_ok=True)
+        running_api_file(plan.prefect_home).unlink(missing_ok=True)
         for child in reversed(children):
             child.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    if exit_code:
-        raise typer.Exit(exit_code)
-    typer.echo("stopped.")
+
+
+def _start_children(plan: UpPlan, children: list, startup_timeout: float, stopping) -> bool:  # noqa: ANN001
+    """Prefect server, flow runner, HTTP server; False when stopped while waiting for one to answer."""
+    import signal
+    import sys
+
+    from flows.serving import PROJECT_ROOT
+    from roster import supervise
+
+    port = str(plan.prefect_port)
+    command = [sys.executable, "-m", "prefect", "server", "start", "--host", LOOPBACK, "--port", port]
+    server = supervise.start("prefect server", command, plan.env, cwd=str(plan.prefect_home))
+    children.append(server)
+    typer.echo(f"starting Prefect server on {plan.api_url} ...")
+    if not supervise.wait_http_ok(f"{plan.api_url}/health", server, startup_timeout, stopping):
+        return False
+    runner = [sys.executable, "-m", "roster.cli", "flows", "serve"]
+    # SIGINT lets the runner pause schedules and finish cleanly.
+    children.append(supervise.start("flow runner", runner, plan.env, cwd=str(PROJECT_ROOT), stop_signal=signal.SIGINT))
+    http_url = f"http://{LOOPBACK}:{plan.http_port}"
+    if plan.http_port is not None:
+        command = [sys.executable, "-m", "roster.cli", "serve", "--host", LOOPBACK, "--port", str(plan.http_port)]
+        web = supervise.start("HTTP server", command, plan.env, cwd=str(PROJECT_ROOT))
+        children.append(web)
+        if not supervise.wait_http_ok(f"{http_url}/healthz", web, startup_timeout, stopping):
+            return False
+    running_api_file(plan.prefect_home).write_text(plan.api_url + "\n", encoding="utf-8")
+    typer.echo(f"Prefect UI:  http://{LOOPBACK}:{plan.prefect_port}")
+    typer.echo(f"Prefect API: {plan.api_url}")
+    if plan.http_port is not None:
+        typer.echo(f"HTTP server: {http_url}  (calendar feeds, reports)")
+    typer.echo("dutyflow is up; Ctrl-C stops everything.")
+    return True
 
 
 def running_api_file(prefect_home: Path) -> Path:

@@ -205,6 +205,40 @@ def assign(session: Session, day: dt.date, now: dt.datetime) -> Assignment:
         return Assignment(day, stored.revision, False, stored)
 
     keep = recorded_visits(session, day) if stored is not None else []
+    fixed, previous = _fixed_and_previous(stored, keep)
+    result = planner.plan_day(replace(inputs, fixed=fixed, previous=previous))
+    before = {v.site_id: (v.group_id, tuple(v.inspectors)) for v in (stored.visits if stored is not None else [])}
+    after = {v.site_id: (v.group_id, tuple(v.inspectors)) for v in result.visits}
+    summary = {
+        "day_kind": inputs.day_kind,
+        "left": [{"site": s, "why": why} for s, why in result.left],
+        "loads": {g: {"visits": n, "capacity": c} for g, (n, c) in result.loads.items()},
+        "not_inspected_today": result.not_inspected_today,
+        # None on the first revision: every group is told
+        "changed_groups": _changed_groups(before, after) if stored is not None else None,
+    }
+    stored = _store_revision(session, stored, day, now, digest, keep)
+    kept_sites = {v.site_id for v in keep}
+    due_at = results_due_at(bureau, day)
+    for v in result.visits:
+        if v.site_id not in kept_sites:
+            session.add(
+                InspectionVisit(
+                    plan_id=stored.id, day=day, site_id=v.site_id, group_id=v.group_id,
+                    inspectors=list(v.inspectors), kind=v.kind, reason=v.reason, priority=v.priority, due_at=due_at,
+                )
+            )  # fmt: skip
+    stored.summary = summary
+    session.flush()
+    session.expire(stored, ["visits"])
+    return Assignment(day, stored.revision, True, stored)
+
+
+def _fixed_and_previous(
+    stored: InspectionPlan | None, keep: list[InspectionVisit]
+) -> tuple[tuple[planner.FixedVisit, ...], tuple[planner.FixedVisit, ...]]:
+    """Visits with a result stay as they are (fixed); the stored plan's other routine visits are the
+    previous plan the planner changes minimally."""
     fixed = tuple(planner.FixedVisit(v.site_id, v.group_id, tuple(v.inspectors)) for v in keep)
     kept_ids = {v.id for v in keep}
     previous = tuple(
@@ -212,50 +246,26 @@ def assign(session: Session, day: dt.date, now: dt.datetime) -> Assignment:
         for v in (stored.visits if stored is not None else [])
         if v.id not in kept_ids and v.kind == "routine"
     )
-    before = {v.site_id: (v.group_id, tuple(v.inspectors)) for v in (stored.visits if stored is not None else [])}
-    result = planner.plan_day(replace(inputs, fixed=fixed, previous=previous))
-    after = {v.site_id: (v.group_id, tuple(v.inspectors)) for v in result.visits}
-    changed_groups = _changed_groups(before, after) if stored is not None else None
-    due_at = results_due_at(bureau, day)
+    return fixed, previous
+
+
+def _store_revision(
+    session: Session, stored: InspectionPlan | None, day: dt.date, now: dt.datetime, digest: str, keep: list
+) -> InspectionPlan:
+    """The plan row of the new revision (created, or bumped with its unrecorded visits deleted)."""
     if stored is None:
         stored = InspectionPlan(day=day, revision=1, inputs_sha256=digest, computed_at=now, summary={})
         session.add(stored)
         session.flush()
-    else:
-        kept = [v.id for v in keep]
-        session.execute(
-            delete(InspectionVisit).where(InspectionVisit.plan_id == stored.id, InspectionVisit.id.not_in(kept))
-        )
-        stored.revision += 1
-        stored.inputs_sha256 = digest
-        stored.computed_at = now
-    kept_sites = {v.site_id for v in keep}
-    for v in result.visits:
-        if v.site_id in kept_sites:
-            continue
-        session.add(
-            InspectionVisit(
-                plan_id=stored.id,
-                day=day,
-                site_id=v.site_id,
-                group_id=v.group_id,
-                inspectors=list(v.inspectors),
-                kind=v.kind,
-                reason=v.reason,
-                priority=v.priority,
-                due_at=due_at,
-            )
-        )
-    stored.summary = {
-        "day_kind": inputs.day_kind,
-        "left": [{"site": s, "why": why} for s, why in result.left],
-        "loads": {g: {"visits": n, "capacity": c} for g, (n, c) in result.loads.items()},
-        "not_inspected_today": result.not_inspected_today,
-        "changed_groups": changed_groups,  # None on the first revision: every group is told
-    }
-    session.flush()
-    session.expire(stored, ["visits"])
-    return Assignment(day, stored.revision, True, stored)
+        return stored
+    kept = [v.id for v in keep]
+    session.execute(
+        delete(InspectionVisit).where(InspectionVisit.plan_id == stored.id, InspectionVisit.id.not_in(kept))
+    )
+    stored.revision += 1
+    stored.inputs_sha256 = digest
+    stored.computed_at = now
+    return stored
 
 
 def _changed_groups(before: dict[str, tuple], after: dict[str, tuple]) -> list[str]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from notifications.outbox import dedup_key, enqueue
 from roster.admin.schema import BureauFile
+from roster.config import DEFAULT_LOCALE
 from roster.storage.models.inspections import InspectionPlan, InspectionSite, InspectionVisit
 from roster.storage.models.people import Person
 
@@ -35,7 +36,7 @@ def notify_leaders(session: Session, bureau: BureauFile, plan: InspectionPlan, n
         if leader is None or not leader.active or not leader.channels:
             continue
         channel = leader.channels[0]
-        locale = "en" if leader.locale == "en" else "zh-CN"
+        locale = "en" if leader.locale == "en" else DEFAULT_LOCALE
         mine = sorted((v for v in visits if v.group_id == group.id), key=lambda v: (v.priority, v.site_id))
         deadline = bureau.inspections.results_due.strftime("%H:%M") if bureau.inspections else "20:00"
         subject, body = _message(locale, plan, group.name, mine, sites, names, deadline)
@@ -67,10 +68,10 @@ def _message(locale, plan, group_name, visits, sites, names, deadline) -> tuple[
         site = sites[v.site_id]
         who = (
             "、".join(names.get(p, p) for p in v.inspectors)
-            if locale == "zh-CN"
+            if locale == DEFAULT_LOCALE
             else ", ".join(names.get(p, p) for p in v.inspectors)
         )
-        if locale == "zh-CN":
+        if locale == DEFAULT_LOCALE:
             lines.append(
                 f"{i}. 【{reasons.get(v.reason, v.reason)}】{site.name}（{site.address}，"
                 f"联系人{site.contact_name} {site.contact_phone}）检查人员：{who}"
@@ -79,7 +80,7 @@ def _message(locale, plan, group_name, visits, sites, names, deadline) -> tuple[
             lines.append(f"{i}. [{reasons.get(v.reason, v.reason)}] {site.name} ({site.address}, contact "
                          f"{site.contact_name} {site.contact_phone}) inspectors: {who}")  # fmt: skip
     revised = plan.revision > 1
-    if locale == "zh-CN":
+    if locale == DEFAULT_LOCALE:
         subject = f"{plan.day.isoformat()} {group_name}检查任务{'（已调整）' if revised else ''}：{len(visits)}处"
         body = f"{group_name}今日检查任务共{len(visits)}处，请于当日{deadline}前录入检查结果。\n" + "\n".join(lines)
         if not visits:

@@ -219,9 +219,21 @@ def plan_day(inputs: DayInputs) -> DayPlan:
     plan = DayPlan(day=inputs.day)
     states = {g.id: _GroupState(g, inputs.capacity) for g in sorted(inputs.groups, key=lambda g: g.id)}
     home = {g.sector: g.id for g in sorted(inputs.groups, key=lambda g: g.id) if g.sector}
-    standing_sites = {s.site_id for s in inputs.standing}
-    fixed_sites = {f.site_id for f in inputs.fixed}
+    placed_already = _place_fixed_and_standing(inputs, plan, states)
+    due = _due(inputs, plan, placed_already)
+    kept = _keep_previous(inputs, plan, states, due)
+    leftovers = _assign_home_groups(inputs, plan, states, home, [d for d in due if d[1].id not in kept])
+    _help_or_leave(inputs, plan, states, leftovers)
+    if inputs.early_visit_days:
+        _visit_early(inputs, plan, states, home, placed_already)
+    plan.visits.sort(key=lambda v: v.site_id)
+    plan.loads = {gid: (s.visits, s.capacity) for gid, s in states.items()}
+    return plan
 
+
+def _place_fixed_and_standing(inputs: DayInputs, plan: DayPlan, states: dict[str, _GroupState]) -> set[str]:
+    """Visits with a result stay as they are; standing task forces take their sites. Returns those sites."""
+    fixed_sites = {f.site_id for f in inputs.fixed}
     for f in sorted(inputs.fixed, key=lambda f: f.site_id):
         if f.group_id in states:
             states[f.group_id].take(f.inspectors)
@@ -230,13 +242,19 @@ def plan_day(inputs: DayInputs) -> DayPlan:
             PlannedVisit(f.site_id, f.group_id, f.inspectors, "recorded", site.priority if site else 9, "fixed")
         )
     for s in sorted(inputs.standing, key=lambda s: s.site_id):
-        if s.site_id in fixed_sites:
-            continue
-        plan.visits.append(PlannedVisit(s.site_id, s.group_id, s.members, "task_force", 1, "task_force"))
+        if s.site_id not in fixed_sites:
+            plan.visits.append(PlannedVisit(s.site_id, s.group_id, s.members, "task_force", 1, "task_force"))
+    return fixed_sites | {s.site_id for s in inputs.standing}
 
-    due: list[tuple[tuple, SiteSpec, str]] = []
+
+Due = tuple[tuple, SiteSpec, str]  # (urgency, site, reason)
+
+
+def _due(inputs: DayInputs, plan: DayPlan, skip: set[str]) -> list[Due]:
+    """The sites due today, most urgent first; due but not inspectable today goes to ``not_inspected_today``."""
+    due: list[Due] = []
     for site in inputs.sites:
-        if site.id in standing_sites or site.id in fixed_sites:
+        if site.id in skip:
             continue
         history = inputs.history.get(site.id, SiteHistory())
         reason = due_reason(site, history, inputs.day)
@@ -247,8 +265,11 @@ def plan_day(inputs: DayInputs) -> DayPlan:
             continue
         due.append((urgency(site, history, inputs.day, reason), site, reason))
     due.sort(key=lambda item: item[0])
+    return due
 
-    # Minimal change: first keep every still-valid visit of the day's previous plan, most urgent first.
+
+def _keep_previous(inputs: DayInputs, plan: DayPlan, states: dict[str, _GroupState], due: list[Due]) -> set[str]:
+    """Minimal change: first keep every still-valid visit of the day's previous plan, most urgent first."""
     previous = {p.site_id: p for p in inputs.previous}
     kept: set[str] = set()
     for _, site, reason in due:
@@ -260,11 +281,15 @@ def plan_day(inputs: DayInputs) -> DayPlan:
             states[before.group_id].take(before.inspectors)
             plan.visits.append(PlannedVisit(site.id, before.group_id, before.inspectors, reason, site.priority))
             kept.add(site.id)
+    return kept
 
+
+def _assign_home_groups(
+    inputs: DayInputs, plan: DayPlan, states: dict[str, _GroupState], home: dict[str, str], due: list[Due]
+) -> list[tuple[SiteSpec, str, str]]:
+    """Each due site to its sector's group; returns those it could not take, with why."""
     leftovers: list[tuple[SiteSpec, str, str]] = []
     for _, site, reason in due:
-        if site.id in kept:
-            continue
         history = inputs.history.get(site.id, SiteHistory())
         group_id = home.get(site.sector)
         if group_id is None:
@@ -278,28 +303,30 @@ def plan_day(inputs: DayInputs) -> DayPlan:
             continue
         state.take(team)
         plan.visits.append(PlannedVisit(site.id, group_id, team, reason, site.priority))
+    return leftovers
 
+
+def _help_or_leave(
+    inputs: DayInputs, plan: DayPlan, states: dict[str, _GroupState], leftovers: list[tuple[SiteSpec, str, str]]
+) -> None:
+    """Other sectors' groups help, least loaded first (when allowed); what nobody takes is left, with why."""
     for site, reason, why in leftovers:
-        placed = False
-        if inputs.help_other_sectors:
-            history = inputs.history.get(site.id, SiteHistory())
-            for state in sorted(states.values(), key=lambda s: (s.load, s.group.id)):
-                if state.group.sector == site.sector:
-                    continue
-                team = state.pick(history, inputs.day, inputs.rotation)
-                if team is not None:
-                    state.take(team)
-                    plan.visits.append(PlannedVisit(site.id, state.group.id, team, reason, site.priority))
-                    placed = True
-                    break
-        if not placed:
-            plan.left.append((site.id, why if not inputs.help_other_sectors else f"{why}; no group can help"))
+        if inputs.help_other_sectors and _helped(inputs, plan, states, site, reason):
+            continue
+        plan.left.append((site.id, why if not inputs.help_other_sectors else f"{why}; no group can help"))
 
-    if inputs.early_visit_days:
-        _visit_early(inputs, plan, states, home, standing_sites | fixed_sites)
-    plan.visits.sort(key=lambda v: v.site_id)
-    plan.loads = {gid: (s.visits, s.capacity) for gid, s in states.items()}
-    return plan
+
+def _helped(inputs: DayInputs, plan: DayPlan, states: dict[str, _GroupState], site: SiteSpec, reason: str) -> bool:
+    history = inputs.history.get(site.id, SiteHistory())
+    for state in sorted(states.values(), key=lambda s: (s.load, s.group.id)):
+        if state.group.sector == site.sector:
+            continue
+        team = state.pick(history, inputs.day, inputs.rotation)
+        if team is not None:
+            state.take(team)
+            plan.visits.append(PlannedVisit(site.id, state.group.id, team, reason, site.priority))
+            return True
+    return False
 
 
 def _visit_early(inputs: DayInputs, plan: DayPlan, states: dict, home: dict, skip: set[str]) -> None:  # noqa: ANN001

@@ -63,8 +63,6 @@ def _plan_moves(report: Any) -> list[SeatMove]:
             moves += [SeatMove(change.uid, seat.role, None, pid) for pid in seat.new if pid not in seat.old]
         if change.times_changed:
             moves.append(SeatMove(change.uid, "*", None, None, times_changed=True))
-    for uid, holders in getattr(report, "removed_holders", {}).items():
-        moves += [SeatMove(uid, role, pid, None) for role, pid in holders]
     return moves
 
 

@@ -105,85 +105,172 @@ def _rest_conflicts(slots: list[ShiftSlot], rest: dt.timedelta, cell_of) -> list
     return out
 
 
+@dataclass(frozen=True)
+class PlanningFacts:
+    """Everything ``decide_problem`` needs, gathered from the database up front."""
+
+    bureau: BureauFile
+    start: dt.date
+    days: int
+    now: dt.datetime
+    kinds: dict[dt.date, DayKind]
+    slots: tuple[ShiftSlot, ...]
+    stored: tuple[StoredSeat, ...]  # stored seats that can matter (see ``stored_window``)
+    active: frozenset[str]  # ids of active people
+    leaves: dict[str, list[Leave]]
+    counts_before: dict[str, dict[str, int]]  # fairness categories of stored duties before ``start``
+
+
 def build_problem(session: Session, bureau: BureauFile, start: dt.date, days: int, now: dt.datetime) -> PlanningProblem:
+    """Gather the planning facts for ``days`` from ``start`` and turn them into a solver problem."""
+    return decide_problem(gather_facts(session, bureau, start, days, now))
+
+
+def gather_facts(session: Session, bureau: BureauFile, start: dt.date, days: int, now: dt.datetime) -> PlanningFacts:
     if days < 1:
         raise PlanningError("days must be at least 1")
-    tz = bureau.bureau.timezone
-    kinds = day_kinds(bureau, start, days)
-    slots = generate_slots(start, days, bureau.shift_pattern, tz)
-    rules = bureau.rules
-    rest = dt.timedelta(hours=rules.min_rest_hours)
-    requirements = {role: n for role, n in bureau.requirements.items() if n > 0}
     end = start + dt.timedelta(days=days)
+    first, last = stored_window(bureau, start, end)
+    return PlanningFacts(
+        bureau=bureau,
+        start=start,
+        days=days,
+        now=now,
+        kinds=day_kinds(bureau, start, days),
+        slots=tuple(generate_slots(start, days, bureau.shift_pattern, bureau.bureau.timezone)),
+        stored=tuple(seats_between(session, first, last)),
+        active=frozenset(session.scalars(select(PersonRow.id).where(PersonRow.active))),
+        leaves=leave_by_person(session, start, end),
+        counts_before=category_counts_before(session, start),
+    )
 
-    def cell_of(slot: ShiftSlot) -> Cell:
-        return ((slot.duty_date - start).days, slot.slot)
 
-    # Stored seats that can matter: the months touched, the rest margin and the consecutive run before.
+def stored_window(bureau: BureauFile, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """Stored seats that can matter: the months touched, the rest margin and the consecutive run before."""
+    rules = bureau.rules
     margin = dt.timedelta(days=int(rules.min_rest_hours // 24) + rules.max_consecutive_duties + 2)
-    first = min(start.replace(day=1), start - margin)
     last_month_end = (end.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    last = max(last_month_end, end + margin)
-    stored = seats_between(session, first, last)
+    return min(start.replace(day=1), start - margin), max(last_month_end, end + margin)
+
+
+def decide_problem(facts: PlanningFacts) -> PlanningProblem:
+    """Pure: the solver problem for the gathered facts (availability, limits, cover, fairness, previous)."""
+    bureau, start, slots = facts.bureau, facts.start, facts.slots
+    rest = dt.timedelta(hours=bureau.rules.min_rest_hours)
+    requirements = {role: n for role, n in bureau.requirements.items() if n > 0}
+    end = start + dt.timedelta(days=facts.days)
     previous: dict[tuple[dt.date, str], list[StoredSeat]] = defaultdict(list)
     outside: list[StoredSeat] = []
-    for seat in stored:
+    for seat in facts.stored:
         if start <= seat.duty_date < end:
             previous[(seat.duty_date, seat.slot)].append(seat)
         else:
             outside.append(seat)
-
-    active = set(session.scalars(select(PersonRow.id).where(PersonRow.active)))
-    file_people = [p for p in bureau.people if p.id in active and set(p.roles) & set(requirements)]
-    leaves = leave_by_person(session, start, end)
-    frozen = frozenset(cell_of(s) for s in slots if s.starts_at <= now and previous.get((s.duty_date, s.slot)))
-    months = _month_days(start, days)
-
+    cell_of = _cell_function(start)
+    frozen = frozenset(cell_of(s) for s in slots if s.starts_at <= facts.now and previous.get((s.duty_date, s.slot)))
     outside_by_person: dict[str, list[StoredSeat]] = defaultdict(list)
     for seat in outside:
         outside_by_person[seat.person].append(seat)
+    context = _PersonContext(facts, requirements, rest, previous, frozen, _month_days(start, facts.days))
     unavailable_why: dict[tuple[str, Cell], str] = {}
     people: list[Person] = []
-    for fp in file_people:
-        why: dict[Cell, str] = {}
-        for slot in slots:
-            cell = cell_of(slot)
-            if cell in frozen:
-                held = {s.person for s in previous[(slot.duty_date, slot.slot)]}
-                if fp.id not in held:
-                    why[cell] = "shift already started"
-                continue
-            leave = on_leave(leaves, fp.id, slot.duty_date)
-            if leave is not None:
-                why[cell] = f"on leave {leave.first_day}..{leave.last_day}" + (
-                    f" ({leave.reason})" if leave.reason else ""
-                )
-                continue
-            for seat in outside_by_person[fp.id]:
-                if _gap((seat.starts_at, seat.ends_at), (slot.starts_at, slot.ends_at)) < rest:
-                    why[cell] = f"rest around the stored {seat.duty_date} duty"
-                    break
-        unavailable_why.update({(fp.id, cell): reason for cell, reason in why.items()})
+    for fp in bureau.people:
+        if fp.id in facts.active and set(fp.roles) & set(requirements):
+            person, why = context.person(fp, outside_by_person[fp.id])
+            people.append(person)
+            unavailable_why.update({(fp.id, cell): reason for cell, reason in why.items()})
+    cover = _cover(slots, requirements, frozen, previous, {p.id for p in people}, cell_of)
+    known = {p.id for p in people}
+    problem = Problem(
+        days=facts.days,
+        shift_types=tuple(ShiftType(name, minutes) for name, minutes in _nominal_minutes(slots).items()),
+        roles=tuple(requirements),
+        people=tuple(people),
+        cover=tuple(cover),
+        not_together=tuple(NotTogether(a, b) for a, b in bureau.rules.not_together if a in known and b in known),
+        conflicts=tuple(_rest_conflicts(list(slots), rest, cell_of)) if rest > dt.timedelta(0) else (),
+        fairness=_fairness_terms(facts.counts_before, bureau, slots, facts.kinds, people, cover, cell_of),
+        previous=_previous_solution(previous, start),
+        change_weight=CHANGE_WEIGHT,
+        name=f"{bureau.bureau.name} {start} +{facts.days}d",
+    )
+    return PlanningProblem(
+        problem=problem,
+        bureau=bureau,
+        start=start,
+        days=facts.days,
+        tz=bureau.bureau.timezone,
+        slots=slots,
+        kinds=facts.kinds,
+        requirements=requirements,
+        previous=dict(previous),
+        outside=tuple(outside),
+        leaves=facts.leaves,
+        unavailable_why=unavailable_why,
+        frozen=frozen,
+    )
+
+
+def _cell_function(start: dt.date):  # noqa: ANN202 - ShiftSlot -> Cell
+    def cell_of(slot: ShiftSlot) -> Cell:
+        return ((slot.duty_date - start).days, slot.slot)
+
+    return cell_of
+
+
+def _nominal_minutes(slots: tuple[ShiftSlot, ...]) -> dict[str, int]:
+    """Each shift type's length in minutes (informational; the first slot of a type gives it)."""
+    return {s.slot: round(s.hours * 60) for s in reversed(slots)}
+
+
+@dataclass(frozen=True)
+class _PersonContext:
+    facts: PlanningFacts
+    requirements: dict[str, int]
+    rest: dt.timedelta
+    previous: dict[tuple[dt.date, str], list[StoredSeat]]
+    frozen: frozenset[Cell]
+    months: dict[tuple[int, int], frozenset[int]]
+
+    def person(self, fp, outside: list[StoredSeat]) -> tuple[Person, dict[Cell, str]]:  # noqa: ANN001
+        """The solver's view of one person: unavailable cells (with why), the run before, monthly limits."""
+        rules = self.facts.bureau.rules
+        why = dict(filter(None, (self._unavailable(fp.id, slot, outside) for slot in self.facts.slots)))
         worked_before = 0
-        mine = {s.duty_date for s in outside_by_person[fp.id]}
-        while start - dt.timedelta(days=worked_before + 1) in mine:
+        mine = {s.duty_date for s in outside}
+        while self.facts.start - dt.timedelta(days=worked_before + 1) in mine:
             worked_before += 1
         limits = []
-        for (year, month), month_days in months.items():
-            already = sum(1 for s in outside_by_person[fp.id] if (s.duty_date.year, s.duty_date.month) == (year, month))
+        for (year, month), month_days in self.months.items():
+            already = sum(1 for s in outside if (s.duty_date.year, s.duty_date.month) == (year, month))
             limits.append(WindowLimit(f"{year}-{month:02d}", month_days, max(0, rules.max_duties_per_month - already)))
-        people.append(
-            Person(
-                id=fp.id,
-                roles=tuple(r for r in fp.roles if r in requirements),
-                max_consecutive=rules.max_consecutive_duties,
-                worked_before=worked_before,
-                unavailable=frozenset(why),
-                limits=tuple(limits),
-            )
+        person = Person(
+            id=fp.id,
+            roles=tuple(r for r in fp.roles if r in self.requirements),
+            max_consecutive=rules.max_consecutive_duties,
+            worked_before=worked_before,
+            unavailable=frozenset(why),
+            limits=tuple(limits),
         )
+        return person, why
 
-    known = {p.id for p in people}
+    def _unavailable(self, person_id: str, slot: ShiftSlot, outside: list[StoredSeat]) -> tuple[Cell, str] | None:
+        """Why ``person_id`` cannot take ``slot`` (a shift under way, leave, rest around a stored duty)."""
+        cell = ((slot.duty_date - self.facts.start).days, slot.slot)
+        if cell in self.frozen:
+            held = {s.person for s in self.previous[(slot.duty_date, slot.slot)]}
+            return None if person_id in held else (cell, "shift already started")
+        leave = on_leave(self.facts.leaves, person_id, slot.duty_date)
+        if leave is not None:
+            reason = f" ({leave.reason})" if leave.reason else ""
+            return cell, f"on leave {leave.first_day}..{leave.last_day}{reason}"
+        for seat in outside:
+            if _gap((seat.starts_at, seat.ends_at), (slot.starts_at, slot.ends_at)) < self.rest:
+                return cell, f"rest around the stored {seat.duty_date} duty"
+        return None
+
+
+def _cover(slots, requirements, frozen, previous, known, cell_of) -> list[Cover]:  # noqa: ANN001
     cover = []
     for slot in slots:
         cell = cell_of(slot)
@@ -191,38 +278,7 @@ def build_problem(session: Session, bureau: BureauFile, start: dt.date, days: in
             if cell in frozen:  # keep what is there; nothing to plan in a shift already under way
                 n = sum(1 for s in previous[(slot.duty_date, slot.slot)] if s.role == role and s.person in known)
             cover.append(Cover(cell[0], cell[1], role, min=n, max=n))
-
-    pairs = tuple(NotTogether(a, b) for a, b in rules.not_together if a in known and b in known)
-    nominal = {s.slot: round(s.hours * 60) for s in reversed(slots)}  # minutes are informational here
-    shift_types = tuple(ShiftType(name, minutes) for name, minutes in nominal.items())
-    problem = Problem(
-        days=days,
-        shift_types=shift_types,
-        roles=tuple(requirements),
-        people=tuple(people),
-        cover=tuple(cover),
-        not_together=pairs,
-        conflicts=tuple(_rest_conflicts(slots, rest, cell_of)) if rest > dt.timedelta(0) else (),
-        fairness=_fairness_terms(session, bureau, start, slots, kinds, people, cover, cell_of),
-        previous=_previous_solution(previous, start),
-        change_weight=CHANGE_WEIGHT,
-        name=f"{bureau.bureau.name} {start} +{days}d",
-    )
-    return PlanningProblem(
-        problem=problem,
-        bureau=bureau,
-        start=start,
-        days=days,
-        tz=tz,
-        slots=tuple(slots),
-        kinds=kinds,
-        requirements=requirements,
-        previous=dict(previous),
-        outside=tuple(outside),
-        leaves=leaves,
-        unavailable_why=unavailable_why,
-        frozen=frozen,
-    )
+    return cover
 
 
 def slot_categories(slot: ShiftSlot, kind: DayKind) -> dict[str, bool]:
@@ -236,8 +292,7 @@ def slot_categories(slot: ShiftSlot, kind: DayKind) -> dict[str, bool]:
     }
 
 
-def _fairness_terms(session, bureau, start, slots, kinds, people, cover, cell_of) -> tuple[FairnessTerm, ...]:  # noqa: ANN001
-    before = category_counts_before(session, start)
+def _fairness_terms(before, bureau, slots, kinds, people, cover, cell_of) -> tuple[FairnessTerm, ...]:  # noqa: ANN001
     weights = bureau.fairness.weights.model_dump()
     terms = []
     for category, weight in weights.items():

@@ -59,22 +59,33 @@ def load_context(session: Session, bureau: BureauFile, first: dt.date, last: dt.
 
 def seat_violations(ctx: Context, seat: StoredSeat) -> list[Violation]:
     """What is wrong with ``seat`` given every other seat in ``ctx`` (which must already include it)."""
-    rules, day, pid = ctx.bureau.rules, seat.duty_date, seat.person
-    out: list[Violation] = []
+    return [v for rule in _SEAT_RULES for v in rule(ctx, seat)]
+
+
+def _membership(ctx: Context, seat: StoredSeat) -> list[Violation]:
+    pid, day = seat.person, seat.duty_date
     person = ctx.bureau.person(pid)
     if person is None or pid not in ctx.active:
-        out.append(Violation("role", day, f"{pid} is not an active member of the bureau", (pid,)))
-    elif seat.role not in person.roles:
-        out.append(
-            Violation(
-                "role", day, f"{pid} may not take the role {seat.role} (roles: {', '.join(person.roles)})", (pid,)
-            )
-        )
-    leave = on_leave(ctx.leaves, pid, day)
-    if leave is not None:
-        why = f" ({leave.reason})" if leave.reason else ""
-        out.append(Violation("leave", day, f"{pid} is on leave {leave.first_day}..{leave.last_day}{why}", (pid,)))
+        return [Violation("role", day, f"{pid} is not an active member of the bureau", (pid,))]
+    if seat.role not in person.roles:
+        why = f"{pid} may not take the role {seat.role} (roles: {', '.join(person.roles)})"
+        return [Violation("role", day, why, (pid,))]
+    return []
+
+
+def _leave(ctx: Context, seat: StoredSeat) -> list[Violation]:
+    leave = on_leave(ctx.leaves, seat.person, seat.duty_date)
+    if leave is None:
+        return []
+    why = f" ({leave.reason})" if leave.reason else ""
+    text = f"{seat.person} is on leave {leave.first_day}..{leave.last_day}{why}"
+    return [Violation("leave", seat.duty_date, text, (seat.person,))]
+
+
+def _rest(ctx: Context, seat: StoredSeat) -> list[Violation]:
+    pid, day, rules = seat.person, seat.duty_date, ctx.bureau.rules
     mine = [s for s in ctx.by_person[pid] if s is not seat]
+    out: list[Violation] = []
     if any((s.duty_date, s.slot) == (day, seat.slot) for s in mine):
         out.append(Violation("double_seat", day, f"{pid} would hold two seats on the {day} {seat.slot} shift", (pid,)))
     rest = dt.timedelta(hours=rules.min_rest_hours)
@@ -83,16 +94,14 @@ def seat_violations(ctx: Context, seat: StoredSeat) -> list[Violation]:
             continue
         gap = max(other.starts_at - seat.ends_at, seat.starts_at - other.ends_at)
         if gap < rest:
-            hours = gap.total_seconds() / 3600
-            out.append(
-                Violation(
-                    "rest",
-                    day,
-                    f"{pid}: only {hours:g} h between the {min(day, other.duty_date)} and {max(day, other.duty_date)} "
-                    f"duties (min_rest_hours {rules.min_rest_hours:g})",
-                    (pid,),
-                )
-            )
+            between = f"the {min(day, other.duty_date)} and {max(day, other.duty_date)} duties"
+            text = f"{pid}: only {gap.total_seconds() / 3600:g} h between {between} "
+            out.append(Violation("rest", day, text + f"(min_rest_hours {rules.min_rest_hours:g})", (pid,)))
+    return out
+
+
+def _consecutive(ctx: Context, seat: StoredSeat) -> list[Violation]:
+    pid, day, limit = seat.person, seat.duty_date, ctx.bureau.rules.max_consecutive_duties
     dates = {s.duty_date for s in ctx.by_person[pid]}
     run_start = day
     while run_start - dt.timedelta(days=1) in dates:
@@ -101,34 +110,36 @@ def seat_violations(ctx: Context, seat: StoredSeat) -> list[Violation]:
     while run_end + dt.timedelta(days=1) in dates:
         run_end += dt.timedelta(days=1)
     run = (run_end - run_start).days + 1
-    if run > rules.max_consecutive_duties:
-        out.append(
-            Violation(
-                "consecutive",
-                day,
-                f"{pid}: {run} duty days in a row {run_start}..{run_end} "
-                f"(max_consecutive_duties {rules.max_consecutive_duties})",
-                (pid,),
-            )
-        )
+    if run <= limit:
+        return []
+    text = f"{pid}: {run} duty days in a row {run_start}..{run_end} (max_consecutive_duties {limit})"
+    return [Violation("consecutive", day, text, (pid,))]
+
+
+def _monthly(ctx: Context, seat: StoredSeat) -> list[Violation]:
+    pid, day, limit = seat.person, seat.duty_date, ctx.bureau.rules.max_duties_per_month
     in_month = sum(1 for s in ctx.by_person[pid] if (s.duty_date.year, s.duty_date.month) == (day.year, day.month))
-    if in_month > rules.max_duties_per_month:
-        out.append(
-            Violation(
-                "monthly_max",
-                day,
-                f"{pid}: {in_month} duties in {day:%Y-%m} (max_duties_per_month {rules.max_duties_per_month})",
-                (pid,),
-            )
-        )
+    if in_month <= limit:
+        return []
+    text = f"{pid}: {in_month} duties in {day:%Y-%m} (max_duties_per_month {limit})"
+    return [Violation("monthly_max", day, text, (pid,))]
+
+
+def _not_together(ctx: Context, seat: StoredSeat) -> list[Violation]:
+    pid, day = seat.person, seat.duty_date
     together = {s.person for s in ctx.by_shift[(day, seat.slot)] if s is not seat}
-    for a, b in rules.not_together:
+    out = []
+    for a, b in ctx.bureau.rules.not_together:
         other = b if a == pid else a if b == pid else None
         if other in together:
             out.append(
                 Violation("not_together", day, f"{pid} and {other} may not be on duty together ({day})", (pid, other))
             )
     return out
+
+
+# In the order their violations are listed.
+_SEAT_RULES = (_membership, _leave, _rest, _consecutive, _monthly, _not_together)
 
 
 def coverage(session: Session, bureau: BureauFile, start: dt.date, days: int) -> list[Violation]:

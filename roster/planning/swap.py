@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from roster.admin.current import current_bureau
-from roster.planning.check import Violation, load_context, seat_violations
+from roster.planning.check import Context, Violation, load_context, seat_violations
 from roster.planning.plan import lock_planning
 from roster.storage.models.shifts import AuditEntry, Shift, ShiftAssignment
 
@@ -56,6 +56,32 @@ def _seat_of(shift: Shift, person: str) -> ShiftAssignment:
     return seat
 
 
+def swap_violations(ctx: Context, replaced: dict[tuple, str]) -> list[Violation]:
+    """Pure: what the moved seats would break in the roster as it would be afterwards (the moved seats,
+    keyed (date, slot, role, seat), change holder; everything else stays)."""
+    after, targets = [], []
+    for s in ctx.seats:
+        new = replaced.get((s.duty_date, s.slot, s.role, s.seat))
+        if new is None:
+            after.append(s)
+        else:
+            moved = dataclasses.replace(s, person=new)
+            after.append(moved)
+            targets.append(moved)
+    ctx = type(ctx)(ctx.bureau, ctx.leaves, ctx.active, after)
+    return [v for t in targets for v in seat_violations(ctx, t)]
+
+
+def _move(shift, seat, new: str, now: dt.datetime) -> dict[str, object]:  # noqa: ANN001
+    """Give ``seat`` of ``shift`` to ``new``; the audit record of the move."""
+    record = {"uid": shift.uid, "date": shift.duty_date.isoformat(), "slot": shift.slot, "role": seat.role,
+              "seat": seat.seat, "old": seat.person_id, "new": new}  # fmt: skip
+    seat.person_id = new
+    shift.revision += 1
+    shift.changed_at = now
+    return record
+
+
 def swap(
     session: Session,
     shift_a: str,
@@ -87,37 +113,10 @@ def swap(
         moves.append((second, _seat_of(second, person_b), person_a))
     dates = [shift.duty_date for shift, _, _ in moves]
     ctx = load_context(session, bureau, min(dates), max(dates))
-    # The roster as it would be afterwards: the moved seats change holder, everything else stays.
-    replaced = {(shift.duty_date, shift.slot, seat.role, seat.seat): new for shift, seat, new in moves}
-    after, targets = [], []
-    for s in ctx.seats:
-        new = replaced.get((s.duty_date, s.slot, s.role, s.seat))
-        if new is None:
-            after.append(s)
-        else:
-            moved = dataclasses.replace(s, person=new)
-            after.append(moved)
-            targets.append(moved)
-    ctx = type(ctx)(ctx.bureau, ctx.leaves, ctx.active, after)
-    problems = [v for t in targets for v in seat_violations(ctx, t)]
+    problems = swap_violations(ctx, {(sh.duty_date, sh.slot, seat.role, seat.seat): new for sh, seat, new in moves})
     if problems:
         raise SwapRefused(problems[0].rule, "; ".join(v.message for v in problems), problems)
-    records = []
-    for shift, seat, new in moves:
-        records.append(
-            {
-                "uid": shift.uid,
-                "date": shift.duty_date.isoformat(),
-                "slot": shift.slot,
-                "role": seat.role,
-                "seat": seat.seat,
-                "old": seat.person_id,
-                "new": new,
-            }  # fmt: skip
-        )
-        seat.person_id = new
-        shift.revision += 1
-        shift.changed_at = now
+    records = [_move(shift, seat, new, now) for shift, seat, new in moves]
     action = "exchange" if shift_b is not None else "reassign"
     session.add(AuditEntry(at=now, actor=actor, action=f"swap.{action}", reason=reason, details={"moves": records}))
     session.flush()

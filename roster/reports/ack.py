@@ -97,7 +97,7 @@ def gather_ack_facts(session: Session, claim: AckClaim, now: dt.datetime) -> Ack
     try:
         bureau = current_bureau(session)
         head = bureau.bureau.head
-        admins = set(getattr(bureau, "admins", None) or ())  # named in the admin file once accounts exist
+        admins = set(bureau.admins)  # the web console's admins, named in the admin file
     except NoBureauApplied:
         head, admins = None, set()
     leader = on_duty_at(session, now).leader_on_duty

@@ -18,18 +18,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from notifications.outbox import dedup_key, enqueue_many
 from notifications.outbox import message as outbox_message
 from roster.admin.current import NoBureauApplied, current_bureau
+from roster.config import DEFAULT_LOCALE
 from roster.holidays import HolidayCalendar
 from roster.on_duty import on_duty_at
 from roster.reports import links
@@ -44,6 +43,8 @@ from roster.reports.expectations import (
 )
 from roster.reports.jobs import EscalationTick
 from roster.reports.messages import escalation_text
+from roster.reports.schema import DEFAULT_LINK_TTL_HOURS, DEFAULT_PUBLIC_URL, ReportsSection
+from roster.storage.insert import insert_ignoring_conflicts
 from roster.storage.models.people import Group, Person
 from roster.storage.models.reports import EscalationEvent, ReportExpectation, ReportUnit
 
@@ -140,7 +141,7 @@ class Resolver:
         if person is None or not person.active:
             return []
         channels = tuple((c["kind"], c["target"]) for c in person.channels or [])
-        return [Recipient(target, person.id, person.name, person.locale or "zh-CN", channels)]
+        return [Recipient(target, person.id, person.name, person.locale or DEFAULT_LOCALE, channels)]
 
     def leader_on_duty(self, instant: dt.datetime) -> str | None:
         if instant not in self._leaders:
@@ -148,18 +149,19 @@ class Resolver:
             self._leaders[instant] = leader.person_id if leader else None
         return self._leaders[instant]
 
+    def _unit_contact(self, unit: ReportUnit, target: str) -> list[Recipient]:
+        if unit.contact_person_id:
+            return self._person(target, unit.contact_person_id)
+        contact = unit.contact or {}  # someone outside the bureau, reached by their own channels
+        channels = tuple((c["kind"], c["target"]) for c in contact.get("channels", []))
+        name, locale = contact.get("name", unit.name), contact.get("locale") or DEFAULT_LOCALE
+        return [Recipient(target, None, name, locale, channels, unit.id)]
+
     def resolve(self, unit: ReportUnit, targets: list[str], instant: dt.datetime) -> list[Recipient]:
         found: dict[str, Recipient] = {}
         for target in targets:
             if target == "unit_contact":
-                if unit.contact_person_id:
-                    people = self._person(target, unit.contact_person_id)
-                else:
-                    c = unit.contact or {}
-                    channels = tuple((ch["kind"], ch["target"]) for ch in c.get("channels", []))
-                    people = [
-                        Recipient(target, None, c.get("name", unit.name), c.get("locale") or "zh-CN", channels, unit.id)
-                    ]
+                people = self._unit_contact(unit, target)
             elif target == "group_leader":
                 people = self._person(target, self.group_leaders.get(unit.group_id) if unit.group_id else None)
             elif target == "leader_on_duty":
@@ -173,45 +175,92 @@ class Resolver:
         return list(found.values())
 
 
-def _bulk_insert_events(session: Session, rows: list[dict[str, Any]]) -> int:
-    """One executemany INSERT … ON CONFLICT DO NOTHING (the event key is the outbox key: a race is harmless)."""
-    if not rows:
-        return 0
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = EscalationEvent.__table__
-    stmt = insert(table).on_conflict_do_nothing(index_elements=["event_key"]).returning(table.c.id)
-    return len(session.execute(stmt, rows).all())
-
-
 def _full_units(session: Session, ids: set[str]) -> dict[str, ReportUnit]:
     if not ids:
         return {}
     return {u.id: u for u in session.scalars(select(ReportUnit).where(ReportUnit.id.in_(ids)))}
 
 
+class DueRow(NamedTuple):
+    """An unresolved unit-day whose ``next_check_at`` has come."""
+
+    id: int
+    unit_id: str
+    day: dt.date
+    deadline_at: dt.datetime
+    grace_until: dt.datetime
+
+
+@dataclass(frozen=True)
+class TickWrites:
+    """Everything one tick writes: outbox messages, escalation events, and each row's next check."""
+
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    next_checks: list[dict[str, Any]] = field(default_factory=list)  # {"row_id", "next"}
+
+
+AckUrl = Callable[[str, dt.date, str], str]  # (unit id, day, person id) -> signed acknowledgement URL
+
+
 def check(session: Session, now: dt.datetime) -> EscalationTick:
-    """One tick. Returns a summary; the caller commits."""
+    """One tick: gather what is due → ``decide_tick`` (pure) → write. Returns a summary; the caller commits."""
     now = plain_utc(now)
+    bureau = _bureau_facts(session)
+    take_write_lock(session)  # SQLite: read what is due inside the write transaction (no stale alerts)
+    created, units = _ensure_expectations(session, now, bureau.calendar)
+    due_rows = _due_rows(session, now)
+    units.update(_full_units(session, {row.unit_id for row in due_rows} - set(units)))
+    resolver = Resolver(session, bureau.head_id)
+    secret = links.server_secret(session, now) if due_rows else ""
+
+    def ack_url(unit_id: str, day: dt.date, person_id: str) -> str:
+        token = links.sign_ack(secret, unit_id, day, person_id, now + bureau.link_ttl)
+        return f"{bureau.public_url.rstrip('/')}/ack/{token}"
+
+    writes = decide_tick(due_rows, units, now, resolver.resolve, ack_url)
+    messages = len(enqueue_many(session, writes.outbox))
+    table = EscalationEvent.__table__
+    # The event key is the outbox key: a race is harmless.
+    recorded = len(insert_ignoring_conflicts(session, table, writes.events, ["event_key"], returning=table.c.id))
+    _write_next_checks(session, writes.next_checks)
+    return EscalationTick(
+        now=now,
+        expectations_created=created,
+        unit_days_due=len(due_rows),
+        messages_enqueued=messages,
+        events_recorded=recorded,
+    )
+
+
+@dataclass(frozen=True)
+class BureauFacts:
+    calendar: HolidayCalendar | None
+    head_id: str | None
+    public_url: str
+    link_ttl: dt.timedelta
+
+
+def _bureau_facts(session: Session) -> BureauFacts:
     try:
         bureau = current_bureau(session)
-        calendar: HolidayCalendar | None = HolidayCalendar.from_section(bureau.holidays)
-        head_id = bureau.bureau.head
-        section = bureau.reports
     except NoBureauApplied:
-        calendar, head_id, section = None, None, None
-    public_url = section.public_url if section else "http://127.0.0.1:8080"
-    link_ttl = dt.timedelta(hours=section.link_ttl_hours if section else 48)
+        return BureauFacts(None, None, DEFAULT_PUBLIC_URL, dt.timedelta(hours=DEFAULT_LINK_TTL_HOURS))
+    section = bureau.reports or ReportsSection()  # a bureau without the section: its defaults
+    return BureauFacts(
+        calendar=HolidayCalendar.from_section(bureau.holidays),
+        head_id=bureau.bureau.head,
+        public_url=section.public_url,
+        link_ttl=dt.timedelta(hours=section.link_ttl_hours),
+    )
 
-    take_write_lock(session)  # SQLite: read what is due inside the write transaction (no stale alerts)
-    # Which unit-days should exist: light columns of every active unit (no JSON decoding of 1,000 policies).
-    light = session.execute(
-        select(ReportUnit.id, ReportUnit.timezone, ReportUnit.days, ReportUnit.active_from).where(
-            ReportUnit.active.is_(True)
-        )
-    ).all()
+
+def wanted_unit_days(units: list[Any], now: dt.datetime, calendar: HolidayCalendar | None) -> list[tuple[str, dt.date]]:
+    """Pure: the unit-days whose expectation rows should exist at ``now`` (the last ``LOOKBACK_DAYS`` local
+    days of each unit, on its reporting days). ``units`` carry id, timezone, days and active_from."""
     wanted: list[tuple[str, dt.date]] = []
     todays: dict[str, dt.date] = {}
-    for unit in light:
+    for unit in units:
         if unit.timezone not in todays:
             todays[unit.timezone] = now.astimezone(ZoneInfo(unit.timezone)).date()
         today = todays[unit.timezone]
@@ -219,10 +268,25 @@ def check(session: Session, now: dt.datetime) -> EscalationTick:
             day = today - dt.timedelta(days=back)
             if reports_on(unit, day, calendar):
                 wanted.append((unit.id, day))
-    missing = missing_expectations(session, wanted)
-    units = _full_units(session, {unit_id for unit_id, _ in missing})
-    created = ensure_expectations(session, [(units[unit_id], day) for unit_id, day in missing])
+    return wanted
 
+
+def _ensure_expectations(
+    session: Session, now: dt.datetime, calendar: HolidayCalendar | None
+) -> tuple[int, dict[str, ReportUnit]]:
+    """Create the missing expectation rows; returns how many, and the full units loaded for them."""
+    # Light columns of every active unit (no JSON decoding of 1,000 policies).
+    light = session.execute(
+        select(ReportUnit.id, ReportUnit.timezone, ReportUnit.days, ReportUnit.active_from).where(
+            ReportUnit.active.is_(True)
+        )
+    ).all()
+    missing = missing_expectations(session, wanted_unit_days(light, now, calendar))
+    units = _full_units(session, {unit_id for unit_id, _ in missing})
+    return ensure_expectations(session, [(units[unit_id], day) for unit_id, day in missing]), units
+
+
+def _due_rows(session: Session, now: dt.datetime) -> list[DueRow]:
     stmt = (
         select(
             ReportExpectation.id,
@@ -242,114 +306,132 @@ def check(session: Session, now: dt.datetime) -> EscalationTick:
         # collapses the repeat that was due at t (see "catch-up collapses repeats" above). Every checker
         # locks in the same ORDER BY, so two of them cannot deadlock on these rows.
         stmt = stmt.with_for_update()
-    due_rows = session.execute(stmt).all()
-    units.update(_full_units(session, {row.unit_id for row in due_rows} - set(units)))
+    return [DueRow(*row) for row in session.execute(stmt).all()]
 
-    resolver = Resolver(session, head_id)
-    secret = links.server_secret(session, now) if due_rows else ""
-    events: list[dict[str, Any]] = []
-    outbox: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
+
+def decide_tick(
+    due_rows: list[DueRow],
+    units: dict[str, ReportUnit],
+    now: dt.datetime,
+    resolve: Callable[[ReportUnit, list[str], dt.datetime], list[Recipient]],
+    ack_url: AckUrl,
+) -> TickWrites:
+    """Pure: for every due unit-day, the messages and events due at ``now`` and when to look again."""
+    writes = TickWrites()
     for row in due_rows:
         unit = units.get(row.unit_id)
         if unit is None or not unit.active:
-            updates.append({"row_id": row.id, "next": None})
+            writes.next_checks.append({"row_id": row.id, "next": None})
             continue
-        plan = plan_unit_day(unit.steps, row.deadline_at, now, lambda t, at, u=unit: resolver.resolve(u, t, at))
-        updates.append({"row_id": row.id, "next": plan.next_check_at})
+        plan = plan_unit_day(unit.steps, row.deadline_at, now, lambda t, at, u=unit: resolve(u, t, at))
+        writes.next_checks.append({"row_id": row.id, "next": plan.next_check_at})
         for step, start, targets in plan.unreachable:
-            events.append(
-                dict(
-                    event_key=dedup_key("escalation-unreachable", unit.id, row.day, step),
-                    unit_id=unit.id,
-                    day=row.day,
-                    step=step + 1,
-                    repeat=0,
-                    kind="unreachable",
-                    person_id=None,
-                    recipient="",
-                    target=",".join(targets),
-                    channel=None,
-                    address=None,
-                    due_at=start,
-                    created_at=now,
-                    outbox_key=None,
-                )
-            )
+            writes.events.append(_unreachable_event(unit.id, row.day, step, start, targets, now))
         for message, recipients in plan.due:
             state = LATE if message.due_at < row.grace_until else MISSING
-            for r in recipients:
-                channel, address = r.channels[0]
-                key = dedup_key("escalation", unit.id, row.day, message.step + 1, message.repeat, r.ident, channel)
-                ack_url = None
-                if r.person_id:
-                    token = links.sign_ack(secret, unit.id, row.day, r.person_id, now + link_ttl)
-                    ack_url = f"{public_url.rstrip('/')}/ack/{token}"
-                subject, body = escalation_text(
-                    locale=r.locale,
-                    unit_name=unit.name,
-                    day=row.day,
-                    deadline=unit.deadline,
-                    state=state,
-                    step=message.step + 1,
-                    steps=len(unit.steps),
-                    repeat=message.repeat,
-                    ack_url=ack_url,
-                )
-                outbox.append(
-                    outbox_message(
-                        key=key,
-                        source="escalation",
-                        channel=channel,
-                        address=address,
-                        subject=subject,
-                        body=body,
-                        now=now,
-                        person_id=r.person_id,
-                        locale=r.locale,
-                        payload={
-                            "unit": unit.id,
-                            "date": row.day.isoformat(),
-                            "step": message.step + 1,
-                            "repeat": message.repeat,
-                            "target": r.target,
-                            "state": state,
-                            "fallback_channels": [list(c) for c in r.channels[1:]],
-                            "ack_url": ack_url,
-                        },
-                    )
-                )
-                events.append(
-                    dict(
-                        event_key=key,
-                        unit_id=unit.id,
-                        day=row.day,
-                        step=message.step + 1,
-                        repeat=message.repeat,
-                        kind="notified",
-                        person_id=r.person_id,
-                        recipient=r.name,
-                        target=r.target,
-                        channel=channel,
-                        address=address,
-                        due_at=message.due_at,
-                        created_at=now,
-                        outbox_key=key,
-                    )
-                )
-    messages = len(enqueue_many(session, outbox))
-    recorded = _bulk_insert_events(session, events)
-    if updates:
-        session.execute(
-            update(ReportExpectation.__table__)
-            .where(ReportExpectation.__table__.c.id == bindparam("row_id"))
-            .values(next_check_at=bindparam("next")),
-            updates,
-        )
-    return EscalationTick(
-        now=now,
-        expectations_created=created,
-        unit_days_due=len(due_rows),
-        messages_enqueued=messages,
-        events_recorded=recorded,
+            for recipient in recipients:
+                outbox, event = _notification(unit, row.day, message, state, recipient, now, ack_url)
+                writes.outbox.append(outbox)
+                writes.events.append(event)
+    return writes
+
+
+def _unreachable_event(
+    unit_id: str, day: dt.date, step: int, start: dt.datetime, targets: list[str], now: dt.datetime
+) -> dict[str, Any]:
+    return dict(
+        event_key=dedup_key("escalation-unreachable", unit_id, day, step),
+        unit_id=unit_id,
+        day=day,
+        step=step + 1,
+        repeat=0,
+        kind="unreachable",
+        person_id=None,
+        recipient="",
+        target=",".join(targets),
+        channel=None,
+        address=None,
+        due_at=start,
+        created_at=now,
+        outbox_key=None,
     )
+
+
+def _notification(
+    unit: ReportUnit,
+    day: dt.date,
+    message: DueMessage,
+    state: str,
+    r: Recipient,
+    now: dt.datetime,
+    ack_url: AckUrl,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The outbox message to ``r`` (first channel; the others are its fallbacks) and its event row."""
+    channel, address = r.channels[0]
+    key = dedup_key("escalation", unit.id, day, message.step + 1, message.repeat, r.ident, channel)
+    url = ack_url(unit.id, day, r.person_id) if r.person_id else None
+    subject, body = escalation_text(
+        locale=r.locale,
+        unit_name=unit.name,
+        day=day,
+        deadline=unit.deadline,
+        state=state,
+        step=message.step + 1,
+        steps=len(unit.steps),
+        repeat=message.repeat,
+        ack_url=url,
+    )
+    payload = {
+        "unit": unit.id,
+        "date": day.isoformat(),
+        "step": message.step + 1,
+        "repeat": message.repeat,
+        "target": r.target,
+        "state": state,
+        "fallback_channels": [list(c) for c in r.channels[1:]],
+        "ack_url": url,
+    }
+    outbox = outbox_message(
+        key=key,
+        source="escalation",
+        channel=channel,
+        address=address,
+        subject=subject,
+        body=body,
+        now=now,
+        person_id=r.person_id,
+        locale=r.locale,
+        payload=payload,
+    )
+    return outbox, _notified_event(key, unit.id, day, message, r, now)
+
+
+def _notified_event(
+    key: str, unit_id: str, day: dt.date, message: DueMessage, r: Recipient, now: dt.datetime
+) -> dict[str, Any]:
+    channel, address = r.channels[0]
+    return dict(
+        event_key=key,
+        unit_id=unit_id,
+        day=day,
+        step=message.step + 1,
+        repeat=message.repeat,
+        kind="notified",
+        person_id=r.person_id,
+        recipient=r.name,
+        target=r.target,
+        channel=channel,
+        address=address,
+        due_at=message.due_at,
+        created_at=now,
+        outbox_key=key,
+    )
+
+
+def _write_next_checks(session: Session, next_checks: list[dict[str, Any]]) -> None:
+    if next_checks:
+        table = ReportExpectation.__table__
+        session.execute(
+            update(table).where(table.c.id == bindparam("row_id")).values(next_check_at=bindparam("next")),
+            next_checks,
+        )

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from roster.holidays import DayKind, HolidayCalendar, HolidayDataMissing
+from roster.storage.insert import insert_ignoring_conflicts
 from roster.storage.models.reports import ReportExpectation, ReportUnit
 from roster.timeutil import local_wall_clock_to_utc
 
@@ -130,10 +129,7 @@ def ensure_expectations(session: Session, pairs: Iterable[tuple[ReportUnit, dt.d
                 "next_check_at": times.first_check_at,
             }
         )
-    if values:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        stmt = insert(ReportExpectation).on_conflict_do_nothing(index_elements=["unit_id", "day"])
-        session.execute(stmt, values)
+    insert_ignoring_conflicts(session, ReportExpectation.__table__, values, ["unit_id", "day"])
     return len(values)
 
 

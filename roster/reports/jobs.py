@@ -37,4 +37,4 @@ def check_reports(now: dt.datetime, database_url: str | None = None) -> Escalati
     handed = hand_off(urgent, now, database_url)  # after the commit: the rows exist for any worker
     if handed is None:
         return summary
-    return dataclasses.replace(summary, delivered_at_once=handed.get("sent", 0))
+    return dataclasses.replace(summary, delivered_at_once=handed.sent)

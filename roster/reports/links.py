@@ -21,11 +21,10 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from roster.storage.insert import insert_ignoring_conflicts
 from roster.storage.models.reports import ReportToken, ReportUnit
 from roster.storage.models.security import UsedNonce
 
@@ -175,11 +174,8 @@ def check_form_token(keys: Sequence[str], signed: str, token: str, now: dt.datet
 
 def use_nonce(session: Session, nonce: str, purpose: str, now: dt.datetime) -> bool:
     """Mark a nonce used; False when it already was (a replayed form). Racing POSTs: one insert wins."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = (
-        insert(UsedNonce)
-        .values(nonce=nonce, purpose=purpose, used_at=now)
-        .on_conflict_do_nothing(index_elements=["nonce"])
-        .returning(UsedNonce.nonce)
-    )
-    return session.execute(stmt).first() is not None
+    # A nonce older than a form token lives can never come back: forget it, so the table stays small.
+    session.execute(delete(UsedNonce).where(UsedNonce.used_at < now - 2 * FORM_TTL))
+    row = {"nonce": nonce, "purpose": purpose, "used_at": now}
+    table = UsedNonce.__table__
+    return bool(insert_ignoring_conflicts(session, table, [row], ["nonce"], returning=table.c.nonce))

@@ -16,6 +16,8 @@ from pydantic import Field, field_validator, model_validator
 
 from roster.admin.base import Channel, StrictModel, parse_clock
 
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"  # where ack links point when the section does not say
+DEFAULT_LINK_TTL_HOURS = 48
 _Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="lower-case id")]
 _DURATION_RE = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?$")
 FIXED_TARGETS = ("unit_contact", "group_leader", "leader_on_duty", "bureau_head")
@@ -116,8 +118,8 @@ class ReportingUnit(StrictModel):
 class ReportsSection(StrictModel):
     default_policy: _Identifier | None = None
     attachment_limit_mb: float = Field(default=10, gt=0, le=200)
-    link_ttl_hours: int = Field(default=48, ge=1, le=24 * 31)  # signed acknowledgement links expire
-    public_url: str = "http://127.0.0.1:8080"  # where ack links point
+    link_ttl_hours: int = Field(default=DEFAULT_LINK_TTL_HOURS, ge=1, le=24 * 31)  # signed ack links expire
+    public_url: str = DEFAULT_PUBLIC_URL  # where ack links point
     policies: list[EscalationPolicy] = Field(default_factory=list)
     units: list[ReportingUnit] = Field(default_factory=list)
 

@@ -368,7 +368,9 @@ def solve_lns(
     """Repair ``start`` (or lines built person by person) into a feasible roster, then improve it until the
     time is up."""
     started = time.perf_counter()
-    deadline = started + time_limit_s
+    # Leave time to check and score the roster at the end (about 1 s per million cells).
+    cells = problem.days * len(problem.people) * len(problem.shift_types)
+    deadline = started + time_limit_s - min(0.1 * time_limit_s, 1.5e-6 * cells)
     if start is None:  # lines, then their shift types swapped where that pays (a few seconds at most)
         lines = build_lines(problem, seed)
         start = Solution(retype(problem, lines, started + RETYPE_SHARE * time_limit_s))

@@ -1,10 +1,11 @@
 """Signed session cookies and CSRF tokens.
 
-The cookie holds ``{"a": account id or None, "e": session epoch, "c": CSRF token}``, signed with a secret kept
-in the database (every replica shares it). HttpOnly, SameSite=Lax, Secure when the request came over https.
-Every state-changing request to a page must repeat the CSRF token: as the form field ``csrf_token``, the
-``X-CSRF-Token`` header, or (for streamed multipart uploads, whose body should not be read twice) the
-``csrf_token`` query parameter. A mismatch is 403.
+The cookie holds ``{"a": account id or None, "e": session epoch, "c": CSRF token}``, signed with the server's
+signing keys (``roster.signing``: ``DUTYFLOW_SECRET_KEY`` on every replica, or the 0600 key file).
+HttpOnly, SameSite=Lax, Secure when the request came over https. Every state-changing request to a page
+must repeat the CSRF token: as the form field ``csrf_token``, the ``X-CSRF-Token`` header, or (for streamed
+multipart uploads, whose body should not be read twice) the ``csrf_token`` query parameter. A mismatch is
+403.
 """
 
 from __future__ import annotations
@@ -31,16 +32,16 @@ class SessionData:
 
 
 def _serializer(request: Request) -> URLSafeTimedSerializer:
+    """Signed with the server's signing keys (``roster.signing``: the environment or a 0600 key file, never
+    the database, so reading the database is not enough to forge a session); keys retired by ``dutyflow
+    secret rotate`` still verify until the next restart, the newest signs."""
     app = request.app
     serializer = getattr(app.state, "session_serializer", None)
     if serializer is None:
-        from roster.accounts.service import server_secret
-        from roster.storage import session_scope
-        from roster.web.deps import clock_now
+        from roster.signing import load_keys
 
-        with session_scope(app.state.database_url) as session:
-            secret = server_secret(session, "session", clock_now(request))
-        serializer = URLSafeTimedSerializer(secret, salt="dutyflow.session")
+        keys = load_keys()
+        serializer = URLSafeTimedSerializer(list(reversed(keys.accepted)), salt="dutyflow.session")
         app.state.session_serializer = serializer
     return serializer
 

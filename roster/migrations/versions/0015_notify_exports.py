@@ -22,9 +22,7 @@ def upgrade() -> None:
         "calendar_exports",
         sa.Column("owner", sa.String(length=100), nullable=False),
         sa.Column("exported_at", roster.storage.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column(
-            "events", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False
-        ),
+        sa.Column("events", sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"), nullable=False),
         sa.PrimaryKeyConstraint("owner", name=op.f("pk_calendar_exports")),
     )
 

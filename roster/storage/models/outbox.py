@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from roster.config import DEFAULT_LOCALE
 from roster.storage.base import Base
 
 PENDING = "pending"
@@ -34,7 +35,7 @@ class OutboxMessage(Base):
     person_id: Mapped[str | None] = mapped_column(String(64), index=True)
     channel: Mapped[str] = mapped_column(String(32))  # email, wecom, dingtalk, feishu, webhook, console
     address: Mapped[str] = mapped_column(String(500))
-    locale: Mapped[str] = mapped_column(String(10), default="zh-CN")
+    locale: Mapped[str] = mapped_column(String(10), default=DEFAULT_LOCALE)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)

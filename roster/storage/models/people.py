@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from roster.config import DEFAULT_LOCALE
 from roster.storage.base import Base
 
 
@@ -20,7 +21,7 @@ class Person(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     rank: Mapped[str] = mapped_column(String(50), default="")
     roles: Mapped[list[Any]] = mapped_column(default=list)  # duty role ids this person may take
-    locale: Mapped[str] = mapped_column(String(10), default="zh-CN")
+    locale: Mapped[str] = mapped_column(String(10), default=DEFAULT_LOCALE)
     active: Mapped[bool] = mapped_column(default=True)  # False once removed from the file; history keeps it
     calendar_reminder_minutes: Mapped[int | None]
     channels: Mapped[list[Any]] = mapped_column(default=list)  # ordered notification channels
