@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from notifications.feature import FEATURE as NOTIFICATIONS
 from roster.calendar.feature import FEATURE as CALENDAR
+from roster.duty.feature import FEATURE as DUTY
 from roster.feature import Feature
+from roster.incidents.feature import FEATURE as INCIDENTS
 from roster.inspections.feature import FEATURE as INSPECTIONS
 from roster.notices.feature import FEATURE as NOTICES
 from roster.planning.feature import FEATURE as PLANNING
@@ -17,7 +19,7 @@ from roster.web.feature import FEATURE as WEB
 
 # Order matters where features meet: sections appear in the admin file (and its normalized document) in
 # this order, and apply hooks run in it (reports after inspections, which may own the units' groups).
-FEATURES: tuple[Feature, ...] = (PLANNING, CALENDAR, INSPECTIONS, REPORTS, NOTIFICATIONS, NOTICES, WEB)
+FEATURES: tuple[Feature, ...] = (PLANNING, CALENDAR, INSPECTIONS, REPORTS, NOTIFICATIONS, NOTICES, WEB, DUTY, INCIDENTS)
 
 
 def _check_unique() -> None:

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from roster.admin.loader import AdminFileError, parse_bureau
 from roster.cli import app
-from tests.admin_helpers import NOW, SEED, SEED_TEXT, dump
+from tests.admin_helpers import NOW, SEED, SEED_TEXT, dump, line_of
 
 runner = CliRunner()
 
@@ -30,7 +30,7 @@ HOSTILE = {
     "invalid date": (
         SEED_TEXT.replace("to: 2026-12-06", "to: 2026-02-30", 1),
         "leave[0].to",
-        477,
+        line_of(SEED_TEXT, "to: 2026-12-06"),
         "invalid date '2026-02-30'",
     ),
     "over 2 MiB": (SEED_TEXT + "#" + "x" * (2 * 1024 * 1024), "(file)", None, "2 MiB"),
@@ -43,7 +43,12 @@ HOSTILE = {
         7,
         "over the limit of 4000",
     ),
-    "NUL in a name": (SEED_TEXT.replace("name: 李明", 'name: "李\\0明"', 1), "people[", 152, "U+0000"),
+    "NUL in a name": (
+        SEED_TEXT.replace("name: 李明", 'name: "李\\0明"', 1),
+        "people[",
+        line_of(SEED_TEXT, "name: 李明"),
+        "U+0000",
+    ),
     "deep nesting": ("version: 1\nx: " + "[" * 300 + "]" * 300 + "\n", "(file)", 2, "nested deeper"),
 }
 

@@ -27,8 +27,11 @@ def test_every_job_in_the_brief_has_exactly_one_flow() -> None:
             "roster.inspections.jobs.assign_day",
             "roster.inspections.jobs.daily_report",
             "roster.reports.jobs.check_reports",
+            "roster.incidents.jobs.check_incidents",
             "notifications.jobs.deliver_due",
             "roster.calendar.jobs.refresh_feeds",
+            "roster.duty.jobs.send_rollcalls",
+            "roster.duty.jobs.check_duty",
             "roster.notices.jobs.send_reminders",
         ]
     )
@@ -63,6 +66,8 @@ def test_schedules_are_the_briefed_cadences() -> None:
     assert crons["check-reports"] == "*/5 * * * *"
     assert crons["deliver-notifications"] == "* * * * *"
     assert crons["refresh-feeds"] == "0 * * * *"
+    assert crons["duty-rollcalls"] == "* * * * *"  # a roll call leaves in its drawn minute
+    assert crons["duty-check"] == "*/5 * * * *"
     assert crons["send-reminders"] == "*/5 * * * *"
     assert crons["plan-roster"].split()[2:] == ["*", "*", "1"]  # weekly
 

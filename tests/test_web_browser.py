@@ -13,7 +13,7 @@ from roster.on_duty import on_duty_at
 from roster.storage import open_session, session_scope
 from tests.web_helpers import WEB_NOW, browser_login, free_pair, holder, shot, uid
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one Chromium, one server
 PHONE = {"width": 390, "height": 844}
 
 
