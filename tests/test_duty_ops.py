@@ -165,4 +165,4 @@ def test_item_sources_list_unfinished_inspections_and_unanswered_rollcalls(burea
         ("inspections:2026-11-22:construction", "construction 2026-11-22 尚有 2 处检查未完成")
     ]
     assert sorted(i.key.split(":")[2] for i in by_source["rollcall"]) == ["p05", "p20", "p21"]
-    assert len(ITEM_SOURCES) == 4
+    assert len(ITEM_SOURCES) == 5  # with the incidents feature's provider

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from roster.cli import app
 from roster.storage.models.incidents import Incident
 from roster.storage.models.outbox import OutboxMessage
+from tests.incidents_helpers import utc
 
 pytest_plugins = ["tests.incidents_fixtures"]
 runner = CliRunner()
@@ -95,3 +96,28 @@ def test_bad_arguments_name_the_option_and_change_nothing(incidents_db: Session)
         assert result.stderr.startswith(f"error: {prefix}") and "Traceback" not in result.output
     assert incidents_db.scalar(select(func.count()).select_from(Incident)) == 0
     assert incidents_db.scalar(select(func.count()).select_from(OutboxMessage)) == before
+
+
+def test_a_duty_log_entry_joins_the_incident_timeline(incidents_db: Session) -> None:
+    from roster.duty import log as duty_log
+
+    opened = as_json(
+        "open", "--severity", "general", "--title", "井盖缺失", "--received-at", "2026-11-29T10:00+08:00",
+        "--now", "2026-11-29T10:05+08:00",
+    )  # fmt: skip
+    entry = duty_log.append(
+        incidents_db,
+        utc(2026, 11, 29, 2, 3),
+        author="p10",
+        text="接市民来电：鹿城南路井盖缺失，已通知市政",
+        category="事件",
+        at=utc(2026, 11, 29, 2, 0),
+    )
+    incidents_db.commit()
+    assert "linked" in run("link", opened["code"], "--log", str(entry.seq), "--by", "p10").stdout
+    assert "already linked" in run("link", opened["code"], "--log", str(entry.seq)).stdout
+    assert run("link", opened["code"], "--log", "999", code=2).stderr.startswith("error: --log:")
+    timeline = as_json("show", opened["code"], "--now", "2026-11-29T10:10+08:00")["timeline"]
+    logged = [e for e in timeline if e["kind"] == "log"]
+    assert len(logged) == 1 and logged[0]["at"] == "2026-11-29T02:00:00+00:00"
+    assert logged[0]["summary"] == f"值班日志 #{entry.seq}（事件）：接市民来电：鹿城南路井盖缺失，已通知市政"

@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from roster.duty.facts import duty_settings
+from roster.duty.handover import HandoverContext, boundary, open_items
 from roster.incidents import escalation, ledger, reports
 from roster.incidents.errors import IncidentError
 from roster.incidents.stats import month_stats
@@ -86,6 +88,15 @@ def test_incident_at_2350_on_the_last_day_of_the_month_across_the_handover(pg: S
     # the 首报 is drafted before the handover but p04 is gone by the time it is signed: only p05 may sign
     report = reports.draft(db, incident.id, now=utc(2026, 12, 1, 0, 20), by="p10")
     db.commit()
+    # at the 08:30 handover the overdue 首报 is one of the open items both shifts sign for
+    at_handover = utc(2026, 12, 1, 0, 25)
+    outgoing, incoming = boundary(db, at_handover)
+    items = open_items(HandoverContext(db, at_handover, duty_settings(db), outgoing, incoming))
+    incident_items = [(i.key, i.title) for i in items if i.source == "incidents"]
+    assert incident_items == [
+        ("incident:2026-11-001:phone", "突发事件 2026-11-001 鹿城小区3号楼外墙脱落：电话报告已超时"),
+        ("incident:2026-11-001:first", "突发事件 2026-11-001 鹿城小区3号楼外墙脱落：首报已超时"),
+    ]
     with pytest.raises(IncidentError, match="signer: p04"):
         reports.sign(db, report.id, version=report.version, signer="p04", now=utc(2026, 12, 1, 0, 40))
     db.rollback()

@@ -34,6 +34,7 @@ OPTIONS = {
     "at": "--at",
     "text": "--text",
     "next_steps": "--next-steps",
+    "log": "--log",
 }
 
 
@@ -198,6 +199,21 @@ def update_cmd(
     instant = _now(now)
     code = _run(lambda s: record_development(s, incident, text, now=instant, by=by).code)
     typer.echo(f"{code}: development recorded")
+
+
+@incidents_app.command("link")
+def link_cmd(
+    incident: IncidentArg,
+    log: Annotated[int, typer.Option("--log", help="Duty-log entry number (值班日志 #N).")],
+    by: ByOption = None,
+    now: NowOption = None,
+) -> None:
+    """Put a duty-log entry on the incident's timeline (at the entry's own time)."""
+    from roster.incidents.links import link_log_entry
+
+    instant = _now(now)
+    added = _run(lambda s: link_log_entry(s, incident, log, now=instant, by=by))
+    typer.echo(f"duty-log entry #{log} linked" if added else f"duty-log entry #{log} was already linked")
 
 
 def _fields(**values: str | None) -> dict[str, str]:

@@ -121,8 +121,23 @@ def unfinished_inspections(ctx: HandoverContext) -> list[HandoverItem]:
 
 
 ItemSource = Callable[[HandoverContext], list[HandoverItem]]
+
+
 # The open-item sources, in the order they are listed. Features add theirs here.
-ITEM_SOURCES: tuple[ItemSource, ...] = (log_todos, missing_reports, unanswered_rollcalls, unfinished_inspections)
+def incidents_awaiting_report(ctx: HandoverContext) -> list[HandoverItem]:
+    """Open incidents with a reporting clock still running (the incidents feature's provider)."""
+    from roster.incidents.links import awaiting_report
+
+    return awaiting_report(ctx)
+
+
+ITEM_SOURCES: tuple[ItemSource, ...] = (
+    log_todos,
+    missing_reports,
+    unanswered_rollcalls,
+    unfinished_inspections,
+    incidents_awaiting_report,
+)
 
 
 def open_items(ctx: HandoverContext, sources: tuple[ItemSource, ...] | None = None) -> list[HandoverItem]:

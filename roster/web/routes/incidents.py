@@ -260,6 +260,26 @@ def incident_update(
     )  # fmt: skip
 
 
+@router.post("/incidents/{incident_id}/link")
+def incident_link(
+    request: Request,
+    incident_id: int,
+    seq: str = Form(""),
+    user: CurrentUser = require_role(*DUTY),
+    session: Session = Depends(db_session),
+) -> Response:
+    from roster.incidents.links import link_log_entry
+
+    now = _now(request)
+
+    def link() -> None:
+        if not seq.strip().isdigit():
+            raise IncidentError("log", "请填写值班日志编号", "enter the duty-log entry number")
+        link_log_entry(session, incident_id, int(seq), now=now, by=user.person_id)
+
+    return _act_on_incident(request, session, user, incident_id, link)
+
+
 @router.post("/incidents/{incident_id}/close")
 def incident_close(
     request: Request,
