@@ -6,7 +6,7 @@
   logged in as a person or unit (``client_for("p01")``, ``client_for("grp-parks")``, ``client_for(None)``).
   ``ACCOUNTS`` lists one login per role mix of the seed.
 - ``live_server``: the app served by uvicorn on a free loopback port (one per run, its own database copy);
-  ``browser``: one Chromium per run (/usr/bin/chromium); ``page``: a fresh context per test;
+  ``browser``: one Chromium per test module (/usr/bin/chromium); ``page``: a fresh context per test;
   ``shot(page, name)`` saves out/screenshots/<name>.png.
 """
 
@@ -318,8 +318,10 @@ def live_server(web_template: Path, tmp_path_factory: pytest.TempPathFactory) ->
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():  # noqa: ANN201
+    # Module scope, not session: while sync_playwright() is open its asyncio loop runs on this thread, and
+    # Prefect's sync-compatible calls in any later test of the same worker would get coroutines back.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
