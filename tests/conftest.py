@@ -90,3 +90,35 @@ def session(db_url: str) -> Iterator[Session]:
         yield s
     finally:
         s.close()
+
+
+# ------------------------------------------------------------------------------------------ scheduling
+# Under `pytest -n 2 --dist loadgroup` xdist hands out work units in collection order (groups first, the
+# largest first). A long test collected late runs alone at the end while the other worker idles, so the
+# tests measured slowest (`--durations`, docs/testing.md) are moved to the front; the rest keep their order.
+SLOWEST_FIRST = (
+    "test_flows_deploy",  # `prefect server start` + `prefect deploy --all` + a process worker
+    "test_flows_up",  # `dutyflow up` as a subprocess: Prefect server, runner, HTTP server
+    "test_inspections_properties_store",
+    "test_notifications_concurrency",
+    "test_reports_escalation",
+    "test_solver_model",
+    "test_admin_malformed",
+    "test_admin_apply",
+    "test_demo",
+    "test_admin_hostile",
+    "test_hardening_http",
+    "test_admin_roundtrip",
+)
+# Tests that drive Chromium share one worker: the browser and the live server are session fixtures, so a
+# second worker would start a second Chromium and a second server for a share of the same pages.
+BROWSER_GROUP = "browser"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist names the groups in the node ids
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group(BROWSER_GROUP))
+    rank = {name: index for index, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.module.__name__.rpartition(".")[2], len(rank)) if item.module else 0)

@@ -48,7 +48,39 @@ def build_lines(problem: Problem, seed: int = 0, order: list[str] | None = None,
                 open_seats[(day, a.shift)] += 1
             line = _line(problem, people[pid], open_seats, weights, wishes, rng, 1.0 + 0.03 * attempt)
             roster[pid] = _take(people[pid], line, open_seats)
+        _top_up(problem, people[pid], roster[pid])
     return roster
+
+
+def _top_up(problem: Problem, person: Person, days: dict[int, Assignment]) -> None:
+    """A line still short of its minimum minutes: lengthen worked days (a longer shift type the same day,
+    rotation and caps kept) until it is not. The work/off pattern, and so every run rule, stays as it is."""
+    shifts = {s.id: s for s in problem.shift_types}
+    minutes = sum(shifts[a.shift].minutes for a in days.values())
+    counts: dict[str, int] = defaultdict(int)
+    for a in days.values():
+        counts[a.shift] += 1
+    for day in sorted(days):
+        if minutes >= person.min_minutes:
+            return
+        if day in person.fixed:
+            continue
+        old = shifts[days[day].shift]
+        prev, nxt = days.get(day - 1), days.get(day + 1)
+        for s in sorted(problem.shift_types, key=lambda t: -t.minutes):
+            if s.minutes <= old.minutes or (day, s.id) in person.unavailable:
+                continue
+            if counts[s.id] >= person.max_shifts.get(s.id, problem.days + 1):
+                continue
+            if (prev and s.id in shifts[prev.shift].forbidden_next) or (nxt and nxt.shift in s.forbidden_next):
+                continue
+            if person.max_minutes is not None and minutes - old.minutes + s.minutes > person.max_minutes:
+                continue
+            days[day] = Assignment(s.id, days[day].role)
+            counts[old.id] -= 1
+            counts[s.id] += 1
+            minutes += s.minutes - old.minutes
+            break
 
 
 def _take(person: Person, line: dict[int, str], open_seats: dict[tuple[int, str], int]) -> dict[int, Assignment]:
