@@ -25,6 +25,15 @@ def _ours() -> list:
 
 
 def test_setup_applies_the_automations_once_however_often_it_runs() -> None:
+    # In a thread of its own: a session-scoped Playwright (sync API) on the same xdist worker keeps an event loop
+    # running in the main thread, and Prefect's sync calls would then hand back coroutines.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(_setup_twice_and_check).result()
+
+
+def _setup_twice_and_check() -> None:
     for _ in range(2):
         result = CliRunner().invoke(app, ["flows", "setup", "--json"])
         assert result.exit_code == 0, result.output

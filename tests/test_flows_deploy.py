@@ -35,6 +35,15 @@ def _prefect(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Comp
     return result
 
 
+def _off_loop(coroutine):  # noqa: ANN001, ANN202
+    """``asyncio.run`` in a thread of its own: a session-scoped Playwright (sync API) on the same xdist worker
+    keeps an event loop running in the main thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 async def _read_deployments(api_url: str) -> dict:
     from prefect.client.orchestration import PrefectClient
 
@@ -51,7 +60,7 @@ def test_deploy_all_registers_every_flow_with_its_bureau_local_cron(
 
     _prefect(["--no-prompt", "deploy", "--all"], env, PROJECT_ROOT)
 
-    deployments = asyncio.run(_read_deployments(prefect_server))
+    deployments = _off_loop(_read_deployments(prefect_server))
     for spec in FLOWS:
         deployment = deployments[spec.name]
         assert deployment.entrypoint == spec.entrypoint
@@ -79,7 +88,7 @@ def test_deploy_all_registers_every_flow_with_its_bureau_local_cron(
         start_new_session=True,
     )
     try:
-        state = asyncio.run(_run_deployment(prefect_server, deployments["check-reports"].id, db_url))
+        state = _off_loop(_run_deployment(prefect_server, deployments["check-reports"].id, db_url))
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(60)
