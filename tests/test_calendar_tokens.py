@@ -113,3 +113,13 @@ def test_refresh_feeds_renders_each_owner_once_per_roster_change(seeded: str) ->
     assert cli("revoke", "4")[0] == 0  # the water group's token
     pruned = refresh_feeds(NOW + dt.timedelta(minutes=2), database_url=seeded)
     assert pruned["pruned"] == 1 and pruned["owners"] == 2 and pruned["rendered"] == 0
+
+
+def test_a_token_never_starts_with_a_dash_so_commands_do_not_read_it_as_an_option(monkeypatch) -> None:
+    import secrets
+
+    from roster.signing import new_token
+
+    draws = iter(["-zQ1", "_ok1"])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda nbytes: next(draws))
+    assert new_token(32) == "_ok1"

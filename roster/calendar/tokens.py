@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, Integer, String, bindparam, or_, select, text, update
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from roster.admin.current import current_bureau
 from roster.calendar.feed import Scope, UnknownOwner
+from roster.signing import new_token
 from roster.storage.base import UTCDateTime
 from roster.storage.models.calendar import CalendarToken
 from roster.storage.models.people import Group, Person
@@ -69,7 +69,7 @@ def check_owner(session: Session, scope: Scope) -> None:
 def issue(session: Session, scope: Scope, now: dt.datetime) -> tuple[str, CalendarToken]:
     """A new token for ``scope`` (in the caller's transaction). The returned secret is never stored."""
     check_owner(session, scope)
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    token = new_token(TOKEN_BYTES)
     row = CalendarToken(
         token_sha256=token_hash(token),
         owner_kind=scope.kind,

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from roster.signing import new_token
 from roster.storage.insert import insert_ignoring_conflicts
 from roster.storage.models.reports import ReportToken, ReportUnit
 from roster.storage.models.security import UsedNonce
@@ -51,7 +52,7 @@ def token_hash(token: str) -> str:
 
 def issue_token(session: Session, unit_id: str, now: dt.datetime) -> str:
     """A new token for the unit (older tokens stay valid until revoked). Returns the token itself."""
-    token = secrets.token_urlsafe(32)
+    token = new_token(32)
     session.add(ReportToken(unit_id=unit_id, token_sha256=token_hash(token), issued_at=now))
     session.flush()
     return token
