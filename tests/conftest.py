@@ -122,3 +122,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(BROWSER_GROUP))
     rank = {name: index for index, name in enumerate(SLOWEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.module.__name__.rpartition(".")[2], len(rank)) if item.module else 0)
+
+
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")  # after xdist's own hook
+def pytest_collection_modifyitems_group_suffix(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Put the ``@group`` suffix into the node ids, which `--dist loadgroup` schedules by.
+
+    pytest-xdist 3.8 writes the suffix into ``item._nodeid``, which pytest 9.2 no longer reads (node ids are
+    structured ``NodeId`` values in ``item._id``): every group was silently split across the workers, each
+    starting its own Prefect test server and Chromium. Without this, tests/test_conftest_groups.py fails.
+    """
+    if not config.getoption("loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        groups = sorted(
+            {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")}
+        )
+        if groups and "@" not in item.nodeid.rpartition("]")[2].rpartition("::")[2]:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")

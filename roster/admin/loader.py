@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
+from roster.admin.fast_yaml import NotFast, compose_fast, construct_fast
 from roster.admin.guard import MAX_DEPTH, MAX_FILE_BYTES, guard, prescan
 from roster.admin.schema import BureauFile
 
@@ -119,6 +120,25 @@ def parse_bureau(text: str, source: str = "admin file") -> BureauFile:
 
 
 def _read_yaml(text: str) -> tuple[Any, LineMap, list[AdminIssue]]:
+    with contextlib.suppress(NotFast):
+        return _read_yaml_fast(text)
+    return _read_yaml_round_trip(text)
+
+
+def _read_yaml_fast(text: str) -> tuple[Any, LineMap, list[AdminIssue]]:
+    """libyaml for a clean file (roster/admin/fast_yaml.py); ``NotFast`` sends it to the round-trip parser."""
+    yaml, node = compose_fast(text)
+    if node is None:
+        raise NotFast
+    if hostile := list(guard(node)):
+        return None, LineMap({}), hostile
+    if next(iter(_duplicate_keys(node, ())), None) is not None:
+        raise NotFast
+    data, lines = construct_fast(yaml, node)
+    return data, LineMap(lines), []
+
+
+def _read_yaml_round_trip(text: str) -> tuple[Any, LineMap, list[AdminIssue]]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
