@@ -130,7 +130,7 @@ def pytest_collection_modifyitems_group_suffix(config: pytest.Config, items: lis
 
     pytest-xdist 3.8 writes the suffix into ``item._nodeid``, which pytest 9.2 no longer reads (node ids are
     structured ``NodeId`` values in ``item._id``): every group was silently split across the workers, each
-    starting its own Prefect test server and Chromium. Without this, tests/test_conftest_groups.py fails.
+    starting its own Prefect test server and Chromium. Checked by tests/test_conftest_groups.py.
     """
     if not config.getoption("loadgroup", False):
         return
