@@ -6,10 +6,12 @@ that need it share one xdist group, so under ``pytest -n 2 --dist loadgroup`` on
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,11 +22,51 @@ from tests.flows_helpers import prefect_env, wait_until_ok
 
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from prefect.testing.utilities import prefect_test_harness
+    """Prefect's test harness (``prefect.testing.utilities.prefect_test_harness``), with its database on PostgreSQL.
 
-    with prefect_test_harness(server_startup_timeout=120):
+    The stock harness keeps the test server's database in SQLite, where two overlapping flow runs (the flow
+    tests start them on purpose) left one server transaction waiting for the other's write lock for the
+    whole 60 s busy timeout Prefect sets outside its own unit tests: about once a run, one flow test took
+    65 s instead of 5 (seen with py-spy; the client waiting on ``set_flow_run_state``). PostgreSQL locks by
+    row, as the scale-out test's servers do (tests_scale/cluster.py).
+    """
+    import prefect.context
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_DATABASE_CONNECTION_URL, temporary_settings
+
+    from roster.supervise import free_port
+
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    with _postgres_database("prefect_harness") as url, contextlib.ExitStack() as stack:
+        async_url = url.replace("postgresql+psycopg://", "postgresql+asyncpg://")
+        with temporary_settings(updates={PREFECT_SERVER_DATABASE_CONNECTION_URL: async_url}):
+            server = SubprocessASGIServer(port=free_port())
+            # As the stock harness does: code asking for "the" ephemeral server finds this one.
+            SubprocessASGIServer._instances[None] = server
+            server.start(timeout=120)
+        stack.callback(server.stop)
+        stack.enter_context(temporary_settings(updates={PREFECT_API_URL: server.api_url}))
+        # Threads started by the tests copy no context: make the harness settings the process-wide default.
+        stack.enter_context(prefect.context._temporary_global_settings_context(prefect.context.get_settings_context()))
         yield
+
+
+@contextlib.contextmanager
+def _postgres_database(prefix: str) -> Iterator[str]:
+    from sqlalchemy import create_engine, text
+
+    from tests.conftest import PG_ADMIN_URL
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture
