@@ -49,6 +49,26 @@ def prefect_harness() -> Iterator[None]:
         # Threads started by the tests copy no context: make the harness settings the process-wide default.
         stack.enter_context(prefect.context._temporary_global_settings_context(prefect.context.get_settings_context()))
         yield
+        _drain_clients()  # as the stock harness does: the logs and events still queued reach the server
+
+
+def _drain_clients() -> None:
+    import inspect
+
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    async def drain() -> None:
+        with contextlib.suppress(RuntimeError):  # a worker that never started
+            result = APILogWorker.instance().drain()
+            if inspect.isawaitable(result):
+                await result
+        result = EventsWorker.drain_all()
+        if inspect.isawaitable(result):
+            await result
+
+    run_coro_as_sync(drain())
 
 
 @contextlib.contextmanager

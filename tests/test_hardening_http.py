@@ -123,7 +123,8 @@ def test_nul_and_control_characters_get_422_naming_the_field_on_both_databases(l
             assert r.json()["detail"][0]["loc"][-1] == field and "U+0000" in r.text
 
         @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-        @given(value=st.text(st.characters(codec=None), max_size=40), which=st.integers(0, 6))
+        # Any text a client can send: UTF-8 (a lone surrogate cannot be encoded into a request at all).
+        @given(value=st.text(st.characters(codec="utf-8"), max_size=40), which=st.integers(0, 6))
         def random_text_never_gives_5xx(value: str, which: int) -> None:
             path, body, _field = _text_fields(live.today, value)[which]
             auth = live.member_auth if path.startswith("/inspections") else live.unit_auth
