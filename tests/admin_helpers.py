@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import select
 
 from roster.storage import Base, open_session
@@ -14,6 +17,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "chuxiong.yaml"
 SEED_TEXT = SEED.read_text(encoding="utf-8")
 NOW = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)
+
+
+def seed_data() -> dict[str, Any]:
+    """The seed file as plain data (YAML 1.1, as ``yaml.safe_load``), a fresh copy each call: tests edit it."""
+    return copy.deepcopy(_seed_data())
+
+
+@functools.cache
+def _seed_data() -> dict[str, Any]:  # parsed once per test process: pure-Python PyYAML took 0.5 s a time
+    return yaml.load(SEED_TEXT, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:

@@ -11,7 +11,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import yaml
 from icaljs_helpers import icaljs
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,13 +20,14 @@ from roster.admin.schema import BureauFile
 from roster.shifts import generate_slots
 from roster.storage.models.people import BureauConfig, Group, GroupMembership, Person
 from roster.storage.models.shifts import Shift, ShiftAssignment
+from tests.admin_helpers import seed_data
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "chuxiong.yaml"
 UTC = dt.UTC
 
 
 def load_example(**calendar: object) -> BureauFile:
-    raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    raw = seed_data()
     if calendar:
         raw["calendar"] = {**(raw.get("calendar") or {}), **calendar}
     return BureauFile.model_validate(raw)

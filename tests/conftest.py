@@ -53,10 +53,19 @@ def pg_database() -> Iterator[str]:
 
 
 def _empty_postgres(url: str) -> None:
+    """Every table emptied and every used sequence back at 1, as after ``TRUNCATE ... RESTART IDENTITY``.
+
+    DELETE children-first rather than TRUNCATE: a test leaves a few rows, and TRUNCATE of 47 tables costs
+    0.2 s each time (new files for every table) against 0.01-0.04 s, paid before each of ~150 tests."""
     engine = get_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+        used = conn.scalars(
+            text("SELECT schemaname || '.' || sequencename FROM pg_sequences WHERE last_value IS NOT NULL")
+        )
+        for sequence in used.all():
+            conn.execute(text(f"ALTER SEQUENCE {sequence} RESTART"))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

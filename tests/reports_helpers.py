@@ -4,21 +4,19 @@ and shifts with a leader on duty, inserted directly until the admin engineer's `
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
-import yaml
 from sqlalchemy.orm import Session
 
 from roster.admin.apply import apply_bureau
 from roster.admin.schema import BureauFile
 from roster.storage.models.shifts import Shift, ShiftAssignment
+from tests.admin_helpers import seed_data
 
-SEED = Path(__file__).resolve().parents[1] / "examples" / "chuxiong.yaml"
 UTC = dt.UTC
 
 
 def seed_bureau(document: dict | None = None) -> BureauFile:
-    return BureauFile.model_validate(document or yaml.safe_load(SEED.read_text(encoding="utf-8")))
+    return BureauFile.model_validate(document or seed_data())
 
 
 def install_bureau(session: Session, bureau: BureauFile, now: dt.datetime) -> list[str]:
@@ -48,7 +46,7 @@ def add_full_shift(session: Session, day: dt.date, leader: str, officers: tuple[
 
 
 def seed_document() -> dict:
-    return yaml.safe_load(SEED.read_text(encoding="utf-8"))
+    return seed_data()
 
 
 def replay_document() -> dict:
