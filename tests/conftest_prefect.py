@@ -1,27 +1,23 @@
 """Prefect fixtures, registered by the flow tests through ``pytest_plugins`` (tests/conftest.py stays shared).
 
-``prefect_harness`` starts Prefect's test server once per test process (per xdist worker); the flow tests
-that need it share one xdist group, so under ``pytest -n 2 --dist loadgroup`` only one worker pays for it.
+``prefect_harness`` starts Prefect's test server once per test process (per xdist worker) and yields its API
+URL; the tests that need it (flows run in-process, and `prefect deploy`, a process worker and `dutyflow flows
+setup` as subprocesses) share one xdist group, so under ``pytest -n 2 --dist loadgroup`` only one worker pays
+for it. `dutyflow up` (tests/test_flows_up.py) starts a server of its own, as a user's would.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.flows_helpers import prefect_env, wait_until_ok
-
 
 @pytest.fixture(scope="session")
-def prefect_harness() -> Iterator[None]:
+def prefect_harness() -> Iterator[str]:
     """Prefect's test harness (``prefect.testing.utilities.prefect_test_harness``), with its database on PostgreSQL.
 
     The stock harness keeps the test server's database in SQLite, where two overlapping flow runs (the flow
@@ -48,7 +44,7 @@ def prefect_harness() -> Iterator[None]:
         stack.enter_context(temporary_settings(updates={PREFECT_API_URL: server.api_url}))
         # Threads started by the tests copy no context: make the harness settings the process-wide default.
         stack.enter_context(prefect.context._temporary_global_settings_context(prefect.context.get_settings_context()))
-        yield
+        yield server.api_url
         _drain_clients()  # as the stock harness does: the logs and events still queued reach the server
 
 
@@ -87,37 +83,3 @@ def _postgres_database(prefix: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-
-
-@pytest.fixture
-def prefect_server(tmp_path: Path, unused_port: int) -> Iterator[str]:
-    """A real ``prefect server start`` on a free loopback port; yields its API URL."""
-    home = tmp_path / "prefect-home"
-    home.mkdir()
-    api_url = f"http://127.0.0.1:{unused_port}/api"
-    log = (tmp_path / "prefect-server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(unused_port)],
-        env=prefect_env(home),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        wait_until_ok(f"{api_url}/health", process)
-        yield api_url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
-
-
-@pytest.fixture
-def unused_port() -> int:
-    from roster.supervise import free_port
-
-    return free_port()

@@ -1,15 +1,13 @@
-"""The zombie-run automations, applied by `dutyflow flows setup` to a real `prefect server start` of their own:
-created once, replaced on a second setup, with the proactive trigger and the Crashed action Prefect's own docs
-prescribe.
-
-Not on the shared test harness: with automations defined, that SQLite-backed server's trigger evaluation
-stalled the other flow tests' API calls for about a minute each.
+"""The zombie-run automations, applied by `dutyflow flows setup` (a subprocess) to the test harness's Prefect
+server: created once, replaced on a second setup, with the proactive trigger and the Crashed action Prefect's
+own docs prescribe. They are deleted afterwards, so the later flow tests on that server never meet them.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -19,7 +17,7 @@ from flows.automations import AUTOMATIONS, HEARTBEAT_SECONDS, MISSED_HEARTBEATS
 from tests.flows_helpers import PROJECT_ROOT, prefect_env
 
 pytest_plugins = ["tests.conftest_prefect"]
-pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+pytestmark = [pytest.mark.prefect, pytest.mark.xdist_group("prefect-harness")]
 
 
 def _ours(api_url: str) -> dict[str, dict]:
@@ -27,8 +25,15 @@ def _ours(api_url: str) -> dict[str, dict]:
     return {a["name"]: a for a in found if a["name"].startswith("dutyflow:")}
 
 
-def test_setup_applies_the_automations_once_however_often_it_runs(prefect_server: str, tmp_path: Path) -> None:
-    env = prefect_env(tmp_path / "prefect-home", prefect_server)
+@pytest.fixture
+def api_url(prefect_harness: str) -> Iterator[str]:
+    yield prefect_harness
+    for automation in _ours(prefect_harness).values():
+        httpx.delete(f"{prefect_harness}/automations/{automation['id']}", timeout=10).raise_for_status()
+
+
+def test_setup_applies_the_automations_once_however_often_it_runs(api_url: str, tmp_path: Path) -> None:
+    env = prefect_env(tmp_path / "prefect-home", api_url)
     for _ in range(2):
         result = subprocess.run(
             [sys.executable, "-m", "roster.cli", "flows", "setup", "--json"],
@@ -39,7 +44,7 @@ def test_setup_applies_the_automations_once_however_often_it_runs(prefect_server
             timeout=120,
         )
         assert result.returncode == 0, result.stdout + result.stderr
-    found = _ours(prefect_server)
+    found = _ours(api_url)
     assert sorted(found) == sorted(spec.name for spec in AUTOMATIONS)  # replaced, not added twice
     zombie = found["dutyflow: crash runs that stopped sending heartbeats"]["trigger"]
     assert zombie["posture"] == "Proactive"

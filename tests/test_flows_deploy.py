@@ -1,4 +1,5 @@
-"""`prefect deploy --all` from prefect.yaml against a real `prefect server start` subprocess."""
+"""`prefect deploy --all` from prefect.yaml, run as a subprocess against the test harness's Prefect server (a real
+server process on PostgreSQL), and a process worker running one deployed flow."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from roster.storage.models.outbox import OutboxMessage
 from tests.flows_helpers import PROJECT_ROOT, prefect_env
 
 pytest_plugins = ["tests.conftest_prefect"]
-pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+pytestmark = [pytest.mark.prefect, pytest.mark.xdist_group("prefect-harness")]
 
 DAY = dt.date(2026, 11, 23)
 NOW = dt.datetime(2026, 11, 23, 6, 5, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(dt.UTC)
@@ -52,15 +53,16 @@ async def _read_deployments(api_url: str) -> dict:
 
 
 def test_deploy_all_registers_every_flow_with_its_bureau_local_cron(
-    prefect_server: str, tmp_path: Path, db_url: str
+    prefect_harness: str, tmp_path: Path, db_url: str
 ) -> None:
-    env = prefect_env(tmp_path / "prefect-home", prefect_server)
+    api_url = prefect_harness
+    env = prefect_env(tmp_path / "prefect-home", api_url)
     _prefect(["work-pool", "create", WORK_POOL, "--type", "process"], env, tmp_path)
     before = set(p.name for p in PROJECT_ROOT.iterdir())
 
     _prefect(["--no-prompt", "deploy", "--all"], env, PROJECT_ROOT)
 
-    deployments = _off_loop(_read_deployments(prefect_server))
+    deployments = _off_loop(_read_deployments(api_url))
     for spec in FLOWS:
         deployment = deployments[spec.name]
         assert deployment.entrypoint == spec.entrypoint
@@ -88,7 +90,7 @@ def test_deploy_all_registers_every_flow_with_its_bureau_local_cron(
         start_new_session=True,
     )
     try:
-        state = _off_loop(_run_deployment(prefect_server, deployments["check-reports"].id, db_url))
+        state = _off_loop(_run_deployment(api_url, deployments["check-reports"].id, db_url))
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(60)
