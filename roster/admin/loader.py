@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from roster.admin.guard import MAX_DEPTH, MAX_FILE_BYTES, guard, prescan
 from roster.admin.schema import BureauFile
+from roster.admin.sections import SECTIONS
 
 Location = tuple[str | int, ...]
 
@@ -472,20 +473,15 @@ def check_references(bureau: BureauFile, features: bool = True) -> list[tuple[Lo
 
 
 def _feature_reference_issues(bureau: BureauFile) -> list[tuple[Location, str]]:
-    """Each feature's own reference checks over its section, located under the section's field."""
-    from roster.features import FEATURES
-
+    """Each feature section's own reference checks, located under the section's field."""
     errors: list[tuple[Location, str]] = []
-    for feature in FEATURES:
-        if feature.section is None or feature.check_references is None:
+    for section in SECTIONS:
+        validated = section.of(bureau)
+        if section.check_references is None or validated is None:
             continue
-        name = feature.section.field
-        section = feature.section_in(bureau)
-        if section is None:
-            continue
-        for loc, message in feature.check_references(section, bureau):
+        for loc, message in section.check_references(validated, bureau):
             loc = tuple(loc)
-            errors.append((loc if loc[:1] == (name,) else (name, *loc), message))
+            errors.append((loc if loc[:1] == (section.field,) else (section.field, *loc), message))
     return errors
 
 
