@@ -24,18 +24,19 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from notifications.channels import ChannelError, apprise_url
-from notifications.jobs import DeliverySummary
 from notifications.outbox import dedup_key, enqueue_many
 from notifications.outbox import message as outbox_message
 from notifications.sender import SendOutcome, message_id_for, message_identity, send
 from notifications.settings import DeliveryPolicy, SmtpSettings
 from notifications.templates import channel_name, format_for_channel, render
+from roster.feature import JobSummary
 from roster.storage.models.outbox import DEAD, FALLEN_BACK, PENDING, SENDING, SENT, OutboxAttempt, OutboxMessage
 from roster.storage.models.people import Person
 
@@ -43,6 +44,20 @@ log = logging.getLogger(__name__)
 Sender = Callable[[str, str, str], SendOutcome]
 DEAD_LETTER_SOURCE = "dead_letter"
 OPERATOR = "operator"
+
+
+@dataclass(frozen=True)
+class DeliverySummary(JobSummary):
+    """Counts of one delivery pass (``notifications.delivery.deliver``)."""
+
+    worker: str
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    fallen_back: int = 0
+    dead: int = 0
+    lease_lost: int = 0
+    skipped_expired: int = 0
 
 
 def default_worker_name() -> str:

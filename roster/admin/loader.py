@@ -15,48 +15,14 @@ import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from roster.admin.guard import MAX_DEPTH, MAX_FILE_BYTES, guard, prescan
+from roster.admin.issues import AdminFileError, AdminIssue, Location, format_location
 from roster.admin.schema import BureauFile
 from roster.admin.sections import SECTIONS
-
-Location = tuple[str | int, ...]
-
-
-class AdminIssue(NamedTuple):
-    location: str  # "people[3].phone"; "(file)" for problems of the whole document
-    line: int | None  # 1-based line in the file, when known
-    message: str
-
-    def __str__(self) -> str:
-        where = self.location if self.line is None else f"{self.location} (line {self.line})"
-        return f"{where}: {self.message}"
-
-
-class AdminFileError(ValueError):
-    """The admin file is invalid. ``issues`` lists every problem found, in file order."""
-
-    def __init__(self, issues: Iterable[AdminIssue], source: str = "admin file") -> None:
-        self.issues = sorted(issues, key=lambda i: (i.line is None, i.line or 0, i.location))
-        self.source = source
-        super().__init__(f"{source}: {len(self.issues)} error(s)\n" + "\n".join(f"  {i}" for i in self.issues))
-
-    @property
-    def errors(self) -> list[tuple[str, int | None, str]]:
-        return [tuple(i) for i in self.issues]  # type: ignore[misc]
-
-
-def format_location(loc: Iterable[str | int]) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text or "(file)"
 
 
 @dataclass

@@ -10,6 +10,7 @@ is a new key: the alerts start over for the new deadline, and the old ones stay 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -18,9 +19,9 @@ from sqlalchemy.orm import Session
 from notifications.outbox import dedup_key, enqueue_many
 from notifications.outbox import message as outbox_message
 from roster.admin.current import current_bureau
+from roster.feature import JobSummary
 from roster.incidents.clocks import Clock, open_clocks, plain_utc
 from roster.incidents.errors import IncidentError
-from roster.incidents.jobs import IncidentTick
 from roster.incidents.ledger import facts_by_incident, section_of
 from roster.incidents.messages import alert_text
 from roster.incidents.recipients import IncidentResolver
@@ -87,6 +88,18 @@ def _alerts_for(  # noqa: PLR0913
             summary = f"{clock.label()}{overdue} → {r.name}（{channel}）"
             events.append(_event(incident, now, key, key, summary, message.due_at))
     return outbox, events
+
+
+@dataclass(frozen=True)
+class IncidentTick(JobSummary):
+    """What one incident tick found and wrote."""
+
+    now: dt.datetime
+    incidents_checked: int  # incidents not yet closed, received by ``now``
+    clocks_open: int  # reporting clocks still running (phone, 首报, 续报N, 终报)
+    clocks_overdue: int  # of those, past their deadline
+    messages_enqueued: int  # alert messages written to the outbox now (repeats under one key not counted)
+    events_recorded: int  # alert rows added to the incidents' timelines
 
 
 def _event(

@@ -29,6 +29,7 @@ from notifications.outbox import dedup_key, enqueue_many
 from notifications.outbox import message as outbox_message
 from roster.admin.current import NoBureauApplied, current_bureau
 from roster.config import DEFAULT_LOCALE
+from roster.feature import JobSummary
 from roster.holidays import HolidayCalendar
 from roster.on_duty import on_duty_at
 from roster.reports import links
@@ -41,7 +42,6 @@ from roster.reports.expectations import (
     reports_on,
     take_write_lock,
 )
-from roster.reports.jobs import EscalationTick
 from roster.reports.messages import escalation_text
 from roster.reports.schema import DEFAULT_LINK_TTL_HOURS, DEFAULT_PUBLIC_URL, ReportsSection
 from roster.storage.insert import insert_ignoring_conflicts
@@ -49,6 +49,18 @@ from roster.storage.models.people import Group, Person
 from roster.storage.models.reports import EscalationEvent, ReportExpectation, ReportUnit
 
 LOOKBACK_DAYS = 7  # expectation rows are (re)created for this many past local days on every tick
+
+
+@dataclass(frozen=True)
+class EscalationTick(JobSummary):
+    """What one escalation tick did."""
+
+    now: dt.datetime
+    expectations_created: int  # unit-days whose expectation row was written now
+    unit_days_due: int  # unit-days still unreported with a step due
+    messages_enqueued: int  # outbox rows written (duplicates under the same dedup key not counted)
+    events_recorded: int  # escalation events (state changes) recorded
+    delivered_at_once: int | None = None  # urgent messages the hand-off sent before returning (None: off)
 
 
 @dataclass(frozen=True)

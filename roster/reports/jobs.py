@@ -8,21 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from roster.feature import JobSummary
-
-
-@dataclass(frozen=True)
-class EscalationTick(JobSummary):
-    """What one escalation tick did."""
-
-    now: dt.datetime
-    expectations_created: int  # unit-days whose expectation row was written now
-    unit_days_due: int  # unit-days still unreported with a step due
-    messages_enqueued: int  # outbox rows written (duplicates under the same dedup key not counted)
-    events_recorded: int  # escalation events (state changes) recorded
-    delivered_at_once: int | None = None  # urgent messages the hand-off sent before returning (None: off)
+if TYPE_CHECKING:  # the summary is defined where it is computed
+    from roster.reports.escalation import EscalationTick
 
 
 def check_reports(now: dt.datetime, database_url: str | None = None) -> EscalationTick:
