@@ -1,6 +1,6 @@
 """Job entry points for the flows: each opens its own session, takes ``now``, is idempotent and safe to run
-twice at once, and returns a typed summary. Only the stdlib and ``roster.feature`` at the top: the ORM is
-imported when a job runs (the admin schema imports every feature's declaration, and with it this module)."""
+twice at once, and returns a typed summary. Only the stdlib at the top: the ORM is imported when a
+job runs (``roster.features`` imports every feature's declaration, and with it this module)."""
 
 from __future__ import annotations
 

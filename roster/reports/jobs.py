@@ -1,7 +1,7 @@
 """Job entry points for the orchestration flows: each opens its own session, takes ``now``, is idempotent.
 
-Imports stay inside the functions: ``roster.reports.feature`` declares these jobs, and the admin schema
-reads every feature's declaration, so this module must cost nothing to import.
+Imports stay inside the functions: ``roster.reports.feature`` declares these jobs, and everything that
+reads ``roster.features`` (the web app, every flow) imports this module, so it must cost nothing to import.
 """
 
 from __future__ import annotations
