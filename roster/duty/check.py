@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from notifications.outbox import dedup_key, enqueue_many
-from notifications.outbox import message as outbox_message
+from notifications.outbox import dedup_key, enqueue_many, message_to
 from roster.duty import rollcall
 from roster.duty.checkin import MISSING, SeatState, checkins_of, seat_states
 from roster.duty.facts import Contact, DutySettings, ShiftFacts, contacts, duty_settings, shifts_between, write_lock
@@ -203,16 +202,12 @@ def _message(settings: DutySettings, alert: Alert, about: Contact | None, to: Co
             )
         )
         subject, body = open_handover_text(to.locale, handover_at=alert.at, tz=tz, missing=missing)
-    channel, address = to.channels[0]
-    return outbox_message(
-        key=dedup_key(SOURCES[alert.kind], alert.ident, alert.about or "-", to.person_id, channel),
+    return message_to(
+        to,
+        key=dedup_key(SOURCES[alert.kind], alert.ident, alert.about or "-", to.person_id, to.channels[0][0]),
         source=SOURCES[alert.kind],
-        channel=channel,
-        address=address,
         subject=subject,
         body=body,
         now=now,
-        person_id=to.person_id,
-        locale=to.locale,
-        payload={"about": alert.about, "ref": alert.ident, "fallback_channels": [list(c) for c in to.channels[1:]]},
+        payload={"about": alert.about, "ref": alert.ident},
     )

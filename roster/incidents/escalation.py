@@ -16,8 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from notifications.outbox import dedup_key, enqueue_many
-from notifications.outbox import message as outbox_message
+from notifications.outbox import dedup_key, enqueue_many, message_to
 from roster.admin.current import current_bureau
 from roster.feature import JobSummary
 from roster.incidents.clocks import Clock, open_clocks, plain_utc
@@ -48,7 +47,7 @@ def _alerts_for(  # noqa: PLR0913
         events.append(_event(incident, now, key, None, summary, start))
     for message, recipients in plan.due:
         for r in recipients:
-            channel, address = r.channels[0]
+            channel = r.channels[0][0]
             key = dedup_key(
                 "incident-alert", incident.id, clock.key, deadline, message.step + 1, message.repeat, r.ident, channel
             )
@@ -62,27 +61,16 @@ def _alerts_for(  # noqa: PLR0913
                 tz=tz,
                 url=f"{public_url.rstrip('/')}/incidents/{incident.id}",
             )
+            payload = {
+                "incident": incident.code,
+                "clock": clock.key,
+                "due_at": deadline,
+                "step": message.step + 1,
+                "repeat": message.repeat,
+                "target": r.target,
+            }
             outbox.append(
-                outbox_message(
-                    key=key,
-                    source="incident",
-                    channel=channel,
-                    address=address,
-                    subject=subject,
-                    body=body,
-                    now=now,
-                    person_id=r.person_id,
-                    locale=r.locale,
-                    payload={
-                        "incident": incident.code,
-                        "clock": clock.key,
-                        "due_at": deadline,
-                        "step": message.step + 1,
-                        "repeat": message.repeat,
-                        "target": r.target,
-                        "fallback_channels": [list(c) for c in r.channels[1:]],
-                    },
-                )
+                message_to(r, key=key, source="incident", subject=subject, body=body, now=now, payload=payload)
             )
             overdue = "超时" if message.due_at >= clock.due_at else "到期提醒"
             summary = f"{clock.label()}{overdue} → {r.name}（{channel}）"

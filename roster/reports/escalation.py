@@ -25,8 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from notifications.outbox import dedup_key, enqueue_many
-from notifications.outbox import message as outbox_message
+from notifications.outbox import dedup_key, enqueue_many, message_to
 from roster.admin.current import NoBureauApplied, current_bureau
 from roster.config import DEFAULT_LOCALE
 from roster.feature import JobSummary
@@ -379,8 +378,7 @@ def _notification(
     ack_url: AckUrl,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The outbox message to ``r`` (first channel; the others are its fallbacks) and its event row."""
-    channel, address = r.channels[0]
-    key = dedup_key("escalation", unit.id, day, message.step + 1, message.repeat, r.ident, channel)
+    key = dedup_key("escalation", unit.id, day, message.step + 1, message.repeat, r.ident, r.channels[0][0])
     url = ack_url(unit.id, day, r.person_id) if r.person_id else None
     subject, body = escalation_text(
         locale=r.locale,
@@ -400,21 +398,9 @@ def _notification(
         "repeat": message.repeat,
         "target": r.target,
         "state": state,
-        "fallback_channels": [list(c) for c in r.channels[1:]],
         "ack_url": url,
     }
-    outbox = outbox_message(
-        key=key,
-        source="escalation",
-        channel=channel,
-        address=address,
-        subject=subject,
-        body=body,
-        now=now,
-        person_id=r.person_id,
-        locale=r.locale,
-        payload=payload,
-    )
+    outbox = message_to(r, key=key, source="escalation", subject=subject, body=body, now=now, payload=payload)
     return outbox, _notified_event(key, unit.id, day, message, r, now)
 
 
