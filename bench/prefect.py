@@ -56,13 +56,15 @@ def _clear(url: str) -> None:
     from sqlalchemy import delete
 
     from roster.storage import session_scope
-    from roster.storage.models.outbox import OutboxMessage
+    from roster.storage.models.outbox import OutboxAttempt, OutboxMessage
     from roster.storage.models.reports import EscalationEvent, ReportExpectation
 
     # Expectations too: their next_check_at moved on, and a fresh row makes the next run do the same work.
+    # Attempts first: the job hands urgent messages to delivery at once, and an attempt points at its message.
     with session_scope(url) as session:
         session.execute(delete(EscalationEvent))
         session.execute(delete(ReportExpectation))
+        session.execute(delete(OutboxAttempt))
         session.execute(delete(OutboxMessage))
 
 
