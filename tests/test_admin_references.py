@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from roster.admin.loader import check_references, repeated_special_days, understaffed_roles
+from roster.admin.references import check_references, repeated_special_days, understaffed_roles
 from roster.admin.schema import BureauFile, Holidays
 
 
