@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from roster.admin.current import NoBureauApplied, current_bureau
 from roster.config import DEFAULT_TIMEZONE
 from roster.storage.models.inspections import InspectionResult, InspectionSite, InspectionToken, InspectionVisit
 from roster.storage.models.people import Group, GroupMembership, Person
@@ -25,7 +26,6 @@ OUTCOMES = ("ok", "issue")
 
 class ResultRejected(ValueError):
     """A result that cannot be recorded. ``field`` names the offending input; ``status`` is the HTTP code."""
-
     def __init__(self, field: str, message: str, status: int = 422) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
@@ -90,8 +90,6 @@ def record_result(
 
 
 def _day_starts_at(session: Session, day: dt.date) -> dt.datetime:
-    from roster.admin.current import NoBureauApplied, current_bureau
-
     try:
         tz = current_bureau(session).bureau.timezone
     except NoBureauApplied:
