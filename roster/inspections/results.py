@@ -26,6 +26,7 @@ OUTCOMES = ("ok", "issue")
 
 class ResultRejected(ValueError):
     """A result that cannot be recorded. ``field`` names the offending input; ``status`` is the HTTP code."""
+
     def __init__(self, field: str, message: str, status: int = 422) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
