@@ -171,8 +171,8 @@ def per_row_baseline(session: Session, now: dt.datetime) -> None:
     """The naive tick: every unit-day, one ORM object and a few queries at a time (on the sample)."""
     from notifications.outbox import dedup_key, enqueue
     from roster.admin.current import current_bureau
-    from roster.reports.escalation import Resolver, plan_unit_day
     from roster.reports.messages import escalation_text
+    from roster.reports.steps import Resolver, plan_unit_day
     from roster.storage.models.reports import EscalationEvent, ReportExpectation, ReportSubmission, ReportUnit
 
     resolver = Resolver(session, current_bureau(session).bureau.head)

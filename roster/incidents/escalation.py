@@ -25,7 +25,7 @@ from roster.incidents.ledger import facts_by_incident, section_of
 from roster.incidents.messages import alert_text
 from roster.incidents.recipients import IncidentResolver
 from roster.incidents.storage import insert_events
-from roster.reports.escalation import plan_unit_day
+from roster.reports.steps import plan_unit_day
 from roster.storage.models.incidents import CLOSED, Incident, IncidentEvent
 
 
