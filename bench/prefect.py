@@ -56,13 +56,15 @@ def _clear(url: str) -> None:
     from sqlalchemy import delete
 
     from roster.storage import session_scope
-    from roster.storage.models.outbox import OutboxMessage
+    from roster.storage.models.outbox import OutboxAttempt, OutboxMessage
     from roster.storage.models.reports import EscalationEvent, ReportExpectation
 
     # Expectations too: their next_check_at moved on, and a fresh row makes the next run do the same work.
+    # Attempts first: the job hands urgent messages to delivery at once, and an attempt points at its message.
     with session_scope(url) as session:
         session.execute(delete(EscalationEvent))
         session.execute(delete(ReportExpectation))
+        session.execute(delete(OutboxAttempt))
         session.execute(delete(OutboxMessage))
 
 
@@ -134,14 +136,7 @@ def run() -> list[dict]:
 
         port = supervise.free_port()
         api_url = f"http://127.0.0.1:{port}/api"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-        env.update(
-            DUTYFLOW_HOME=str(home),
-            DUTYFLOW_DATABASE_URL=url,
-            PREFECT_HOME=str(home / "prefect"),
-            PREFECT_API_URL=api_url,
-            PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        )
+        env = _prefect_env(home, url, api_url)
         children: list[supervise.Child] = []
         saved = {k: os.environ.get(k) for k in ("PREFECT_API_URL", "PREFECT_HOME")}
         try:
@@ -160,33 +155,7 @@ def run() -> list[dict]:
 
             _timed(flow, url)  # warm-up: registers the flow, opens the client
             wrapped = [_timed(flow, url) for _ in range(runs)]
-
-            # Scheduled ticks: serve the deployment on an every-minute cron, measure tick -> effect.
-            _clear(url)
-            runner = supervise.start(
-                "flow runner",
-                [
-                    sys.executable,
-                    "-c",
-                    "from flows.serving import serve_all; serve_all(only=('check-reports',), cron='* * * * *')",
-                ],
-                env,
-                cwd=str(ROOT),
-                stop_signal=signal.SIGINT,
-                quiet=True,
-            )
-            children.append(runner)
-            latencies = []
-            for _ in range(ticks):
-                _clear(url)
-                deadline = time.monotonic() + 180
-                while _escalations(url) == 0:
-                    if not runner.alive or time.monotonic() > deadline:
-                        raise RuntimeError("no scheduled run wrote its escalation within 180 s")
-                    time.sleep(0.1)
-                seen = dt.datetime.now(dt.UTC)
-                tick = _latest_tick(api_url, "check-reports")
-                latencies.append((seen - tick).total_seconds())
+            latencies = _scheduled_latencies(url, api_url, env, ticks, children)
         finally:
             for child in reversed(children):
                 child.stop()
@@ -196,7 +165,56 @@ def run() -> list[dict]:
                 else:
                     os.environ[key] = value
             reset_engines()
+    return _rows(baseline, wrapped, latencies, runs, ticks)
 
+
+def _prefect_env(home: Path, url: str, api_url: str) -> dict[str, str]:
+    """This process's environment without any PREFECT_ setting, pointed at the bench's own server and home."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(
+        DUTYFLOW_HOME=str(home),
+        DUTYFLOW_DATABASE_URL=url,
+        PREFECT_HOME=str(home / "prefect"),
+        PREFECT_API_URL=api_url,
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+    )
+    return env
+
+
+def _scheduled_latencies(url: str, api_url: str, env: dict[str, str], ticks: int, children: list) -> list[float]:
+    """Serve the deployment on an every-minute cron; for each tick, seconds from the scheduled time to the
+    escalation row. The runner joins ``children`` (the caller stops them)."""
+    from roster import supervise
+
+    _clear(url)
+    runner = supervise.start(
+        "flow runner",
+        [
+            sys.executable,
+            "-c",
+            "from flows.serving import serve_all; serve_all(only=('check-reports',), cron='* * * * *')",
+        ],
+        env,
+        cwd=str(ROOT),
+        stop_signal=signal.SIGINT,
+        quiet=True,
+    )
+    children.append(runner)
+    latencies = []
+    for _ in range(ticks):
+        _clear(url)
+        deadline = time.monotonic() + 180
+        while _escalations(url) == 0:
+            if not runner.alive or time.monotonic() > deadline:
+                raise RuntimeError("no scheduled run wrote its escalation within 180 s")
+            time.sleep(0.1)
+        seen = dt.datetime.now(dt.UTC)
+        tick = _latest_tick(api_url, "check-reports")
+        latencies.append((seen - tick).total_seconds())
+    return latencies
+
+
+def _rows(baseline: list[float], wrapped: list[float], latencies: list[float], runs: int, ticks: int) -> list[dict]:
     direct = statistics.median(baseline)
     flow_median = statistics.median(wrapped)
     tick = statistics.median(latencies)

@@ -45,116 +45,123 @@ def _populate(url: str) -> None:
     from roster.admin.current import document_of
     from roster.admin.schema import BureauFile
     from roster.storage import get_engine
-    from roster.storage.models.people import BureauConfig, Group, Person
-    from roster.storage.models.reports import ReportExpectation, ReportUnit
-    from roster.storage.models.shifts import Shift, ShiftAssignment
+    from roster.storage.models.reports import ReportExpectation, ReportSubmission, ReportUnit
 
-    engine = get_engine(url)
     bureau = BureauFile.model_validate(yaml.safe_load(SEED.read_text(encoding="utf-8")))
     doc = document_of(bureau)
     doc["shift_pattern"]["handover"] = doc["shift_pattern"]["handover"][:5]
-    with Session(engine) as s:
-        for p in bureau.people:
-            s.add(
-                Person(
-                    id=p.id,
-                    name=p.name,
-                    phone=p.phone,
-                    roles=list(p.roles),
-                    locale="zh-CN",
-                    channels=[c.model_dump() for c in p.channels],
-                )
-            )
-        s.flush()
-        for g in bureau.groups:
-            s.add(Group(id=g.id, name=g.name, sector=g.sector, leader_id=g.leader))
-        sha = hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
-        s.add(BureauConfig(applied_at=NOW, sha256=sha, document=doc))
-        start = dt.datetime(2026, 11, 23, 0, 30, tzinfo=dt.UTC)
-        shift = Shift(
-            uid="20261123-full@dutyflow",
-            duty_date=TODAY,
-            slot="full",
-            starts_at=start,
-            ends_at=start + dt.timedelta(hours=24),
-            changed_at=start,
-        )
-        shift.assignments = [ShiftAssignment(role="leader_on_duty", seat=0, person_id="p02")]
-        s.add(shift)
-        groups = [g.id for g in bureau.groups]
-        first_day = TODAY - dt.timedelta(days=DAYS - 1)
-        s.execute(
-            insert(ReportUnit),
-            [
-                dict(
-                    id=f"u{i:04d}",
-                    name=f"单位{i}",
-                    kind="firm",
-                    contact_person_id=f"p{9 + i % 36:02d}",
-                    contact={},
-                    group_id=groups[i % len(groups)],
-                    deadline="16:00",
-                    grace_minutes=60,
-                    days="every_day",
-                    policy_id="standard",
-                    steps=STEPS,
-                    timezone="Asia/Shanghai",
-                    active_from=first_day,
-                    active=True,
-                )
-                for i in range(UNITS)
-            ],
-        )
-        rows = []
-        for d in range(DAYS):
-            day = first_day + dt.timedelta(days=d)
-            deadline = dt.datetime.combine(day, DEADLINE_UTC, tzinfo=dt.UTC)
-            for i in range(UNITS):
-                open_today = day == TODAY and (i // 10) % 5 == 0  # 20 % of units, also 20 % of any sample
-                # past days never reported were acknowledged by someone: escalation is over for them
-                missing_past = day < TODAY and (i * 7 + d) % 33 == 0
-                reported = None if (open_today or missing_past) else deadline - dt.timedelta(minutes=30)
-                acked = deadline + dt.timedelta(hours=2) if missing_past else None
-                rows.append(
-                    dict(
-                        unit_id=f"u{i:04d}",
-                        day=day,
-                        deadline_at=deadline,
-                        grace_until=deadline + dt.timedelta(hours=1),
-                        submissions=0 if reported is None else 1,
-                        latest_kind=None if reported is None else "zero",
-                        first_received_at=reported,
-                        acked_at=acked,
-                        acked_by="p02" if acked else None,
-                        resolved_at=reported or acked,
-                        next_check_at=deadline if open_today else None,
-                    )
-                )
-        for start_row in range(0, len(rows), 10_000):
-            s.execute(insert(ReportExpectation), rows[start_row : start_row + 10_000])
+    first_day = TODAY - dt.timedelta(days=DAYS - 1)
+    expectations = _expectation_rows(first_day)
+    with Session(get_engine(url)) as s:
+        _add_bureau(s, bureau, doc)
+        s.execute(insert(ReportUnit), _unit_rows([g.id for g in bureau.groups], first_day))
+        _insert_in_chunks(s, ReportExpectation, expectations)
         # the per-row loop counts submissions: give resolved days their submission rows
-        from roster.storage.models.reports import ReportSubmission
-
-        subs = [
-            dict(
-                receipt=uuid.uuid4().hex[:20],
-                unit_id=r["unit_id"],
-                day=r["day"],
-                revision=1,
-                kind="zero",
-                text="",
-                idempotency_key=f"bench-{r['day']}",
-                content_sha256="0" * 64,
-                received_at=r["first_received_at"],
-                via="cli",
-                late=False,
-            )
-            for r in rows
-            if r["first_received_at"] is not None
-        ]
-        for start_row in range(0, len(subs), 10_000):
-            s.execute(insert(ReportSubmission), subs[start_row : start_row + 10_000])
+        _insert_in_chunks(s, ReportSubmission, _submission_rows(expectations))
         s.commit()
+
+
+def _add_bureau(s: Session, bureau: Any, doc: dict[str, Any]) -> None:  # noqa: ANN401
+    """The applied admin file's rows (people, groups, its document) and today's shift with its leader."""
+    from roster.storage.models.people import BureauConfig, Group, Person
+    from roster.storage.models.shifts import Shift, ShiftAssignment
+
+    for p in bureau.people:
+        channels = [c.model_dump() for c in p.channels]
+        s.add(Person(id=p.id, name=p.name, phone=p.phone, roles=list(p.roles), locale="zh-CN", channels=channels))
+    s.flush()
+    for g in bureau.groups:
+        s.add(Group(id=g.id, name=g.name, sector=g.sector, leader_id=g.leader))
+    sha = hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+    s.add(BureauConfig(applied_at=NOW, sha256=sha, document=doc))
+    start = dt.datetime(2026, 11, 23, 0, 30, tzinfo=dt.UTC)
+    shift = Shift(
+        uid="20261123-full@dutyflow",
+        duty_date=TODAY,
+        slot="full",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=24),
+        changed_at=start,
+    )
+    shift.assignments = [ShiftAssignment(role="leader_on_duty", seat=0, person_id="p02")]
+    s.add(shift)
+
+
+def _unit_rows(groups: list[str], first_day: dt.date) -> list[dict[str, Any]]:
+    return [
+        dict(
+            id=f"u{i:04d}",
+            name=f"单位{i}",
+            kind="firm",
+            contact_person_id=f"p{9 + i % 36:02d}",
+            contact={},
+            group_id=groups[i % len(groups)],
+            deadline="16:00",
+            grace_minutes=60,
+            days="every_day",
+            policy_id="standard",
+            steps=STEPS,
+            timezone="Asia/Shanghai",
+            active_from=first_day,
+            active=True,
+        )
+        for i in range(UNITS)
+    ]
+
+
+def _expectation_rows(first_day: dt.date) -> list[dict[str, Any]]:
+    """Every unit-day: resolved, except today's 20 % still open and 3 % of past days missing but acknowledged."""
+    rows = []
+    for d in range(DAYS):
+        day = first_day + dt.timedelta(days=d)
+        deadline = dt.datetime.combine(day, DEADLINE_UTC, tzinfo=dt.UTC)
+        for i in range(UNITS):
+            open_today = day == TODAY and (i // 10) % 5 == 0  # 20 % of units, also 20 % of any sample
+            # past days never reported were acknowledged by someone: escalation is over for them
+            missing_past = day < TODAY and (i * 7 + d) % 33 == 0
+            reported = None if (open_today or missing_past) else deadline - dt.timedelta(minutes=30)
+            acked = deadline + dt.timedelta(hours=2) if missing_past else None
+            rows.append(
+                dict(
+                    unit_id=f"u{i:04d}",
+                    day=day,
+                    deadline_at=deadline,
+                    grace_until=deadline + dt.timedelta(hours=1),
+                    submissions=0 if reported is None else 1,
+                    latest_kind=None if reported is None else "zero",
+                    first_received_at=reported,
+                    acked_at=acked,
+                    acked_by="p02" if acked else None,
+                    resolved_at=reported or acked,
+                    next_check_at=deadline if open_today else None,
+                )
+            )
+    return rows
+
+
+def _submission_rows(expectations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        dict(
+            receipt=uuid.uuid4().hex[:20],
+            unit_id=r["unit_id"],
+            day=r["day"],
+            revision=1,
+            kind="zero",
+            text="",
+            idempotency_key=f"bench-{r['day']}",
+            content_sha256="0" * 64,
+            received_at=r["first_received_at"],
+            via="cli",
+            late=False,
+        )
+        for r in expectations
+        if r["first_received_at"] is not None
+    ]
+
+
+def _insert_in_chunks(s: Session, model: Any, rows: list[dict[str, Any]], size: int = 10_000) -> None:  # noqa: ANN401
+    for start in range(0, len(rows), size):
+        s.execute(insert(model), rows[start : start + size])
 
 
 SAMPLE_EVERY = 10  # the per-row loop runs over every 10th unit's unit-days and is scaled by 10 (it is linear)
@@ -164,8 +171,8 @@ def per_row_baseline(session: Session, now: dt.datetime) -> None:
     """The naive tick: every unit-day, one ORM object and a few queries at a time (on the sample)."""
     from notifications.outbox import dedup_key, enqueue
     from roster.admin.current import current_bureau
-    from roster.reports.escalation import Resolver, plan_unit_day
     from roster.reports.messages import escalation_text
+    from roster.reports.steps import Resolver, plan_unit_day
     from roster.storage.models.reports import EscalationEvent, ReportExpectation, ReportSubmission, ReportUnit
 
     resolver = Resolver(session, current_bureau(session).bureau.head)

@@ -6,23 +6,10 @@ Imports stay inside the function: ``notifications.feature`` declares this job an
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from roster.feature import JobSummary
-
-
-@dataclass(frozen=True)
-class DeliverySummary(JobSummary):
-    """Counts of one delivery pass (``notifications.delivery.deliver``)."""
-
-    worker: str
-    claimed: int = 0
-    sent: int = 0
-    retrying: int = 0
-    fallen_back: int = 0
-    dead: int = 0
-    lease_lost: int = 0
-    skipped_expired: int = 0
+if TYPE_CHECKING:  # the summary is defined where it is computed
+    from notifications.delivery import DeliverySummary
 
 
 def deliver_due(now: dt.datetime, database_url: str | None = None) -> DeliverySummary:

@@ -7,7 +7,8 @@ on PostgreSQL produce exactly one row, and a repeated tick produces none.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -58,6 +59,27 @@ def message(
         sent_at=None,
         fallback_of=fallback_of,
     )
+
+
+class Reachable(Protocol):
+    """Someone a message can reach: ``channels`` are (kind, target) pairs, tried in this order."""
+
+    person_id: str | None
+    locale: str
+    channels: Sequence[tuple[str, str]]
+
+
+def message_to(
+    to: Reachable, *, key: str, source: str, subject: str, body: str, now: dt.datetime, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """One outbox row to ``to`` on its first channel. The others go in the payload as ``fallback_channels``:
+    delivery tries them in order when the first fails for good."""
+    channel, address = to.channels[0]
+    fallbacks = [list(c) for c in to.channels[1:]]
+    return message(
+        key=key, source=source, channel=channel, address=address, subject=subject, body=body, now=now,
+        person_id=to.person_id, locale=to.locale, payload={**payload, "fallback_channels": fallbacks},
+    )  # fmt: skip
 
 
 def enqueue(session: Session, **fields: Any) -> bool:

@@ -17,7 +17,7 @@ import os
 
 from sqlalchemy.orm import Session
 
-from notifications.jobs import DeliverySummary
+from notifications.delivery import DeliverySummary
 from notifications.outbox import ADDED_KEYS
 
 log = logging.getLogger(__name__)

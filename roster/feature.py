@@ -1,8 +1,10 @@
 """The feature contract: every feature declares itself once, as one typed ``Feature``.
 
-``roster.features.FEATURES`` lists them. The admin schema (``BureauFile`` sections), the loader's reference
-checks, ``apply``, the Prefect flows (registry, ``prefect.yaml``, ``run_job``), the web app's routers and the
-daily report all read that one list; nothing finds a feature by a string or by reflection.
+``roster.features.FEATURES`` lists them, and only the top floor reads that list: the Prefect flows (registry,
+``prefect.yaml``, ``run_job``) and the web app's routers. A feature's admin-file ``Section`` (its model and
+reference checks) is declared next to the model and listed, lower down, in ``roster.admin.sections``, which
+the admin schema and loader read: nothing a feature imports ever reaches back to ``FEATURES``, and nothing
+finds a feature by a string or by reflection.
 
 This module is the bottom floor: it imports neither the ORM, Prefect, FastAPI nor any feature, so declaring
 a feature costs nothing on the fast paths. Anything heavy a feature owns (its ORM models, its routes, its
@@ -21,7 +23,6 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
     from prefect import Flow
     from pydantic import BaseModel
-    from sqlalchemy.orm import Session
 
 # A reference problem: where in the admin file (a path such as ("reports", "units", 3, "contact")) and what.
 Issue = tuple[tuple[str | int, ...], str]
@@ -111,19 +112,22 @@ class FlowSpec:
         return getattr(importlib.import_module(self.module), self.function)
 
 
+ReferenceCheck = Callable[[Any, Any], list[Issue]]  # (section, bureau) -> issues
+RouterFactory = Callable[[], "APIRouter"]  # imported only when the web app is built
+
+
 @dataclass(frozen=True)
 class Section:
-    """The feature's section of the admin file: ``BureauFile.<field>: <model> | None``."""
+    """A feature's section of the admin file: ``BureauFile.<field>: <model> | None``, declared next to its model
+    and listed in ``roster.admin.sections.SECTIONS``."""
 
     field: str
     model: type[BaseModel]
+    check_references: ReferenceCheck | None = None  # ids the section names that must exist elsewhere
 
-
-ApplyHook = Callable[["Session", Any, dt.datetime], list[str]]  # (session, bureau, now) -> changes, in the
-# caller's transaction
-ReferenceCheck = Callable[[Any, Any], list[Issue]]  # (section, bureau) -> issues
-RouterFactory = Callable[[], "APIRouter"]  # imported only when the web app is built
-UnitStatus = Callable[["Session", dt.date, dt.datetime], list[dict[str, Any]]]
+    def of(self, bureau: Any) -> Any:
+        """This section of ``bureau`` (a ``BureauFile``), validated, or None when the file leaves it out."""
+        return getattr(bureau, self.field, None)
 
 
 @dataclass(frozen=True)
@@ -131,22 +135,12 @@ class Feature:
     """Everything the rest of dutyflow needs to know about one feature."""
 
     name: str
-    section: Section | None = None
-    check_references: ReferenceCheck | None = None  # ids the section names that must exist elsewhere
-    apply: ApplyHook | None = None  # store the section's rows when an admin file is applied
+    section: Section | None = None  # its admin-file section (the same object roster.admin.sections lists)
     jobs: tuple[Job, ...] = ()
     flows: tuple[FlowSpec, ...] = ()
     routers: tuple[RouterFactory, ...] = ()
-    # Per-unit report status for the bureau's daily report (section 四), if the feature keeps one.
-    report_status: UnitStatus | None = None
-
-    def section_in(self, bureau: Any) -> Any:
-        """This feature's validated section of ``bureau`` (a ``BureauFile``), or None when it is left out."""
-        return None if self.section is None else getattr(bureau, self.section.field, None)
 
     def __post_init__(self) -> None:
         undeclared = [f.name for f in self.flows if f.job not in self.jobs]
         if undeclared:
             raise ValueError(f"feature {self.name}: flows {undeclared} run jobs the feature does not declare")
-        if self.check_references is not None and self.section is None:
-            raise ValueError(f"feature {self.name}: check_references needs a section")

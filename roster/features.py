@@ -1,12 +1,14 @@
 """The one list of dutyflow's features. Add a feature here (and nowhere else): see docs/features.md.
 
-Read by the admin schema (``BureauFile`` sections), the loader (reference checks), ``apply``, the flows
-(``flows.registry``, ``prefect.yaml``), the web app (routers) and the daily report (units' report status).
+Read only from the top floor: the flows (``flows.registry``, ``prefect.yaml``) and the web app (routers). The
+admin file's sections are listed lower down, in ``roster.admin.sections``; this module checks that the two
+lists agree, so that a feature's code can import the admin schema without a circle back to this list.
 """
 
 from __future__ import annotations
 
 from notifications.feature import FEATURE as NOTIFICATIONS
+from roster.admin.sections import SECTIONS
 from roster.calendar.feature import FEATURE as CALENDAR
 from roster.duty.feature import FEATURE as DUTY
 from roster.feature import Feature
@@ -17,8 +19,7 @@ from roster.planning.feature import FEATURE as PLANNING
 from roster.reports.feature import FEATURE as REPORTS
 from roster.web.feature import FEATURE as WEB
 
-# Order matters where features meet: sections appear in the admin file (and its normalized document) in
-# this order, and apply hooks run in it (reports after inspections, which may own the units' groups).
+# The order of flows and routers. (The admin file's sections have their own order: roster.admin.sections.)
 FEATURES: tuple[Feature, ...] = (PLANNING, CALENDAR, INSPECTIONS, REPORTS, NOTIFICATIONS, NOTICES, WEB, DUTY, INCIDENTS)
 
 
@@ -31,6 +32,11 @@ def _check_unique() -> None:
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"two features declare the same {what}: {', '.join(duplicates)}")
+    owned = {f.section for f in FEATURES if f.section is not None}
+    if owned != set(SECTIONS):
+        unlisted = sorted(s.field for s in owned - set(SECTIONS))
+        unowned = sorted(s.field for s in set(SECTIONS) - owned)
+        raise ValueError(f"roster/admin/sections.py and FEATURES disagree: unlisted {unlisted}, unowned {unowned}")
 
 
 _check_unique()

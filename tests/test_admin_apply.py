@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
-import types
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+import roster.admin.apply
 from roster.admin.apply import apply_bureau, apply_file, normalized_sha256
 from roster.admin.current import current_bureau
 from roster.admin.loader import parse_bureau
@@ -152,9 +151,7 @@ def test_feature_hooks_run_in_the_same_transaction(any_db_url: str, monkeypatch:
         calls.append(session.get(Person, "p01") is not None)
         return ["inspections: 3 sites added"]
 
-    module = types.ModuleType("roster.inspections.admin_apply")
-    module.apply_section = apply_section
-    monkeypatch.setitem(sys.modules, "roster.inspections.admin_apply", module)
+    monkeypatch.setattr(roster.admin.apply, "SECTION_STORES", (apply_section,))
     report = apply_file(SEED, NOW, any_db_url)
     assert calls == [True]
     assert "inspections: 3 sites added" in report.changes
@@ -169,9 +166,7 @@ def test_a_failing_feature_hook_leaves_the_database_exactly_as_before(
     def apply_section(session, bureau, now):  # noqa: ANN001, ANN202
         raise RuntimeError("inspections section broke half way")
 
-    module = types.ModuleType("roster.reports.admin_apply")
-    module.apply_section = apply_section
-    monkeypatch.setitem(sys.modules, "roster.reports.admin_apply", module)
+    monkeypatch.setattr(roster.admin.apply, "SECTION_STORES", (*roster.admin.apply.SECTION_STORES, apply_section))
     changed = replace_once(SEED_TEXT, 'phone: "15082760689"', 'phone: "15082760680"')
     changed = changed[: changed.index("  - id: p44\n")] + changed[changed.index("\n# ==== groups (roster)") + 1 :]
     with pytest.raises(RuntimeError, match="half way"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from notifications.delivery import DEAD_LETTER_SOURCE, OPERATOR, decide_exhausted
+from notifications.fallback import DEAD_LETTER_SOURCE, OPERATOR, decide_exhausted
 from notifications.sender import SendOutcome
 from roster.storage.models.outbox import DEAD, FALLEN_BACK, OutboxMessage
 from roster.storage.models.people import Person

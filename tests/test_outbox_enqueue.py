@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from notifications.outbox import dedup_key, enqueue, enqueue_many, message
+from notifications.outbox import dedup_key, enqueue, enqueue_many, message, message_to
 from roster.storage import open_session
 from roster.storage.models.outbox import OutboxMessage
 
@@ -58,3 +58,16 @@ def test_enqueue_many_dedups_against_single_enqueues_in_one_transaction(any_db_u
         bulk = rows["bulk-1"]
         assert (bulk.status, bulk.attempts, bulk.locale, bulk.payload) == ("pending", 0, "en", {"unit": "u"})
         assert bulk.next_attempt_at == NOW + dt.timedelta(minutes=5) and bulk.created_at == NOW
+
+
+def test_a_message_goes_to_the_first_channel_and_carries_the_others_as_fallbacks() -> None:
+    class Officer:
+        person_id, locale = "p05", "en"
+        channels = (("wecom", "robot-key"), ("email", "p05@bureau.cn"), ("console", "p05"))
+
+    row = message_to(Officer(), key="k", source="duty-rollcall", subject="s", body="b", now=NOW, payload={"ref": 3})
+    assert (row["channel"], row["address"], row["person_id"], row["locale"]) == ("wecom", "robot-key", "p05", "en")
+    assert row["payload"] == {"ref": 3, "fallback_channels": [["email", "p05@bureau.cn"], ["console", "p05"]]}
+    Officer.channels = (("email", "p05@bureau.cn"),)
+    alone = message_to(Officer(), key="k", source="s", subject="s", body="b", now=NOW, payload={})
+    assert alone["payload"] == {"fallback_channels": []}

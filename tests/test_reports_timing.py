@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
-from roster.reports.escalation import Recipient, plan_unit_day
 from roster.reports.expectations import LATE, MISSING, PENDING, state_of, unit_times
+from roster.reports.steps import Recipient, plan_unit_day
 
 UTC = dt.UTC
 

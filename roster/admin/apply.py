@@ -20,11 +20,16 @@ from sqlalchemy.orm import Session
 from roster.admin.current import document_of
 from roster.admin.loader import load_bureau
 from roster.admin.schema import BureauFile
-from roster.features import FEATURES
+from roster.admin.sections import SECTIONS
+from roster.inspections.admin_apply import apply_section as store_inspections
+from roster.reports.admin_apply import apply_section as store_reports
 from roster.storage.models.people import BureauConfig, Group, GroupMembership, Leave, Person
 from roster.storage.models.shifts import AuditEntry, Shift, ShiftAssignment
 
-FEATURE_SECTIONS = tuple(f.section.field for f in FEATURES if f.section is not None)
+FEATURE_SECTIONS = tuple(section.field for section in SECTIONS)
+# The feature sections whose rows are stored on apply: (session, bureau, now) -> change lines, each in the
+# apply's transaction and idempotent. In this order: reports after inspections, which may own the units' groups.
+SECTION_STORES = (store_inspections, store_reports)
 APPLY_LOCK_KEY = 7414  # pg_advisory_xact_lock key serializing applies (7413 is the schema migration's)
 # Sections diffed field by field from the stored document; people, groups and leave are diffed as rows.
 DOCUMENT_SECTIONS = (
@@ -135,9 +140,8 @@ def apply_bureau(session: Session, bureau: BureauFile, now: dt.datetime, actor: 
     changes.extend(_apply_memberships(session, bureau))
     changes.extend(_apply_leave(session, bureau))
     warnings = _planned_shift_warnings(session, bureau, now)
-    for feature in FEATURES:
-        if feature.apply is not None:
-            changes.extend(feature.apply(session, bureau, now))
+    for store in SECTION_STORES:
+        changes.extend(store(session, bureau, now))
 
     if previous is not None and previous.sha256 != sha and not changes:
         # Same rows, different document: entries were reordered (the order is kept, so say so).

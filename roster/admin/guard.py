@@ -12,12 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from roster.admin.issues import AdminIssue, Location, format_location
 from roster.safe_text import text_problem
-
-if TYPE_CHECKING:
-    from roster.admin.loader import AdminIssue, Location
 
 # Limits on hostile or careless files: each is refused with a located error before anything is applied.
 MAX_FILE_BYTES = 2 * 1024 * 1024  # the seed bureau's file is 70 KB
@@ -26,34 +24,22 @@ MAX_DEPTH = 40
 MAX_SCALAR = 4_000  # characters in one value (the seed's longest is 35)
 
 
-def _issue(location: str, line: int | None, message: str) -> AdminIssue:
-    from roster.admin.loader import AdminIssue
-
-    return AdminIssue(location, line, message)
-
-
-def _where(loc: Location) -> str:
-    from roster.admin.loader import format_location
-
-    return format_location(loc)
-
-
 def prescan(text: str) -> list[AdminIssue]:
     """Cheap checks on the raw text for what the YAML parser itself is slow at: very long lines (a parser
     scans a 2 MB value for seconds) and deep nesting (its time grows with the square of the depth)."""
     depth = 0
     for number, line in enumerate(text.splitlines(), start=1):
         if len(line) > MAX_SCALAR + 200:
-            return [_issue("(file)", number, f"line of {len(line)} characters, over the limit of {MAX_SCALAR}")]
+            return [AdminIssue("(file)", number, f"line of {len(line)} characters, over the limit of {MAX_SCALAR}")]
         if len(line) - len(line.lstrip(" ")) > 4 * MAX_DEPTH:
-            return [_issue("(file)", number, f"indented deeper than {MAX_DEPTH} levels")]
+            return [AdminIssue("(file)", number, f"indented deeper than {MAX_DEPTH} levels")]
         if "[" not in line and "{" not in line:
             depth -= line.count("]") + line.count("}")
             continue
         for char in line:
             depth += (char in "[{") - (char in "]}")
             if depth > 2 * MAX_DEPTH:  # brackets inside quoted text count too: hence the generous bound
-                return [_issue("(file)", number, f"nested deeper than {MAX_DEPTH} levels")]
+                return [AdminIssue("(file)", number, f"nested deeper than {MAX_DEPTH} levels")]
     return []
 
 
@@ -85,14 +71,14 @@ def guard(root: Any) -> Iterable[AdminIssue]:
         return mark.line + 1 if mark is not None else None
 
     def visit(node: Any, loc: Location, depth: int) -> Iterable[AdminIssue]:
-        where = _where(loc)
+        where = format_location(loc)
         if id(node) in on_path:
-            yield _issue(where, line(node), "alias cycle: this value contains itself")
+            yield AdminIssue(where, line(node), "alias cycle: this value contains itself")
             return
         if id(node) in sizes:
             return
         if depth > MAX_DEPTH:
-            yield _issue(where, line(node), f"nested deeper than {MAX_DEPTH} levels")
+            yield AdminIssue(where, line(node), f"nested deeper than {MAX_DEPTH} levels")
             return
         if isinstance(node.value, str):
             yield from _scalar_issues(node, where, line(node))
@@ -109,7 +95,7 @@ def guard(root: Any) -> Iterable[AdminIssue]:
             total += sizes[id(child)]
             if total > MAX_NODES:
                 on_path.discard(id(node))
-                yield _issue(where, line(node), f"aliases expand this to over {MAX_NODES} values")
+                yield AdminIssue(where, line(node), f"aliases expand this to over {MAX_NODES} values")
                 return
         on_path.discard(id(node))
         sizes[id(node)] = total
@@ -120,10 +106,10 @@ def guard(root: Any) -> Iterable[AdminIssue]:
 def _scalar_issues(node: Any, where: str, line: int | None) -> Iterable[AdminIssue]:
     text = node.value
     if len(text) > MAX_SCALAR:
-        yield _issue(where, line, f"value of {len(text)} characters, over the limit of {MAX_SCALAR}")
+        yield AdminIssue(where, line, f"value of {len(text)} characters, over the limit of {MAX_SCALAR}")
         return
     if problem := text_problem(text):
-        yield _issue(where, line, problem)
+        yield AdminIssue(where, line, problem)
         return
     tag = str(getattr(node.tag, "value", node.tag) or "")
     if tag.endswith(":timestamp"):
@@ -134,4 +120,4 @@ def _scalar_issues(node: Any, where: str, line: int | None) -> Iterable[AdminIss
             numbers = [int(g) for g in found.groups() if g is not None]
             dt.datetime(*numbers)  # type: ignore[misc]
         except ValueError as exc:
-            yield _issue(where, line, f"invalid date {text!r}: {exc}")
+            yield AdminIssue(where, line, f"invalid date {text!r}: {exc}")

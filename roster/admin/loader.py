@@ -3,7 +3,8 @@
 Three passes, each reporting every problem it finds with a location and a line:
 1. YAML: syntax errors and duplicate keys (ruamel keeps the first of two equal keys silently otherwise);
 2. shape: pydantic validation of ``BureauFile``;
-3. references: ids that must exist elsewhere in the file (people, groups, roles, feature sections).
+3. references: ids that must exist elsewhere in the file (people, groups, roles, feature sections):
+   ``roster.admin.references``, run also over a lenient view of a file that failed the shape pass.
 """
 
 from __future__ import annotations
@@ -15,48 +16,15 @@ import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from roster.admin.fast_yaml import NotFast, compose_fast, construct_fast
 from roster.admin.guard import MAX_DEPTH, MAX_FILE_BYTES, guard, prescan
+from roster.admin.issues import AdminFileError, AdminIssue, Location, format_location
+from roster.admin.references import check_references
 from roster.admin.schema import BureauFile
-
-Location = tuple[str | int, ...]
-
-
-class AdminIssue(NamedTuple):
-    location: str  # "people[3].phone"; "(file)" for problems of the whole document
-    line: int | None  # 1-based line in the file, when known
-    message: str
-
-    def __str__(self) -> str:
-        where = self.location if self.line is None else f"{self.location} (line {self.line})"
-        return f"{where}: {self.message}"
-
-
-class AdminFileError(ValueError):
-    """The admin file is invalid. ``issues`` lists every problem found, in file order."""
-
-    def __init__(self, issues: Iterable[AdminIssue], source: str = "admin file") -> None:
-        self.issues = sorted(issues, key=lambda i: (i.line is None, i.line or 0, i.location))
-        self.source = source
-        super().__init__(f"{source}: {len(self.issues)} error(s)\n" + "\n".join(f"  {i}" for i in self.issues))
-
-    @property
-    def errors(self) -> list[tuple[str, int | None, str]]:
-        return [tuple(i) for i in self.issues]  # type: ignore[misc]
-
-
-def format_location(loc: Iterable[str | int]) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text or "(file)"
 
 
 @dataclass
@@ -406,116 +374,3 @@ class _LenientBureau:
         self.holidays = _Lenient({}, holidays=[], workdays=[])
         admins = data.get("admins")
         self.admins = [a for a in admins if isinstance(a, str)] if isinstance(admins, list) else []
-
-
-def check_references(bureau: BureauFile, features: bool = True) -> list[tuple[Location, str]]:
-    """Ids that must exist elsewhere in the file, unique ids, and enough eligible people per role."""
-    errors: list[tuple[Location, str]] = []
-    person_ids = _unique(errors, "people", [p.id for p in bureau.people], "person")
-    group_ids = _unique(errors, "groups", [g.id for g in bureau.groups], "group")
-    role_ids = _unique(errors, "roles", [r.id for r in bureau.roles], "role")
-
-    def known(ids: set[str], value: str, what: str, section: str) -> str | None:
-        if value in ids:
-            return None
-        # Person ids (p07, p01 ...) all look alike, so only role and group names get a suggestion.
-        hint = difflib.get_close_matches(value, sorted(ids), n=1) if what != "person" else []
-        tail = f"; did you mean {hint[0]!r}?" if hint else f"; define it under {section}:"
-        return f"unknown {what} {value!r}{tail}"
-
-    if bureau.bureau.head is not None and (msg := known(person_ids, bureau.bureau.head, "person", "people")):
-        errors.append((("bureau", "head"), msg))
-    for role, count in bureau.requirements.items():
-        if msg := known(role_ids, role, "role", "roles"):
-            errors.append((("requirements", role), msg))
-        elif count < 0:
-            errors.append((("requirements", role), f"must be 0 or more, got {count}"))
-    for i, person in enumerate(bureau.people):
-        for j, role in enumerate(person.roles):
-            if msg := known(role_ids, role, "role", "roles"):
-                errors.append((("people", i, "roles", j), msg))
-            elif role in person.roles[:j]:
-                errors.append((("people", i, "roles", j), f"role {role!r} is listed twice"))
-        for j, group in enumerate(person.groups):
-            if msg := known(group_ids, group, "group", "groups"):
-                errors.append((("people", i, "groups", j), msg))
-            elif group in person.groups[:j]:
-                errors.append((("people", i, "groups", j), f"group {group!r} is listed twice"))
-    for i, admin in enumerate(bureau.admins):
-        if msg := known(person_ids, admin, "person", "people"):
-            errors.append((("admins", i), msg))
-        elif admin in bureau.admins[:i]:
-            errors.append((("admins", i), f"person {admin!r} is listed twice"))
-    for i, group in enumerate(bureau.groups):
-        if group.leader is not None and (msg := known(person_ids, group.leader, "person", "people")):
-            errors.append((("groups", i, "leader"), msg))
-    for i, span in enumerate(bureau.leave):
-        if msg := known(person_ids, span.person, "person", "people"):
-            errors.append((("leave", i, "person"), msg))
-    for i, pair in enumerate(bureau.rules.not_together):
-        for j, person_id in enumerate(pair):
-            if msg := known(person_ids, person_id, "person", "people"):
-                errors.append((("rules", "not_together", i, j), msg))
-        if pair[0] == pair[1]:
-            errors.append((("rules", "not_together", i), f"lists {pair[0]!r} twice; a pair needs two people"))
-    for person_id in bureau.fairness.ledger:
-        if msg := known(person_ids, person_id, "person", "people"):
-            errors.append((("fairness", "ledger", person_id), msg))
-    seen_days: dict = {}
-    for kind in ("holidays", "workdays"):
-        for i, day in enumerate(getattr(bureau.holidays, kind)):
-            if day.date in seen_days:
-                first = seen_days[day.date]
-                where = (
-                    f"twice in holidays.{kind}"
-                    if first == kind
-                    else f"in holidays.{first} and again in holidays.{kind}"
-                )
-                errors.append((("holidays", kind, i, "date"), f"{day.date.isoformat()} is listed {where}"))
-            else:
-                seen_days[day.date] = kind
-    for role, needed in bureau.requirements.items():
-        if role not in role_ids or needed <= 0:
-            continue
-        eligible = [p.id for p in bureau.people if role in p.roles]
-        if len(eligible) < needed:
-            who = ", ".join(eligible) if eligible else "nobody"
-            errors.append(
-                (
-                    ("requirements", role),
-                    f"each shift needs {needed} {role} but only {len(eligible)} "
-                    f"{'person has' if len(eligible) == 1 else 'people have'} that role ({who})",
-                )
-            )
-    errors.extend(_feature_reference_issues(bureau) if features else ())
-    return errors
-
-
-def _feature_reference_issues(bureau: BureauFile) -> list[tuple[Location, str]]:
-    """Each feature's own reference checks over its section, located under the section's field."""
-    from roster.features import FEATURES
-
-    errors: list[tuple[Location, str]] = []
-    for feature in FEATURES:
-        if feature.section is None or feature.check_references is None:
-            continue
-        name = feature.section.field
-        section = feature.section_in(bureau)
-        if section is None:
-            continue
-        for loc, message in feature.check_references(section, bureau):
-            loc = tuple(loc)
-            errors.append((loc if loc[:1] == (name,) else (name, *loc), message))
-    return errors
-
-
-def _unique(errors: list[tuple[Location, str]], section: str, ids: list[str], what: str) -> set[str]:
-    first: dict[str, int] = {}
-    for index, value in enumerate(ids):
-        if value in first:
-            errors.append(
-                ((section, index, "id"), f"duplicate {what} id {value!r} (first at {section}[{first[value]}])")
-            )
-        else:
-            first[value] = index
-    return set(first)

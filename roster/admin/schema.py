@@ -1,8 +1,8 @@
 """The admin file's shape. Each domain object is validated into a normalized copy; errors name the field.
 
 ``CoreBureauFile`` holds the core sections (bureau, people, groups, rules ...). ``BureauFile`` extends it with
-one optional section per feature in ``roster.features.FEATURES`` (``calendar``, ``inspections``,
-``reports`` ...); a feature's reference checks are declared next to its section (see roster/feature.py).
+one optional section per feature listed in ``roster.admin.sections.SECTIONS`` (``calendar``, ``inspections``,
+``reports`` ...); a section's reference checks are declared with it (see roster/feature.py).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Annotated, Literal
 from pydantic import EmailStr, Field, create_model, field_serializer, field_validator, model_validator
 
 from roster.admin.base import PHONE_RE, Channel, StrictModel, parse_clock
+from roster.admin.sections import SECTIONS
 from roster.config import DEFAULT_LOCALE, DEFAULT_TIMEZONE, SUPPORTED_LOCALES
-from roster.features import FEATURES
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="lower-case id")]
 LEADER_ON_DUTY = "leader_on_duty"
@@ -220,5 +220,5 @@ BureauFile = create_model(
     "BureauFile",
     __base__=CoreBureauFile,
     __module__=__name__,
-    **{f.section.field: (f.section.model | None, None) for f in FEATURES if f.section is not None},
+    **{section.field: (section.model | None, None) for section in SECTIONS},
 )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from roster.calendar import jobs
-from roster.calendar.schema import CalendarSection
-from roster.feature import Feature, FlowSpec, Job, Section
+from roster.calendar.schema import SECTION
+from roster.feature import Feature, FlowSpec, Job
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -22,7 +22,7 @@ REFRESH_FEEDS = Job(jobs.refresh_feeds)
 
 FEATURE = Feature(
     name="calendar",
-    section=Section("calendar", CalendarSection),
+    section=SECTION,
     jobs=(REFRESH_FEEDS,),
     flows=(
         FlowSpec(

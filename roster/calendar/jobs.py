@@ -7,20 +7,10 @@ import.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from roster.feature import JobSummary
-
-
-@dataclass(frozen=True)
-class FeedRefresh(JobSummary):
-    owners: int  # owners (person, group, role, all) with a live token
-    rendered: int
-    unchanged: int  # cache key (roster fingerprint) unchanged: not rendered again
-    missing_owners: list[str]  # owners that left the roster; their tokens now answer 404
-    events: int  # events in the feeds rendered now
-    pruned: int  # cached feeds dropped (owner without a live token)
-    window: tuple[dt.date, dt.date]  # first and last bureau-local day the feeds carry
+if TYPE_CHECKING:  # the summary is defined where it is computed
+    from roster.calendar.refresh import FeedRefresh
 
 
 def refresh_feeds(now: dt.datetime, database_url: str | None = None) -> FeedRefresh:

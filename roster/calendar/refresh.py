@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, select
 
 from roster.calendar.feed import FeedData, Scope, UnknownOwner, load_feed_data
-from roster.calendar.jobs import FeedRefresh
 from roster.calendar.render import RenderedFeed, render_feed
 from roster.calendar.service import cache_owner, current_state, memory_cache, prune, store, stored
+from roster.feature import JobSummary
 from roster.storage import get_engine
 from roster.storage.models.calendar import CalendarToken
 from roster.timeutil import as_utc
@@ -24,6 +24,17 @@ class Stale:
     todo: list[tuple[Scope, str]]  # (owner, its current cache key)
     data: FeedData | None  # loaded only when something needs rendering
     window: tuple[dt.date, dt.date]
+
+
+@dataclass(frozen=True)
+class FeedRefresh(JobSummary):
+    owners: int  # owners (person, group, role, all) with a live token
+    rendered: int
+    unchanged: int  # cache key (roster fingerprint) unchanged: not rendered again
+    missing_owners: list[str]  # owners that left the roster; their tokens now answer 404
+    events: int  # events in the feeds rendered now
+    pruned: int  # cached feeds dropped (owner without a live token)
+    window: tuple[dt.date, dt.date]  # first and last bureau-local day the feeds carry
 
 
 def refresh_all(now: dt.datetime, database_url: str | None = None) -> FeedRefresh:

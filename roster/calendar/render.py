@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from roster.calendar.feed import FeedData, FeedPerson, FeedShift, Scope
+from roster.calendar.feed import FeedData, FeedPerson, FeedShift, Scope, Window
 from roster.calendar.ical import (
     CRLF,
     duration,
@@ -301,6 +301,68 @@ def feed_language(data: FeedData, scope: Scope, lang: str | None) -> str:
     return data.bureau.bureau.locale
 
 
+@dataclass(frozen=True)
+class FeedHead:
+    """What a feed says about itself: decided from the loaded data and the scope, before any event."""
+
+    language: str
+    name: str  # the calendar's name in the subscriber's app
+    tzid: str  # the bureau's zone: every local time in the feed is in it
+    ttl: str  # how often apps should re-read the feed (an iCalendar duration)
+    reminder: int | None  # minutes before each shift: a personal feed whose owner asked for a reminder
+
+
+def feed_head(data: FeedData, scope: Scope, language: str, words: Words) -> FeedHead:
+    """Pure: the name, zone, refresh interval and reminder of ``scope``'s feed in ``language`` (``words``)."""
+    reminder = data.people[scope.id].reminder_minutes if scope.kind == "person" else None
+    ttl = duration(data.calendar.refresh_minutes)
+    return FeedHead(language, calendar_name(data, scope, words), data.bureau.bureau.timezone, ttl, reminder)
+
+
+def _head_lines(head: FeedHead) -> list[str]:
+    return [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{prodid(head.language)}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        fold(f"NAME:{escape_text(head.name)}"),
+        fold(f"X-WR-CALNAME:{escape_text(head.name)}"),
+        f"X-WR-TIMEZONE:{head.tzid}",
+        f"REFRESH-INTERVAL;VALUE=DURATION:{head.ttl}",
+        f"X-PUBLISHED-TTL:{head.ttl}",
+    ]
+
+
+def _local_spans(
+    shifts: Sequence[FeedShift], cancelled: Sequence[CancelledEvent], zone: zoneinfo.ZoneInfo
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """(start, end) in the bureau's zone of each shift, then of each cancelled event. Each instant of the
+    shifts is converted once: contiguous shifts share it (each end is the next start)."""
+    local_times: dict[dt.datetime, dt.datetime] = {}
+
+    def to_local(instant: dt.datetime) -> dt.datetime:
+        local = local_times.get(instant)
+        if local is None:
+            local = local_times[instant] = instant.astimezone(zone)
+        return local
+
+    spans = [(to_local(s.starts_at), to_local(s.ends_at)) for s in shifts]
+    return spans + [(e.starts_at.astimezone(zone), e.ends_at.astimezone(zone)) for e in cancelled]
+
+
+def _zone_lines(tzid: str, window: Window, spans: Sequence[tuple[dt.datetime, dt.datetime]]) -> tuple[list[str], Spans]:
+    """The VTIMEZONE of the bureau's zone over the window's years, always: it also keeps a window without
+    shifts a valid calendar (RFC 5545: a VCALENDAR has at least one component). Plus one per fixed-offset
+    zone that a repeated wall-clock time is written in. Also returns those repeated spans."""
+    years = (window.first_day.year, window.last_day.year + 1)
+    repeated = repeated_spans(tzid, *years)
+    lines = list(vtimezone_lines(tzid, *years))
+    for fixed in sorted(_fixed_zones(spans, repeated) if repeated else ()):
+        lines.extend(vtimezone_lines(fixed, *years))
+    return lines, repeated
+
+
 def render_feed(
     data: FeedData,
     scope: Scope,
@@ -318,51 +380,17 @@ def render_feed(
         shifts = [dataclasses.replace(s, revision=max(s.revision, sequence_floor.get(s.uid, 0))) for s in shifts]
     language = feed_language(data, scope, lang)
     words = Words(data, language)
-    section = data.calendar
-    tzid = data.bureau.bureau.timezone
-    zone = zoneinfo.ZoneInfo(tzid)
-
-    name = calendar_name(data, scope, words)
-    reminder = data.people[scope.id].reminder_minutes if scope.kind == "person" else None
-    ttl = duration(section.refresh_minutes)
-
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{prodid(language)}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        fold(f"NAME:{escape_text(name)}"),
-        fold(f"X-WR-CALNAME:{escape_text(name)}"),
-        f"X-WR-TIMEZONE:{tzid}",
-        f"REFRESH-INTERVAL;VALUE=DURATION:{ttl}",
-        f"X-PUBLISHED-TTL:{ttl}",
-    ]
-    tz_param = param_value(tzid)
+    head = feed_head(data, scope, language, words)
+    zone = zoneinfo.ZoneInfo(head.tzid)
+    spans = _local_spans(shifts, cancelled, zone)
+    zone_lines, repeated = _zone_lines(head.tzid, data.state.window, spans)
+    lines = _head_lines(head) + zone_lines
+    tz_param = param_value(head.tzid)
     stamps: dict[dt.datetime, str] = {}
     local_stamps: dict[dt.datetime, str] = {}
-    local_times: dict[dt.datetime, dt.datetime] = {}  # contiguous shifts: each end is the next start
-
-    def to_local(instant: dt.datetime) -> dt.datetime:
-        local = local_times.get(instant)
-        if local is None:
-            local = local_times[instant] = instant.astimezone(zone)
-        return local
-
-    spans = [(to_local(s.starts_at), to_local(s.ends_at)) for s in shifts]
-    spans += [(e.starts_at.astimezone(zone), e.ends_at.astimezone(zone)) for e in cancelled]
-    # The VTIMEZONE of the bureau's zone over the window's years, always: it also keeps a window without
-    # shifts a valid calendar (RFC 5545: a VCALENDAR has at least one component). Plus one per fixed-offset
-    # zone that a repeated wall-clock time is written in.
-    window = data.state.window
-    years = (window.first_day.year, window.last_day.year + 1)
-    repeated = repeated_spans(tzid, *years)
-    lines.extend(vtimezone_lines(tzid, *years))
-    for fixed in sorted(_fixed_zones(spans, repeated) if repeated else ()):
-        lines.extend(vtimezone_lines(fixed, *years))
     for shift, local in zip(shifts, spans, strict=False):
         texts = event_texts(shift, scope, data, words, zone, local)
-        lines.extend(_event_lines(shift, texts, local, tz_param, reminder, stamps, local_stamps, repeated))
+        lines.extend(_event_lines(shift, texts, local, tz_param, head.reminder, stamps, local_stamps, repeated))
     for event in cancelled:
         lines.extend(_cancelled_lines(event, zone, tz_param, repeated))
     lines.append("END:VCALENDAR")

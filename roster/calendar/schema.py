@@ -8,6 +8,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from roster.admin.base import StrictModel
+from roster.feature import Section
 
 
 class CalendarSection(StrictModel):
@@ -32,3 +33,7 @@ class CalendarSection(StrictModel):
         if any(c.isspace() for c in value) or "?" in value or "#" in value:
             raise ValueError(f"base_url must be a plain URL without spaces, query or fragment: {value!r}")
         return value.rstrip("/")
+
+
+# BureauFile.calendar: CalendarSection | None (listed in roster/admin/sections.py)
+SECTION = Section("calendar", CalendarSection)

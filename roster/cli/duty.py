@@ -6,51 +6,20 @@ change nothing; a roll-call answer that is not accepted exits 1 (the attempt its
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Annotated
 
 import typer
 
 from roster.cli._common import JsonOption, NowOption, fail, print_json, resolve_date, resolve_now
+from roster.cli._duty import ByOption, bureau_tz, duty_errors, settings_in
+from roster.cli.duty_log import handover_app, log_app
 
 duty_app = typer.Typer(help="Duty operations: 签到 check-in, 查岗 roll call, 值班日志 duty log, 交接班 handover.",
                        no_args_is_help=True)  # fmt: skip
 rollcall_app = typer.Typer(help="Roll calls (查岗/点名).", no_args_is_help=True)
-log_app = typer.Typer(help="The duty log (值班日志): append-only, hash-chained.", no_args_is_help=True)
-handover_app = typer.Typer(help="Handover (交接班).", no_args_is_help=True)
 duty_app.add_typer(rollcall_app, name="rollcall")
 duty_app.add_typer(log_app, name="log")
 duty_app.add_typer(handover_app, name="handover")
-ByOption = Annotated[str | None, typer.Option("--by", help="Person id acting.")]
-
-
-def _tz() -> str:
-    from roster.admin.current import NoBureauApplied, current_bureau
-    from roster.config import DEFAULT_TIMEZONE
-    from roster.storage import open_session
-
-    try:
-        with open_session() as session:
-            return current_bureau(session).bureau.timezone
-    except NoBureauApplied:
-        return DEFAULT_TIMEZONE
-
-
-@contextlib.contextmanager
-def _errors() -> Iterator[None]:
-    from roster.duty.facts import DutyError
-
-    try:
-        yield
-    except DutyError as exc:
-        fail(str(exc))
-
-
-def _settings(session):  # noqa: ANN001, ANN202
-    from roster.duty.facts import duty_settings
-
-    return duty_settings(session)
 
 
 @duty_app.command("checkin")
@@ -64,8 +33,8 @@ def checkin(
     from roster.duty.checkin import check_in
     from roster.storage import session_scope
 
-    instant = resolve_now(now, _tz())
-    with _errors(), session_scope() as session:
+    instant = resolve_now(now, bureau_tz())
+    with duty_errors(), session_scope() as session:
         receipt = check_in(session, person, instant, via="cli", address=address)
     if json:
         print_json(receipt.as_dict())
@@ -83,9 +52,9 @@ def status(now: NowOption = None, json: JsonOption = False) -> None:
     from roster.duty.views import duty_status
     from roster.storage import open_session
 
-    instant = resolve_now(now, _tz())
-    with _errors(), open_session() as session:
-        data = duty_status(session, _settings(session), instant)
+    instant = resolve_now(now, bureau_tz())
+    with duty_errors(), open_session() as session:
+        data = duty_status(session, settings_in(session), instant)
     if json:
         print_json(data)
         return
@@ -102,7 +71,7 @@ def check(now: NowOption = None, json: JsonOption = False) -> None:
     """One tick: send due roll calls; escalate missed check-ins, unanswered roll calls, open handovers."""
     from roster.duty.jobs import check_duty
 
-    summary = check_duty(resolve_now(now, _tz()))
+    summary = check_duty(resolve_now(now, bureau_tz()))
     if json:
         print_json(summary.as_dict())
         return
@@ -126,9 +95,9 @@ def scorecard(
     from roster.duty.scorecard import monthly_scorecard
     from roster.storage import open_session
 
-    instant = resolve_now(now, _tz())
-    with _errors(), open_session() as session:
-        card = monthly_scorecard(session, _settings(session), month, instant)
+    instant = resolve_now(now, bureau_tz())
+    with duty_errors(), open_session() as session:
+        card = monthly_scorecard(session, settings_in(session), month, instant)
     if json:
         print_json(card.as_dict())
         return
@@ -155,9 +124,9 @@ def rollcall_start(
             minutes = parse_minutes(reply_within)
         except ValueError as exc:
             fail(f"--reply-within: {exc}")
-    instant = resolve_now(now, _tz())
-    with _errors(), session_scope() as session:
-        call = start_manual(session, _settings(session), instant, by, minutes)
+    instant = resolve_now(now, bureau_tz())
+    with duty_errors(), session_scope() as session:
+        call = start_manual(session, settings_in(session), instant, by, minutes)
         data = {"rollcall": call.id, "sent_at": call.sent_at.isoformat(), "reply_until": call.reply_until.isoformat()}
     if json:
         print_json(data)
@@ -177,9 +146,9 @@ def rollcall_answer(
     from roster.duty.rollcall import OUTCOME_TEXT, answer
     from roster.storage import session_scope
 
-    instant = resolve_now(now, _tz())
-    with _errors(), session_scope() as session:
-        result = answer(session, _settings(session), code, instant, person_id=by, via="cli", address=address)
+    instant = resolve_now(now, bureau_tz())
+    with duty_errors(), session_scope() as session:
+        result = answer(session, settings_in(session), code, instant, person_id=by, via="cli", address=address)
     if json:
         print_json(result.as_dict())
     zh, en = OUTCOME_TEXT[result.outcome]
@@ -205,9 +174,9 @@ def rollcall_list(
     first, last = resolve_date(start, "--from"), resolve_date(end, "--to")
     if last < first:
         fail("--to: 结束日期早于开始日期 (before --from)")
-    instant = resolve_now(now, _tz())
-    with _errors(), open_session() as session:
-        settings = _settings(session)
+    instant = resolve_now(now, bureau_tz())
+    with duty_errors(), open_session() as session:
+        settings = settings_in(session)
         calls = rollcall_ledger(session, settings, first, last, instant)
         text = rollcall_notice(settings, calls, first, last) if notice else None
     if json:
@@ -225,6 +194,4 @@ def rollcall_list(
 
 
 def register(app: typer.Typer) -> None:
-    from roster.cli import duty_log  # noqa: F401  (adds the log and handover commands)
-
     app.add_typer(duty_app, name="duty")

@@ -9,7 +9,10 @@ from typing import Annotated
 import typer
 
 from roster.cli._common import JsonOption, NowOption, fail, print_json, resolve_date, resolve_now
-from roster.cli.duty import ByOption, _errors, _settings, _tz, handover_app, log_app
+from roster.cli._duty import ByOption, bureau_tz, duty_errors, settings_in
+
+log_app = typer.Typer(help="The duty log (值班日志): append-only, hash-chained.", no_args_is_help=True)
+handover_app = typer.Typer(help="Handover (交接班).", no_args_is_help=True)
 
 
 def _entry_dict(e, tz: str) -> dict:  # noqa: ANN001
@@ -51,7 +54,7 @@ def log_add(
     from roster.duty.log import NewAttachment, append
     from roster.storage import session_scope
 
-    tz = _tz()
+    tz = bureau_tz()
     instant = resolve_now(now, tz)
     when = resolve_now(at, tz) if at is not None else None
     attachments = []
@@ -63,8 +66,8 @@ def log_add(
         attachments.append(
             NewAttachment(path.name, mimetypes.guess_type(path.name)[0] or "application/octet-stream", data)
         )
-    with _errors(), session_scope() as session:
-        _settings(session)
+    with duty_errors(), session_scope() as session:
+        settings_in(session)
         entry = append(
             session, instant, author=by or _default_author(session, instant), text=text, category=category,
             todo=todo, at=when, corrects=corrects, resolves=resolves, attachments=attachments,
@@ -87,10 +90,10 @@ def log_show(
     from roster.duty.facts import DutyError, shift_at
     from roster.storage import open_session
 
-    tz = _tz()
+    tz = bureau_tz()
     instant = resolve_now(now, tz)
-    with _errors(), open_session() as session:
-        settings = _settings(session)
+    with duty_errors(), open_session() as session:
+        settings = settings_in(session)
         if date is not None:
             day = resolve_date(date, "--date")
         else:
@@ -138,8 +141,8 @@ def log_export(
     if out.suffix.lower() not in (".docx", ".txt"):
         fail("--out: 文件须以 .docx 或 .txt 结尾 (must end in .docx or .txt)")
     day = resolve_date(date, "--date")
-    with _errors(), open_session() as session:
-        doc = shift_log(session, _settings(session), day, slot)
+    with duty_errors(), open_session() as session:
+        doc = shift_log(session, settings_in(session), day, slot)
     data = as_docx(doc) if out.suffix.lower() == ".docx" else as_text(doc).encode("utf-8")
     out.write_bytes(data)
     typer.echo(f"wrote {out} ({len(doc.entries)} entries)")
@@ -151,9 +154,9 @@ def handover_show(now: NowOption = None, json: JsonOption = False) -> None:
     from roster.duty.handover import view
     from roster.storage import open_session
 
-    instant = resolve_now(now, _tz())
-    with _errors(), open_session() as session:
-        data = view(session, _settings(session), instant).as_dict()
+    instant = resolve_now(now, bureau_tz())
+    with duty_errors(), open_session() as session:
+        data = view(session, settings_in(session), instant).as_dict()
     if json:
         print_json(data)
         return
@@ -180,9 +183,9 @@ def handover_sign(
     from roster.duty.handover import sign
     from roster.storage import session_scope
 
-    instant = resolve_now(now, _tz())
-    with _errors(), session_scope() as session:
-        data = sign(session, _settings(session), instant, by=by, note=note, acks=ack or [], ack_all=ack_all).as_dict()
+    instant = resolve_now(now, bureau_tz())
+    with duty_errors(), session_scope() as session:
+        data = sign(session, settings_in(session), instant, by=by, note=note, acks=ack or [], ack_all=ack_all).as_dict()
     if json:
         print_json(data)
     else:

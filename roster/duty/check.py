@@ -17,19 +17,30 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from notifications.outbox import dedup_key, enqueue_many
-from notifications.outbox import message as outbox_message
+from notifications.outbox import dedup_key, enqueue_many, message_to
 from roster.duty import rollcall
 from roster.duty.checkin import MISSING, SeatState, checkins_of, seat_states
 from roster.duty.facts import Contact, DutySettings, ShiftFacts, contacts, duty_settings, shifts_between, write_lock
-from roster.duty.jobs import DutyCheckSummary
 from roster.duty.messages import missed_checkin_text, open_handover_text, unanswered_text
+from roster.feature import JobSummary
 from roster.storage.models.duty import DutyHandover, DutyRollcall, DutyRollcallTarget
 from roster.storage.models.outbox import OutboxMessage
 
 LOOKBACK = dt.timedelta(hours=24)  # a tick alerts about what fell due this long ago at most
 # Outbox ``source`` of each alert (roll calls themselves go out as "duty-rollcall").
 SOURCES = {"checkin": "duty-checkin-missed", "rollcall": "duty-rollcall-unanswered", "handover": "duty-handover-open"}
+
+
+@dataclass(frozen=True)
+class DutyCheckSummary(JobSummary):
+    now: str  # the instant of the tick (UTC, ISO 8601)
+    skipped: str | None = None  # why nothing was done (no duty: section in force), else None
+    rollcalls_scheduled: int = 0  # roll calls drawn and stored for the first time by this tick
+    rollcalls_sent: int = 0  # roll calls whose time had come and that this tick sent
+    missed_checkins: int = 0  # seats past grace without a check-in (alerted now or before)
+    unanswered_rollcalls: int = 0  # roll-call targets past their window without an answer
+    open_handovers: int = 0  # handovers still incomplete after escalate_after
+    messages_enqueued: int = 0  # outbox rows this tick wrote (0 when repeated)
 
 
 @dataclass(frozen=True)
@@ -191,16 +202,12 @@ def _message(settings: DutySettings, alert: Alert, about: Contact | None, to: Co
             )
         )
         subject, body = open_handover_text(to.locale, handover_at=alert.at, tz=tz, missing=missing)
-    channel, address = to.channels[0]
-    return outbox_message(
-        key=dedup_key(SOURCES[alert.kind], alert.ident, alert.about or "-", to.person_id, channel),
+    return message_to(
+        to,
+        key=dedup_key(SOURCES[alert.kind], alert.ident, alert.about or "-", to.person_id, to.channels[0][0]),
         source=SOURCES[alert.kind],
-        channel=channel,
-        address=address,
         subject=subject,
         body=body,
         now=now,
-        person_id=to.person_id,
-        locale=to.locale,
-        payload={"about": alert.about, "ref": alert.ident, "fallback_channels": [list(c) for c in to.channels[1:]]},
+        payload={"about": alert.about, "ref": alert.ident},
     )

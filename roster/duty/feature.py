@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from roster.duty import jobs
-from roster.duty.schema import DutySection
-from roster.feature import Feature, FlowSpec, Job, Section
+from roster.duty.schema import SECTION
+from roster.feature import Feature, FlowSpec, Job
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -23,8 +23,7 @@ CHECK_DUTY = Job(jobs.check_duty)
 
 FEATURE = Feature(
     name="duty",
-    section=Section("duty", DutySection),  # nothing to store on apply: the section is read where needed
-    check_references=DutySection.check_references,
+    section=SECTION,
     jobs=(SEND_ROLLCALLS, CHECK_DUTY),
     flows=(
         FlowSpec(

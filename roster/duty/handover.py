@@ -9,8 +9,7 @@ when the outgoing officer signs, so both sides sign the same list.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -20,27 +19,9 @@ from sqlalchemy.orm import Session
 
 from roster.duty import log as duty_log
 from roster.duty.facts import DutyError, DutySettings, ShiftFacts, person_or_error, shifts_between, write_lock
+from roster.duty.items import HandoverContext, HandoverItem, ItemSource
+from roster.incidents.links import awaiting_report
 from roster.storage.models.duty import DutyHandover, DutyHandoverAck
-
-
-@dataclass(frozen=True)
-class HandoverItem:
-    key: str  # stable across calls: "log:12", "report:grp-water:2026-11-23", "rollcall:5:p10" …
-    source: str  # log | reports | rollcall | inspections | (incidents …)
-    title: str
-    detail: str = ""
-
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class HandoverContext:
-    session: Session
-    now: dt.datetime
-    settings: DutySettings
-    outgoing: ShiftFacts  # the shift handing over
-    incoming: ShiftFacts  # the shift taking over (its start is the handover time)
 
 
 def log_todos(ctx: HandoverContext) -> list[HandoverItem]:
@@ -120,23 +101,13 @@ def unfinished_inspections(ctx: HandoverContext) -> list[HandoverItem]:
     return items
 
 
-ItemSource = Callable[[HandoverContext], list[HandoverItem]]
-
-
 # The open-item sources, in the order they are listed. Features add theirs here.
-def incidents_awaiting_report(ctx: HandoverContext) -> list[HandoverItem]:
-    """Open incidents with a reporting clock still running (the incidents feature's provider)."""
-    from roster.incidents.links import awaiting_report
-
-    return awaiting_report(ctx)
-
-
 ITEM_SOURCES: tuple[ItemSource, ...] = (
     log_todos,
     missing_reports,
     unanswered_rollcalls,
     unfinished_inspections,
-    incidents_awaiting_report,
+    awaiting_report,  # open incidents with a reporting clock still running
 )
 
 

@@ -88,6 +88,44 @@ def append(
 ) -> DutyLogEntry:
     """Append one entry (validated first: a refusal writes nothing). Writers queue on a lock, so the chain
     never forks; ``seq`` is unique as a last line of defence."""
+    attachments = attachments or []
+    category, text = checked_entry(text, category, at, now, attachments)
+    person_or_error(session, author, "by")
+    write_lock(session)
+    _check_refs(session, corrects, resolves)
+    last = session.execute(
+        select(DutyLogEntry.seq, DutyLogEntry.hash).order_by(DutyLogEntry.seq.desc()).limit(1)
+    ).first()
+    entry = chained_entry(
+        (last.seq, last.hash) if last else None,
+        DutyLogEntry(
+            at=minute(at or now),
+            recorded_at=now.astimezone(dt.UTC),
+            author_id=author,
+            category=category,
+            text=text,
+            todo=todo,
+            corrects_id=corrects,
+            resolves_id=resolves,
+            attachments=[attachment_meta(a) for a in attachments],
+        ),
+    )
+    session.add(entry)
+    session.flush()
+    for a, meta in zip(attachments, entry.attachments, strict=True):
+        session.add(
+            DutyLogAttachment(
+                entry_id=entry.id, filename=a.filename, content_type=a.content_type, sha256=meta["sha256"], data=a.data
+            )
+        )
+    session.flush()
+    return entry
+
+
+def checked_entry(
+    text: str, category: str, at: dt.datetime | None, now: dt.datetime, attachments: list[NewAttachment]
+) -> tuple[str, str]:
+    """Pure: the entry's category (from an alias too) and trimmed text, or the ``DutyError`` refusing it."""
     category = category_of(category)
     text = text.strip()
     if not text or len(text) > MAX_TEXT:
@@ -96,47 +134,26 @@ def append(
         raise DutyError("text", "内容含有非法字符 NUL", "text contains a NUL character")
     if at is not None and at > now + dt.timedelta(minutes=1):
         raise DutyError("at", "记录时间不能晚于现在", "an entry cannot be dated in the future")
-    attachments = attachments or []
     _check_attachments(attachments)
-    person_or_error(session, author, "by")
-    write_lock(session)
-    _check_refs(session, corrects, resolves)
-    last = session.execute(
-        select(DutyLogEntry.seq, DutyLogEntry.hash).order_by(DutyLogEntry.seq.desc()).limit(1)
-    ).first()
-    entry = DutyLogEntry(
-        seq=(last.seq + 1) if last else 1,
-        at=minute(at or now),
-        recorded_at=now.astimezone(dt.UTC),
-        author_id=author,
-        category=category,
-        text=text,
-        todo=todo,
-        corrects_id=corrects,
-        resolves_id=resolves,
-        attachments=[
-            {
-                "filename": a.filename,
-                "content_type": a.content_type,
-                "size": len(a.data),
-                "sha256": hashlib.sha256(a.data).hexdigest(),
-            }
-            for a in attachments
-        ],  # fmt: skip
-        prev_hash=last.hash if last else GENESIS,
-        hash="",
-    )
+    return category, text
+
+
+def attachment_meta(attachment: NewAttachment) -> dict[str, Any]:
+    """What an entry records of an attachment (its hash covers name, size and checksum)."""
+    return {
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": len(attachment.data),
+        "sha256": hashlib.sha256(attachment.data).hexdigest(),
+    }
+
+
+def chained_entry(last: tuple[int, str] | None, entry: DutyLogEntry) -> DutyLogEntry:
+    """Place a new (not yet added) ``entry`` after ``last``, the log's head (seq, hash; None for an empty log):
+    its seq, the previous hash, and its own hash over its content. Reads nothing."""
+    entry.seq = last[0] + 1 if last else 1
+    entry.prev_hash = last[1] if last else GENESIS
     entry.hash = entry_hash(content_of(entry), entry.prev_hash)
-    session.add(entry)
-    session.flush()
-    for a in attachments:
-        digest = hashlib.sha256(a.data).hexdigest()
-        session.add(
-            DutyLogAttachment(
-                entry_id=entry.id, filename=a.filename, content_type=a.content_type, sha256=digest, data=a.data
-            )
-        )
-    session.flush()
     return entry
 
 

@@ -21,8 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from notifications.outbox import dedup_key, enqueue_many
-from notifications.outbox import message as outbox_message
+from notifications.outbox import dedup_key, enqueue_many, message_to
 from roster.duty.facts import Contact, DutyError, DutySettings, ShiftFacts, contacts, person_or_error, shift_at
 from roster.duty.messages import rollcall_text
 from roster.duty.schema import RollcallWindow
@@ -171,18 +170,14 @@ def _message(person: Contact, target: DutyRollcallTarget, call: DutyRollcall, tz
     subject, body = rollcall_text(
         person.locale, name=person.name, code=target.code, reply_until=call.reply_until, tz=tz, url=url
     )
-    channel, address = person.channels[0]
-    return outbox_message(
-        key=dedup_key("duty-rollcall", call.id, person.person_id, channel),
+    return message_to(
+        person,
+        key=dedup_key("duty-rollcall", call.id, person.person_id, person.channels[0][0]),
         source="duty-rollcall",
-        channel=channel,
-        address=address,
         subject=subject,
         body=body,
         now=now,
-        person_id=person.person_id,
-        locale=person.locale,
-        payload={"rollcall": call.id, "fallback_channels": [list(c) for c in person.channels[1:]]},
+        payload={"rollcall": call.id},
     )
 
 

@@ -26,6 +26,7 @@ from typing import Annotated
 from pydantic import Field, field_serializer, field_validator, model_validator
 
 from roster.admin.base import StrictModel, parse_clock
+from roster.feature import Section
 from roster.reports.schema import parse_minutes
 
 _Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="lower-case id")]
@@ -135,3 +136,7 @@ class DutySection(StrictModel):
             if role not in roles:
                 errors.append((("duty", "roles", i), f"no role {role!r}"))
         return errors
+
+
+# BureauFile.duty: DutySection | None (listed in roster/admin/sections.py)
+SECTION = Section("duty", DutySection, DutySection.check_references)

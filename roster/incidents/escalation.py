@@ -10,22 +10,22 @@ is a new key: the alerts start over for the new deadline, and the old ones stay 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from notifications.outbox import dedup_key, enqueue_many
-from notifications.outbox import message as outbox_message
+from notifications.outbox import dedup_key, enqueue_many, message_to
 from roster.admin.current import current_bureau
+from roster.feature import JobSummary
 from roster.incidents.clocks import Clock, open_clocks, plain_utc
 from roster.incidents.errors import IncidentError
-from roster.incidents.jobs import IncidentTick
 from roster.incidents.ledger import facts_by_incident, section_of
 from roster.incidents.messages import alert_text
 from roster.incidents.recipients import IncidentResolver
 from roster.incidents.storage import insert_events
-from roster.reports.escalation import plan_unit_day
+from roster.reports.steps import plan_unit_day
 from roster.storage.models.incidents import CLOSED, Incident, IncidentEvent
 
 
@@ -47,7 +47,7 @@ def _alerts_for(  # noqa: PLR0913
         events.append(_event(incident, now, key, None, summary, start))
     for message, recipients in plan.due:
         for r in recipients:
-            channel, address = r.channels[0]
+            channel = r.channels[0][0]
             key = dedup_key(
                 "incident-alert", incident.id, clock.key, deadline, message.step + 1, message.repeat, r.ident, channel
             )
@@ -61,32 +61,33 @@ def _alerts_for(  # noqa: PLR0913
                 tz=tz,
                 url=f"{public_url.rstrip('/')}/incidents/{incident.id}",
             )
+            payload = {
+                "incident": incident.code,
+                "clock": clock.key,
+                "due_at": deadline,
+                "step": message.step + 1,
+                "repeat": message.repeat,
+                "target": r.target,
+            }
             outbox.append(
-                outbox_message(
-                    key=key,
-                    source="incident",
-                    channel=channel,
-                    address=address,
-                    subject=subject,
-                    body=body,
-                    now=now,
-                    person_id=r.person_id,
-                    locale=r.locale,
-                    payload={
-                        "incident": incident.code,
-                        "clock": clock.key,
-                        "due_at": deadline,
-                        "step": message.step + 1,
-                        "repeat": message.repeat,
-                        "target": r.target,
-                        "fallback_channels": [list(c) for c in r.channels[1:]],
-                    },
-                )
+                message_to(r, key=key, source="incident", subject=subject, body=body, now=now, payload=payload)
             )
             overdue = "超时" if message.due_at >= clock.due_at else "到期提醒"
             summary = f"{clock.label()}{overdue} → {r.name}（{channel}）"
             events.append(_event(incident, now, key, key, summary, message.due_at))
     return outbox, events
+
+
+@dataclass(frozen=True)
+class IncidentTick(JobSummary):
+    """What one incident tick found and wrote."""
+
+    now: dt.datetime
+    incidents_checked: int  # incidents not yet closed, received by ``now``
+    clocks_open: int  # reporting clocks still running (phone, 首报, 续报N, 终报)
+    clocks_overdue: int  # of those, past their deadline
+    messages_enqueued: int  # alert messages written to the outbox now (repeats under one key not counted)
+    events_recorded: int  # alert rows added to the incidents' timelines
 
 
 def _event(

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from roster.feature import Feature, FlowSpec, Job, Section
+from roster.feature import Feature, FlowSpec, Job
 from roster.incidents import jobs
-from roster.incidents.schema import IncidentsSection
+from roster.incidents.schema import SECTION
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -23,8 +23,7 @@ CHECK_INCIDENTS = Job(jobs.check_incidents)
 
 FEATURE = Feature(
     name="incidents",
-    section=Section("incidents", IncidentsSection),
-    check_references=IncidentsSection.check_references,
+    section=SECTION,
     jobs=(CHECK_INCIDENTS,),
     flows=(
         FlowSpec(

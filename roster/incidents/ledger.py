@@ -149,20 +149,23 @@ def open_incident(
         status=OPEN,
     )
     _insert_with_code(session, incident, tz)
-    session.add(
-        IncidentLevel(
-            incident_id=incident.id,
-            level_id=level.id,
-            level=level.model_dump(mode="json"),
-            changed_at=received_at,
-            changed_by=incident.registered_by,
-            reason="接报定级",
-        )
-    )
+    session.add(_level_row(incident, level, received_at, incident.registered_by, "接报定级"))
     add_event(session, incident, received_at, "received", f"接报（{incident.source or '来源未填'}）：{title}", actor=by)
     add_event(session, incident, now, "registered", f"登记，事件级别：{level.name}", actor=by)
     session.flush()
     return incident
+
+
+def _level_row(incident: Incident, level: SeverityLevel, at: dt.datetime, by: str | None, reason: str) -> IncidentLevel:
+    """The incident's level from ``at`` on; the level's settings are copied, so history survives a new file."""
+    return IncidentLevel(
+        incident_id=incident.id,
+        level_id=level.id,
+        level=level.model_dump(mode="json"),
+        changed_at=at,
+        changed_by=by,
+        reason=reason,
+    )
 
 
 def _require_active(incident: Incident, action: str) -> None:
@@ -184,16 +187,7 @@ def change_severity(
         raise IncidentError("severity", f"事件已是 {level.name} 级", f"the incident is already {level.id}")
     old = incident.level_id
     incident.level_id = level.id
-    session.add(
-        IncidentLevel(
-            incident_id=incident.id,
-            level_id=level.id,
-            level=level.model_dump(mode="json"),
-            changed_at=now,
-            changed_by=_person(session, by, "by"),
-            reason=_text(reason, "reason", 500),
-        )
-    )
+    session.add(_level_row(incident, level, now, _person(session, by, "by"), _text(reason, "reason", 500)))
     add_event(session, incident, now, "severity", f"级别调整：{old} → {level.id}（{level.name}）", actor=by)
     session.flush()
     return incident

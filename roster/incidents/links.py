@@ -4,20 +4,17 @@ incidents awaiting a report listed among the handover's open items (``roster.dut
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from roster.duty.items import HandoverContext, HandoverItem
 from roster.incidents.clocks import open_clocks
 from roster.incidents.errors import IncidentError, NotFound
 from roster.incidents.ledger import facts_by_incident, get_incident, section_of
 from roster.incidents.storage import insert_events
 from roster.incidents.template import local_text
 from roster.storage.models.incidents import CLOSED, Incident
-
-if TYPE_CHECKING:
-    from roster.duty.handover import HandoverContext, HandoverItem
 
 
 def link_log_entry(session: Session, ref: str | int, seq: int, *, now: dt.datetime, by: str | None = None) -> bool:
@@ -44,7 +41,6 @@ def link_log_entry(session: Session, ref: str | int, seq: int, *, now: dt.dateti
 
 def awaiting_report(ctx: HandoverContext) -> list[HandoverItem]:
     """Handover open items: every clock still running on an incident not yet closed."""
-    from roster.duty.handover import HandoverItem
 
     try:
         _, _, tz = section_of(ctx.session)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from roster.incidents.schema import IncidentsSection, SeverityLevel
 from roster.on_duty import OnDuty, on_duty_at
-from roster.reports.escalation import Recipient
+from roster.reports.steps import Recipient
 from roster.storage.models.people import Person
 
 

@@ -14,8 +14,7 @@ import hashlib
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from notifications.outbox import dedup_key, enqueue_many
-from notifications.outbox import message as outbox_message
+from notifications.outbox import dedup_key, enqueue_many, message_to
 from roster.admin.current import current_bureau
 from roster.incidents.clocks import FINAL, FIRST, FOLLOWUP, clock_for_report, report_name
 from roster.incidents.errors import IncidentError, NotFound, SignConflict
@@ -291,23 +290,14 @@ def _enqueue(session: Session, incident: Incident, report: IncidentReport, recip
         channel, address = r.channels[0]
         key = dedup_key("incident-report", report.id, r.ident, channel)
         rows.append(
-            outbox_message(
+            message_to(
+                r,
                 key=key,
                 source="incident",
-                channel=channel,
-                address=address,
                 subject=subject,
                 body=report.text,
                 now=now,
-                person_id=r.person_id,
-                locale=r.locale,
-                payload={
-                    "incident": incident.code,
-                    "report": report.id,
-                    "name": name_of(report),
-                    "target": r.target,
-                    "fallback_channels": [list(c) for c in r.channels[1:]],
-                },
+                payload={"incident": incident.code, "report": report.id, "name": name_of(report), "target": r.target},
             )
         )
         events.append(

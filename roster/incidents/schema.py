@@ -15,6 +15,7 @@ from typing import Annotated
 from pydantic import Field, field_validator, model_validator
 
 from roster.admin.base import Channel, StrictModel
+from roster.feature import Section
 from roster.reports.schema import parse_minutes
 
 _Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="lower-case id")]
@@ -181,3 +182,7 @@ class IncidentsSection(StrictModel):
                 if target.startswith("person:") and target[7:] not in people:
                     errors.append((("incidents", "alerts", i, "targets"), f"no person {target[7:]!r}"))
         return errors
+
+
+# BureauFile.incidents: IncidentsSection | None (listed in roster/admin/sections.py)
+SECTION = Section("incidents", IncidentsSection, IncidentsSection.check_references)

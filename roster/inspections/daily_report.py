@@ -24,6 +24,7 @@ from roster.inspections.assign import section_of
 from roster.inspections.results import overdue_inspections
 from roster.inspections.stats import inspection_stats, summary_sentence
 from roster.on_duty import on_duty_at
+from roster.reports.board import report_status
 from roster.storage.models.inspections import InspectionResult, InspectionSite, InspectionVisit
 from roster.timeutil import local_wall_clock_to_utc
 
@@ -153,16 +154,11 @@ def _task_force_lines(section, visits: list[InspectionVisit], sites: dict) -> tu
 
 
 def _report_units(session: Session, day: dt.date, now: dt.datetime) -> tuple[UnitState, ...] | None:
-    """The per-unit report status a feature keeps (the reports feature), if one does; None otherwise, or when
-    it cannot be read (a broken or unmigrated ledger must not stop the bureau's own report)."""
-    from roster.features import FEATURES
-
-    status = next((f.report_status for f in FEATURES if f.report_status is not None), None)
-    if status is None:
-        return None
+    """The units' report status from the reports feature's ledger, or None when it cannot be read (a broken
+    or unmigrated ledger must not stop the bureau's own report)."""
     try:
         with session.begin_nested():  # a savepoint: a failing query must not spoil the caller's transaction
-            board = list(status(session, day, now))
+            board = list(report_status(session, day, now))
     except Exception:  # noqa: BLE001
         return None
     return tuple(

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from roster.feature import Feature, FlowSpec, Job, Section
+from roster.feature import Feature, FlowSpec, Job
 from roster.inspections import jobs
-from roster.inspections.schema import InspectionsSection
+from roster.inspections.schema import SECTION
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
-    from sqlalchemy.orm import Session
-
-
-def _apply(session: Session, bureau: Any, now: dt.datetime) -> list[str]:
-    from roster.inspections.admin_apply import apply_section
-
-    return apply_section(session, bureau, now)
 
 
 def _router() -> APIRouter:
@@ -37,9 +29,7 @@ DAILY_REPORT = Job(jobs.daily_report)
 
 FEATURE = Feature(
     name="inspections",
-    section=Section("inspections", InspectionsSection),
-    check_references=InspectionsSection.check_references,
-    apply=_apply,
+    section=SECTION,
     jobs=(ASSIGN_DAY, DAILY_REPORT),
     flows=(
         FlowSpec(

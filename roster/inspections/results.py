@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from roster.admin.current import NoBureauApplied, current_bureau
 from roster.config import DEFAULT_TIMEZONE
 from roster.storage.models.inspections import InspectionResult, InspectionSite, InspectionToken, InspectionVisit
 from roster.storage.models.people import Group, GroupMembership, Person
@@ -90,8 +91,6 @@ def record_result(
 
 
 def _day_starts_at(session: Session, day: dt.date) -> dt.datetime:
-    from roster.admin.current import NoBureauApplied, current_bureau
-
     try:
         tz = current_bureau(session).bureau.timezone
     except NoBureauApplied:

@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import Field, field_validator, model_validator
 
 from roster.admin.base import PHONE_RE, StrictModel, parse_clock
+from roster.feature import Section
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="lower-case id")]
 
@@ -188,3 +189,7 @@ def _unique(field: str, ids: list[str]) -> None:
         if value in seen:
             raise ValueError(f"{field}.{i}.id: duplicate id {value!r}")
         seen.add(value)
+
+
+# BureauFile.inspections: InspectionsSection | None (listed in roster/admin/sections.py)
+SECTION = Section("inspections", InspectionsSection, InspectionsSection.check_references)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from roster.admin.current import NoBureauApplied, current_bureau
 from roster.inspections.photos import photos_of
 from roster.inspections.results import OverdueInspection, overdue_inspections
 from roster.storage.models.inspections import InspectionResult, InspectionSite, InspectionVisit
@@ -201,7 +202,6 @@ class SupervisionBoard:
 
 
 def supervision_board(session: Session, day: dt.date, now: dt.datetime) -> SupervisionBoard:
-    from roster.admin.current import NoBureauApplied, current_bureau
     from roster.inspections.stats import inspection_stats, summary_sentence
 
     try:

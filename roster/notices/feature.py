@@ -6,15 +6,15 @@ Change notices have no schedule: planning, swaps and the web console's approvals
 
 from __future__ import annotations
 
-from roster.feature import Feature, FlowSpec, Job, Section
+from roster.feature import Feature, FlowSpec, Job
 from roster.notices import jobs
-from roster.notices.schema import RemindersSection
+from roster.notices.schema import SECTION
 
 SEND_REMINDERS = Job(jobs.send_reminders)
 
 FEATURE = Feature(
     name="notices",
-    section=Section("reminders", RemindersSection),  # BureauFile.reminders: RemindersSection | None
+    section=SECTION,
     jobs=(SEND_REMINDERS,),
     flows=(
         FlowSpec(

@@ -1,7 +1,7 @@
 """Job entry point for the scheduler (the ``send-reminders`` flow): own session, ``now`` injected, idempotent.
 
-Imports stay inside the function: ``roster.notices.feature`` declares this job, and the admin schema reads
-every feature's declaration, so this module must cost nothing to import.
+Imports stay inside the function: ``roster.notices.feature`` declares this job, and everything that reads
+``roster.features`` (the web app, every flow) imports this module, so it must cost nothing to import.
 """
 
 from __future__ import annotations

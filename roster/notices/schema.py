@@ -11,6 +11,7 @@ import re
 from pydantic import Field, field_serializer, field_validator
 
 from roster.admin.base import PHONE_RE, StrictModel, parse_clock
+from roster.feature import Section
 
 
 class RemindersSection(StrictModel):
@@ -35,3 +36,7 @@ class RemindersSection(StrictModel):
     @field_serializer("day_before_at", when_used="json")
     def _as_clock(self, value: dt.time | None) -> str | None:
         return None if value is None else value.strftime("%H:%M")
+
+
+# BureauFile.reminders: RemindersSection | None (listed in roster/admin/sections.py)
+SECTION = Section("reminders", RemindersSection)

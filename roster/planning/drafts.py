@@ -217,19 +217,19 @@ def publish(session: Session, draft_id: int, now: dt.datetime, actor: str) -> Ro
     if draft.status != "ready":
         raise DraftError("draft", f"草案状态为 {draft.status}，不能发布", f"the draft is {draft.status}, not ready")
     if roster_fingerprint(session, draft.start, draft.days) != draft.base:
-        draft.status, draft.updated_at = "stale", now
-        session.flush()
-        raise DraftError(
-            "draft",
+        raise _stale(
+            session,
+            draft,
+            now,
             "草案生成后排班表、请假或管理文件已有变化，草案已过期，请重新排班",
             "the roster, leave or admin file changed since this draft was planned; it is stale, plan again",
         )
     moved = {m["uid"] for m in draft.changes}
     if moved and session.scalar(select(Shift.id).where(Shift.uid.in_(moved), Shift.starts_at <= now).limit(1)):
-        draft.status, draft.updated_at = "stale", now
-        session.flush()
-        raise DraftError(
-            "draft",
+        raise _stale(
+            session,
+            draft,
+            now,
             "草案要改动的班次已经开始，草案已过期，请重新排班",
             "a shift this draft changes has already started; the draft is stale, plan again",
         )
@@ -246,6 +246,13 @@ def publish(session: Session, draft_id: int, now: dt.datetime, actor: str) -> Ro
     session.flush()
     announce_shift_changes(session, draft.changes, "publish", now, reason=f"draft {draft.id}")
     return draft
+
+
+def _stale(session: Session, draft: RosterDraft, now: dt.datetime, zh: str, en: str) -> DraftError:
+    """Mark ``draft`` stale (written: the caller commits it although the publish is refused); the refusal."""
+    draft.status, draft.updated_at = "stale", now
+    session.flush()
+    return DraftError("draft", zh, en)
 
 
 def discard(session: Session, draft_id: int, now: dt.datetime, actor: str) -> RosterDraft:

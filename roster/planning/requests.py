@@ -19,7 +19,7 @@ from roster.admin.current import current_bureau
 from roster.on_duty import on_duty_at
 from roster.planning.announce import announce_shift_changes
 from roster.planning.check import Violation
-from roster.planning.swap import SwapRefused, swap
+from roster.planning.swap import SwapRefused, SwapResult, swap
 from roster.shifts import duty_date_at
 from roster.storage.models.console import LeaveRequest, SwapRequest
 from roster.storage.models.people import Leave
@@ -63,20 +63,26 @@ def _dry_run(session: Session, req: SwapRequest, now: dt.datetime) -> None:
     """Would the swap pass the hard rules now? Checked in a savepoint that is always rolled back."""
     nested = session.begin_nested()
     try:
-        swap(
+        _swap(session, req, now, req.requester, req.reason or "check")
+    finally:
+        nested.rollback()
+
+
+def _swap(session: Session, req: SwapRequest, now: dt.datetime, actor: str, reason: str) -> SwapResult:
+    """The request's swap, as ``actor``; the hard rules' refusal becomes the request's."""
+    try:
+        return swap(
             session,
             req.shift_uid,
             req.requester,
             req.colleague,
             req.colleague_shift_uid,
             now=now,
-            actor=req.requester,
-            reason=req.reason or "check",
+            actor=actor,
+            reason=reason,
         )
     except SwapRefused as exc:
         raise RequestRefused("rule", str(exc), str(exc), exc.violations) from None
-    finally:
-        nested.rollback()
 
 
 def create_swap(
@@ -181,19 +187,7 @@ def _approver(session: Session, req: SwapRequest, actor: Actor, now: dt.datetime
 def approve(session: Session, request_id: int, actor: Actor, now: dt.datetime) -> SwapRequest:
     req = _open_request(session, request_id, "pending_approval")
     _approver(session, req, actor, now)
-    try:
-        result = swap(
-            session,
-            req.shift_uid,
-            req.requester,
-            req.colleague,
-            req.colleague_shift_uid,
-            now=now,
-            actor=actor.person_id,
-            reason=f"request {req.id}: {req.reason}",
-        )
-    except SwapRefused as exc:
-        raise RequestRefused("rule", str(exc), str(exc), exc.violations) from None
+    result = _swap(session, req, now, actor.person_id, f"request {req.id}: {req.reason}")
     req.status, req.decided_at, req.decided_by = "approved", now, actor.person_id
     _audit(session, now, actor.person_id, "request.approve", req)
     session.flush()

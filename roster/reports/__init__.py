@@ -8,7 +8,8 @@
 
 
 def report_status(session, day, now):  # noqa: ANN001, ANN201
-    """See :func:`roster.reports.board.report_status` (imported lazily: the admin schema imports this package)."""
+    """See :func:`roster.reports.board.report_status` (imported lazily: the admin schema imports
+    ``roster.reports.schema``, which runs this ``__init__``, and must not load the ORM)."""
     from roster.reports.board import report_status as _report_status
 
     return _report_status(session, day, now)

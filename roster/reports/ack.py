@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from roster.admin.current import NoBureauApplied, current_bureau
 from roster.reports.links import AckClaim
 from roster.storage import session_scope
 from roster.storage.models.people import Person
@@ -75,7 +76,6 @@ def decide_ack(facts: AckFacts) -> AckDecision:
 
 def gather_ack_facts(session: Session, claim: AckClaim, now: dt.datetime) -> AckFacts:
     """Everything ``decide_ack`` needs, read in a few queries (nothing is written)."""
-    from roster.admin.current import NoBureauApplied, current_bureau
     from roster.on_duty import on_duty_at
 
     unit = session.get(ReportUnit, claim.unit_id)

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from roster.feature import Feature, FlowSpec, Job, Section
+from roster.feature import Feature, FlowSpec, Job
 from roster.reports import jobs
-from roster.reports.schema import ReportsSection
+from roster.reports.schema import SECTION
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
-    from sqlalchemy.orm import Session
-
-
-def _apply(session: Session, bureau: Any, now: dt.datetime) -> list[str]:
-    from roster.reports.admin_apply import apply_section
-
-    return apply_section(session, bureau, now)
 
 
 def _router() -> APIRouter:
@@ -38,19 +30,11 @@ def _unit_pages() -> APIRouter:  # the unit's own page: file a report, see the r
     return router
 
 
-def _status(session: Session, day: dt.date, now: dt.datetime) -> list[dict[str, Any]]:
-    from roster.reports.board import report_status
-
-    return report_status(session, day, now)
-
-
 CHECK_REPORTS = Job(jobs.check_reports)
 
 FEATURE = Feature(
     name="reports",
-    section=Section("reports", ReportsSection),
-    check_references=ReportsSection.check_references,
-    apply=_apply,
+    section=SECTION,
     jobs=(CHECK_REPORTS,),
     flows=(
         FlowSpec(
@@ -62,5 +46,4 @@ FEATURE = Feature(
         ),
     ),
     routers=(_router, _pages, _unit_pages),
-    report_status=_status,
 )

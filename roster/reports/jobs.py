@@ -1,28 +1,17 @@
 """Job entry points for the orchestration flows: each opens its own session, takes ``now``, is idempotent.
 
-Imports stay inside the functions: ``roster.reports.feature`` declares these jobs, and the admin schema
-reads every feature's declaration, so this module must cost nothing to import.
+Imports stay inside the functions: ``roster.reports.feature`` declares these jobs, and everything that
+reads ``roster.features`` (the web app, every flow) imports this module, so it must cost nothing to import.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from roster.feature import JobSummary
-
-
-@dataclass(frozen=True)
-class EscalationTick(JobSummary):
-    """What one escalation tick did."""
-
-    now: dt.datetime
-    expectations_created: int  # unit-days whose expectation row was written now
-    unit_days_due: int  # unit-days still unreported with a step due
-    messages_enqueued: int  # outbox rows written (duplicates under the same dedup key not counted)
-    events_recorded: int  # escalation events (state changes) recorded
-    delivered_at_once: int | None = None  # urgent messages the hand-off sent before returning (None: off)
+if TYPE_CHECKING:  # the summary is defined where it is computed
+    from roster.reports.escalation import EscalationTick
 
 
 def check_reports(now: dt.datetime, database_url: str | None = None) -> EscalationTick:

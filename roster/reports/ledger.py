@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from notifications.outbox import dedup_key, enqueue
+from roster.admin.current import NoBureauApplied, current_bureau
 from roster.reports.expectations import expectation_for_update, plain_utc
 from roster.reports.filenames import safe_filename
 from roster.reports.messages import resolved_text
@@ -105,8 +106,6 @@ def _receipt_of(session: Session, sub: ReportSubmission, *, replayed: bool) -> R
 
 def bureau_attachment_limit(session: Session) -> int:
     """The bureau's per-attachment limit in bytes (``reports.attachment_limit_mb``): the one place it is read."""
-    from roster.admin.current import NoBureauApplied, current_bureau
-
     try:
         section = current_bureau(session).reports
     except NoBureauApplied:

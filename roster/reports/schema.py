@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from roster.admin.base import Channel, StrictModel, parse_clock
+from roster.feature import Section
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"  # where ack links point when the section does not say
 DEFAULT_LINK_TTL_HOURS = 48
@@ -165,3 +166,7 @@ class ReportsSection(StrictModel):
                             (("reports", "policies", i, "steps", j, "targets"), "bureau_head but bureau.head unset")
                         )
         return errors
+
+
+# BureauFile.reports: ReportsSection | None (listed in roster/admin/sections.py)
+SECTION = Section("reports", ReportsSection, ReportsSection.check_references)

@@ -14,12 +14,15 @@ reports API's bearer tokens) register themselves with ``register_open``: tests/t
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 
 from roster.accounts.roles import ROLES
+from roster.web.auth import CurrentUser, load_user
+from roster.web.session import SAFE_METHODS, CsrfFailed, read_session, submitted_token
 
 # path -> why it needs no login (checked by the role-matrix test; keep the reason honest)
 OPEN_ROUTES: dict[str, str] = {
@@ -53,9 +56,7 @@ class Guard:
 
     roles: frozenset[str] | None
 
-    def __call__(self, request: Request):  # noqa: ANN204 - returns CurrentUser | None
-        from roster.web.auth import load_user
-
+    def __call__(self, request: Request) -> CurrentUser | None:
         user = load_user(request)
         if self.roles is None:
             return user
@@ -81,6 +82,12 @@ LOGGED_IN = ROLES  # any role: every logged-in user
 public_page = Depends(Guard(None))
 
 
+def current_user(user: CurrentUser = Depends(Guard(frozenset(ROLES)))) -> CurrentUser:
+    """The logged-in user, any role (anonymous visitors are sent to /login). Pages open to some roles only
+    use ``require_role`` instead (or as well)."""
+    return user
+
+
 def route_guard(route: object) -> Guard | None:
     """The Guard among a route's dependencies (searched recursively), or None."""
     if not isinstance(route, APIRoute):
@@ -101,3 +108,21 @@ def route_guard(route: object) -> Guard | None:
 
 def is_page_route(route: object) -> bool:
     return route_guard(route) is not None
+
+
+async def csrf_guard(request: Request) -> None:
+    """App-wide dependency: an unsafe request to a page (a route with a role guard)
+    must repeat the session's token. Routes authenticated by their own tokens (``POST /reports`` with a
+    bearer token, the acknowledgement form with its one-time token) never read the session cookie, so a
+    forged cross-site request gains nothing there and they are left to their own checks."""
+    if request.method in SAFE_METHODS:
+        return
+    guard = route_guard(request.scope.get("route"))
+    if guard is None:
+        return
+    data = read_session(request)
+    if guard.roles is not None and (data is None or data.account_id is None):
+        return  # not logged in: the route's guard sends the visitor to /login before anything happens
+    token = await submitted_token(request)
+    if data is None or not token or not hmac.compare_digest(token, data.csrf):
+        raise CsrfFailed()

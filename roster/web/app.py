@@ -7,8 +7,8 @@ from fastapi.responses import JSONResponse
 
 from roster.features import FEATURES
 from roster.web import console, limits
+from roster.web.access import csrf_guard
 from roster.web.health import database_health
-from roster.web.session import csrf_guard
 
 
 def create_app(database_url: str | None = None) -> FastAPI:

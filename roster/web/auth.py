@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import Depends, Request
+from fastapi import Request
 
-from roster.accounts.roles import PERSON, ROLES, find_subject
+from roster.accounts.roles import PERSON, find_subject
 from roster.admin.current import NoBureauApplied, current_bureau
 from roster.storage import open_session
 from roster.storage.models.accounts import Account
-from roster.web.access import Guard
 from roster.web.session import read_session
 
 
@@ -68,12 +67,6 @@ def _load(request: Request) -> CurrentUser | None:
         subject.locale,
         data.csrf,
     )
-
-
-def current_user(user: CurrentUser = Depends(Guard(frozenset(ROLES)))) -> CurrentUser:
-    """The logged-in user, any role (anonymous visitors are sent to /login). Pages open to some roles only
-    use ``require_role`` instead (or as well)."""
-    return user
 
 
 def optional_user(request: Request) -> CurrentUser | None:

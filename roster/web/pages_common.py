@@ -11,6 +11,7 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from roster.admin.current import NoBureauApplied, current_bureau
 from roster.config import DEFAULT_TIMEZONE
 from roster.web.i18n import pick, register
 from roster.web.templating import render
@@ -22,8 +23,6 @@ register({"出错了": "Something is wrong"})
 
 
 def bureau_timezone(session: Session) -> str:
-    from roster.admin.current import NoBureauApplied, current_bureau
-
     try:
         return current_bureau(session).bureau.timezone
     except NoBureauApplied:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from roster.admin.schema import LEADER_ON_DUTY, BureauFile
+from roster.admin.schema import LEADER_ON_DUTY, BureauFile, Holidays, ShiftPattern
 from roster.holidays import DayKind, HolidayCalendar, HolidayDataMissing
 from roster.shifts import generate_slots
 from roster.storage.models.people import Leave, Person
@@ -78,8 +78,6 @@ def local(instant: dt.datetime | None, tz: str) -> dt.datetime | None:
 @lru_cache(maxsize=64)
 def _slots(first: dt.date, count: int, pattern_json: str, tz: str) -> tuple:
     """The shift pattern's slots for a range; cached because pendulum reads the zone file on every call."""
-    from roster.admin.schema import ShiftPattern
-
     return tuple(generate_slots(first, count, ShiftPattern.model_validate_json(pattern_json), tz))
 
 
@@ -90,8 +88,6 @@ def _kind_cached(holidays_json: str, day: dt.date) -> tuple[str, str]:
 
 @lru_cache(maxsize=8)
 def _calendar(holidays_json: str) -> HolidayCalendar:
-    from roster.admin.schema import Holidays
-
     return HolidayCalendar.from_section(Holidays.model_validate_json(holidays_json))
 
 

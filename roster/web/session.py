@@ -10,7 +10,6 @@ multipart uploads, whose body should not be read twice) the ``csrf_token`` query
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from dataclasses import dataclass
 
@@ -112,23 +111,3 @@ async def submitted_token(request: Request) -> str:
         value = form.get("csrf_token")
         return value if isinstance(value, str) else ""
     return ""
-
-
-async def csrf_guard(request: Request) -> None:
-    """App-wide dependency: an unsafe request to a page (a route with a role guard, ``roster.web.access``)
-    must repeat the session's token. Routes authenticated by their own tokens (``POST /reports`` with a
-    bearer token, the acknowledgement form with its one-time token) never read the session cookie, so a
-    forged cross-site request gains nothing there and they are left to their own checks."""
-    if request.method in SAFE_METHODS:
-        return
-    from roster.web.access import route_guard
-
-    guard = route_guard(request.scope.get("route"))
-    if guard is None:
-        return
-    data = read_session(request)
-    if guard.roles is not None and (data is None or data.account_id is None):
-        return  # not logged in: the route's guard sends the visitor to /login before anything happens
-    token = await submitted_token(request)
-    if data is None or not token or not hmac.compare_digest(token, data.csrf):
-        raise CsrfFailed()

@@ -14,8 +14,8 @@ from roster.admin.current import NoBureauApplied, current_bureau
 from roster.on_duty import on_duty_at
 from roster.shifts import duty_date_at
 from roster.storage.models.shifts import Shift
-from roster.web.access import public_page
-from roster.web.auth import CurrentUser, current_user
+from roster.web.access import current_user, public_page
+from roster.web.auth import CurrentUser
 from roster.web.deps import clock_now, db_session
 from roster.web.i18n import register
 from roster.web.rosterdata import days_between, local, role_name

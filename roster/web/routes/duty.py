@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from roster.admin.base import parse_clock
 from roster.duty import rollcall as rollcalls
 from roster.duty.facts import DutyError, contacts, duty_settings, shift_at
 from roster.web.access import require_role
@@ -241,7 +242,6 @@ async def duty_log_add(
 
 
 def _clock_today(value: str, now: dt.datetime, tz: str) -> dt.datetime | None:
-    from roster.admin.base import parse_clock
     from roster.timeutil import local_date_of, local_wall_clock_to_utc
 
     if not value.strip():

@@ -5,6 +5,8 @@ the server; the domain (roster.incidents) decides and refuses with errors naming
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -33,8 +35,35 @@ DUTY = ("admin", "leader", "staff")
 SIGNERS = ("admin", "leader")
 
 
-def _now(request: Request) -> dt.datetime:
-    return dt.datetime.fromtimestamp(clock_now(request).timestamp(), tz=dt.UTC)
+@dataclass(frozen=True)
+class Desk:
+    """One request at the duty desk: who asks, the request's database session, and the instant it is handled
+    (the server's clock, or the test clock)."""
+
+    request: Request
+    user: CurrentUser
+    session: Session
+    now: dt.datetime
+
+    @property
+    def by(self) -> str | None:
+        return self.user.person_id
+
+    def error(self, exc: IncidentError) -> str:
+        return pick(request_lang(self.request, self.user.locale), exc.zh, exc.en)
+
+
+def _desk(*roles: str):  # noqa: ANN202 - a Depends(...) marker: the role guard, then the Desk
+    def desk(
+        request: Request, user: CurrentUser = require_role(*roles), session: Session = Depends(db_session)
+    ) -> Desk:
+        return Desk(request, user, session, dt.datetime.fromtimestamp(clock_now(request).timestamp(), tz=dt.UTC))
+
+    return Depends(desk)
+
+
+ON_DUTY = _desk(*DUTY)
+SIGNING = _desk(*SIGNERS)
 
 
 def _tz(session: Session) -> str:
@@ -52,28 +81,34 @@ def _local(tz: str):  # noqa: ANN202
     return local
 
 
-def _base(session: Session, now: dt.datetime) -> dict[str, Any]:
-    section, _, tz = ledger.section_of(session)
-    return {"section": section, "local": _local(tz), "now": now, "tz": tz}
+def _base(desk: Desk) -> dict[str, Any]:
+    section, _, tz = ledger.section_of(desk.session)
+    return {"section": section, "local": _local(tz), "now": desk.now, "tz": tz}
 
 
-def _error(request: Request, user: CurrentUser, exc: IncidentError) -> str:
-    return pick(request_lang(request, user.locale), exc.zh, exc.en)
+def _missing(desk: Desk) -> Response:
+    return render(desk.request, "error.html", {"title": "页面不存在"}, status_code=404)
 
 
-def _missing(request: Request) -> Response:
-    return render(request, "error.html", {"title": "页面不存在"}, status_code=404)
+def _no_section(desk: Desk, exc: IncidentError) -> Response:
+    """The bureau has no incidents section (or no admin file): the pages have nothing to show."""
+    return render(desk.request, "error.html", {"title": desk.error(exc)}, status_code=404)
+
+
+def _page(desk: Desk, template: str, flash: str | None, status: int, **values: Any) -> Response:
+    """An incident or report page, with the outcome of the last action (if any) as its flash."""
+    ctx = _base(desk)
+    ctx.update(values, flash=flash, flash_kind="bad" if status >= 400 else "ok")
+    return render(desk.request, template, ctx, status_code=status)
 
 
 @router.get("/incidents")
-def incidents_list(
-    request: Request, user: CurrentUser = require_role(*DUTY), session: Session = Depends(db_session)
-) -> Response:
-    now = _now(request)
+def incidents_list(desk: Desk = ON_DUTY) -> Response:
     try:
-        ctx = _base(session, now)
+        ctx = _base(desk)
     except IncidentError as exc:
-        return render(request, "error.html", {"title": _error(request, user, exc)}, status_code=404)
+        return _no_section(desk, exc)
+    session, now = desk.session, desk.now
     open_ids = session.scalars(
         select(Incident.id).where(Incident.status != CLOSED).order_by(Incident.received_at.desc())
     ).all()
@@ -83,36 +118,30 @@ def incidents_list(
     month = ctx["local"](now, "%Y-%m")
     stats = month_stats(session, month, ctx["tz"])
     ctx.update(title="突发事件", open=[incident_view(session, i, now) for i in open_ids], closed=closed, stats=stats)
-    return render(request, "incidents/list.html", ctx)
+    return render(desk.request, "incidents/list.html", ctx)
 
 
-def _new_ctx(
-    request: Request, session: Session, now: dt.datetime, form: dict[str, str], errors: dict[str, str]
-) -> dict[str, Any]:
-    ctx = _base(session, now)
-    lang = request_lang(request)
+def _new_page(desk: Desk, form: dict[str, str], errors: dict[str, str], status: int = 200) -> Response:
+    ctx = _base(desk)
+    lang = request_lang(desk.request)
     levels = [(lv.id, lv.label(lang)) for lv in sorted(ctx["section"].levels, key=lambda lv: lv.rank)]
     categories = [(c, c) for c in ctx["section"].categories]
     ctx.update(title="登记突发事件", form=form, errors=errors, level_options=levels, category_options=categories)
-    return ctx
+    return render(desk.request, "incidents/new.html", ctx, status_code=status)
 
 
 @router.get("/incidents/new")
-def incident_form(
-    request: Request, user: CurrentUser = require_role(*DUTY), session: Session = Depends(db_session)
-) -> Response:
-    now = _now(request)
+def incident_form(desk: Desk = ON_DUTY) -> Response:
     try:
-        ctx = _base(session, now)
+        ctx = _base(desk)
     except IncidentError as exc:
-        return render(request, "error.html", {"title": _error(request, user, exc)}, status_code=404)
-    form = {"received_at": ctx["local"](now, "%Y-%m-%dT%H:%M"), "severity": ctx["section"].levels[-1].id}
-    return render(request, "incidents/new.html", _new_ctx(request, session, now, form, {}))
+        return _no_section(desk, exc)
+    form = {"received_at": ctx["local"](desk.now, "%Y-%m-%dT%H:%M"), "severity": ctx["section"].levels[-1].id}
+    return _new_page(desk, form, {})
 
 
 @router.post("/incidents/new")
 def incident_create(
-    request: Request,
     title: str = Form(""),
     severity: str = Form(""),
     received_at: str = Form(""),
@@ -120,199 +149,147 @@ def incident_create(
     place: str = Form(""),
     category: str = Form(""),
     facts: str = Form(""),
-    user: CurrentUser = require_role(*DUTY),
-    session: Session = Depends(db_session),
+    desk: Desk = ON_DUTY,
 ) -> Response:
-    now = _now(request)
     form = dict(title=title, severity=severity, received_at=received_at, source=source, place=place)
     form.update(category=category, facts=facts)
-    lang = request_lang(request, user.locale)
     try:
-        received = parse_instant(received_at, tz=_tz(session), argument="received_at")
+        received = parse_instant(received_at, tz=_tz(desk.session), argument="received_at")
         incident = ledger.open_incident(
-            session,
+            desk.session,
             title=title,
             severity=severity,
             received_at=dt.datetime.fromtimestamp(received.timestamp(), tz=dt.UTC),
-            now=now,
+            now=desk.now,
             source=source,
             place=place,
             category=category,
             facts=facts,
-            by=user.person_id,
+            by=desk.by,
         )
     except TimeInputError:
-        errors = {"received_at": pick(lang, "请填写接报时间", "enter the time the news was received")}
-        return render(request, "incidents/new.html", _new_ctx(request, session, now, form, errors), status_code=400)
+        lang = request_lang(desk.request, desk.user.locale)
+        return _new_page(
+            desk, form, {"received_at": pick(lang, "请填写接报时间", "enter the time the news was received")}, 400
+        )
     except IncidentError as exc:
-        session.rollback()
-        errors = {exc.field: _error(request, user, exc)}
-        return render(request, "incidents/new.html", _new_ctx(request, session, now, form, errors), status_code=400)
-    session.commit()
+        desk.session.rollback()
+        return _new_page(desk, form, {exc.field: desk.error(exc)}, 400)
+    desk.session.commit()
     return RedirectResponse(f"/incidents/{incident.id}", status_code=303)
 
 
-def _show(
-    request: Request, session: Session, incident_id: int, flash: str | None = None, status: int = 200
-) -> Response:
-    now = _now(request)
+def _show(desk: Desk, incident_id: int, flash: str | None = None, status: int = 200) -> Response:
     try:
-        view = incident_view(session, incident_id, now)
+        view = incident_view(desk.session, incident_id, desk.now)
     except NotFound:
-        return _missing(request)
-    ctx = _base(session, now)
-    ctx.update(title=view.incident.title, view=view, flash=flash, flash_kind="bad" if status >= 400 else "ok")
-    return render(request, "incidents/show.html", ctx, status_code=status)
+        return _missing(desk)
+    return _page(desk, "incidents/show.html", flash, status, title=view.incident.title, view=view)
 
 
 @router.get("/incidents/{incident_id}")
-def incident_page(
-    request: Request,
-    incident_id: int,
-    user: CurrentUser = require_role(*DUTY),
-    session: Session = Depends(db_session),
+def incident_page(incident_id: int, desk: Desk = ON_DUTY) -> Response:
+    return _show(desk, incident_id)
+
+
+def _act(
+    desk: Desk, action: Callable[[], Any], refused: Callable[[str, int], Response], done: Callable[[Any], str]
 ) -> Response:
-    return _show(request, session, incident_id)
-
-
-def _act_on_incident(request: Request, session: Session, user: CurrentUser, incident_id: int, action) -> Response:  # noqa: ANN001
+    """Run one action in the request's transaction. Refused: roll back and show ``refused(message, status)``
+    (409 when someone else edited or signed first, else 400). Done: commit, hand the urgent messages to
+    delivery, and redirect to ``done(result)``."""
     try:
         result = action()
     except NotFound:
-        session.rollback()
-        return _missing(request)
+        desk.session.rollback()
+        return _missing(desk)
     except IncidentError as exc:
-        session.rollback()
-        return _show(request, session, incident_id, _error(request, user, exc), 400)
-    _commit(request, session)
-    if result is not None and hasattr(result, "kind") and hasattr(result, "seq"):
-        return RedirectResponse(f"/incidents/reports/{result.id}", status_code=303)
-    return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
+        desk.session.rollback()
+        return refused(desk.error(exc), 409 if isinstance(exc, SignConflict) else 400)
+    _commit(desk)
+    return RedirectResponse(done(result), status_code=303)
 
 
-def _commit(request: Request, session: Session) -> None:
+def _commit(desk: Desk) -> None:
     """Commit, then hand the urgent messages (sent reports) to delivery at once."""
     from notifications.urgent import hand_off, urgent_keys
 
-    urgent = urgent_keys(session)
-    session.commit()
-    hand_off(urgent, dt.datetime.now(dt.UTC), request.app.state.database_url)
+    urgent = urgent_keys(desk.session)
+    desk.session.commit()
+    hand_off(urgent, dt.datetime.now(dt.UTC), desk.request.app.state.database_url)
+
+
+def _act_on_incident(desk: Desk, incident_id: int, action: Callable[[], Any]) -> Response:
+    def done(result: object) -> str:  # a drafted report opens its own page; anything else, the incident's
+        drafted = result is not None and hasattr(result, "kind") and hasattr(result, "seq")
+        return f"/incidents/reports/{result.id}" if drafted else f"/incidents/{incident_id}"
+
+    return _act(desk, action, lambda message, status: _show(desk, incident_id, message, status), done)
 
 
 @router.post("/incidents/{incident_id}/draft")
-def incident_draft(
-    request: Request,
-    incident_id: int,
-    final: str = Form(""),
-    user: CurrentUser = require_role(*DUTY),
-    session: Session = Depends(db_session),
-) -> Response:
-    now = _now(request)
+def incident_draft(incident_id: int, final: str = Form(""), desk: Desk = ON_DUTY) -> Response:
     return _act_on_incident(
-        request, session, user, incident_id,
-        lambda: reports.draft(session, incident_id, now=now, by=user.person_id, final=bool(final)),
-    )  # fmt: skip
+        desk, incident_id, lambda: reports.draft(desk.session, incident_id, now=desk.now, by=desk.by, final=bool(final))
+    )
 
 
 @router.post("/incidents/{incident_id}/phone")
-def incident_phone(
-    request: Request,
-    incident_id: int,
-    to: str = Form(""),
-    user: CurrentUser = require_role(*DUTY),
-    session: Session = Depends(db_session),
-) -> Response:
-    now = _now(request)
+def incident_phone(incident_id: int, to: str = Form(""), desk: Desk = ON_DUTY) -> Response:
+    now = desk.now
     return _act_on_incident(
-        request, session, user, incident_id,
-        lambda: ledger.record_phone(session, incident_id, at=now, to=to, now=now, by=user.person_id),
-    )  # fmt: skip
+        desk, incident_id, lambda: ledger.record_phone(desk.session, incident_id, at=now, to=to, now=now, by=desk.by)
+    )
 
 
 @router.post("/incidents/{incident_id}/severity")
 def incident_severity(
-    request: Request,
-    incident_id: int,
-    severity: str = Form(""),
-    reason: str = Form(""),
-    user: CurrentUser = require_role(*DUTY),
-    session: Session = Depends(db_session),
+    incident_id: int, severity: str = Form(""), reason: str = Form(""), desk: Desk = ON_DUTY
 ) -> Response:
-    now = _now(request)
     return _act_on_incident(
-        request, session, user, incident_id,
-        lambda: ledger.change_severity(session, incident_id, severity, now=now, by=user.person_id, reason=reason),
+        desk, incident_id,
+        lambda: ledger.change_severity(desk.session, incident_id, severity, now=desk.now, by=desk.by, reason=reason),
     )  # fmt: skip
 
 
 @router.post("/incidents/{incident_id}/update")
-def incident_update(
-    request: Request,
-    incident_id: int,
-    text: str = Form(""),
-    user: CurrentUser = require_role(*DUTY),
-    session: Session = Depends(db_session),
-) -> Response:
-    now = _now(request)
+def incident_update(incident_id: int, text: str = Form(""), desk: Desk = ON_DUTY) -> Response:
     return _act_on_incident(
-        request, session, user, incident_id,
-        lambda: ledger.record_development(session, incident_id, text, now=now, by=user.person_id),
-    )  # fmt: skip
+        desk, incident_id, lambda: ledger.record_development(desk.session, incident_id, text, now=desk.now, by=desk.by)
+    )
 
 
 @router.post("/incidents/{incident_id}/link")
-def incident_link(
-    request: Request,
-    incident_id: int,
-    seq: str = Form(""),
-    user: CurrentUser = require_role(*DUTY),
-    session: Session = Depends(db_session),
-) -> Response:
+def incident_link(incident_id: int, seq: str = Form(""), desk: Desk = ON_DUTY) -> Response:
     from roster.incidents.links import link_log_entry
-
-    now = _now(request)
 
     def link() -> None:
         if not seq.strip().isdigit():
             raise IncidentError("log", "请填写值班日志编号", "enter the duty-log entry number")
-        link_log_entry(session, incident_id, int(seq), now=now, by=user.person_id)
+        link_log_entry(desk.session, incident_id, int(seq), now=desk.now, by=desk.by)
 
-    return _act_on_incident(request, session, user, incident_id, link)
+    return _act_on_incident(desk, incident_id, link)
 
 
 @router.post("/incidents/{incident_id}/close")
-def incident_close(
-    request: Request,
-    incident_id: int,
-    confirm: str = Form(""),
-    user: CurrentUser = require_role(*DUTY),
-    session: Session = Depends(db_session),
-) -> Response:
-    now = _now(request)
-
+def incident_close(incident_id: int, confirm: str = Form(""), desk: Desk = ON_DUTY) -> Response:
     def end() -> Incident:
         if not confirm:
             raise IncidentError("confirm", "请勾选确认处置已结束", "tick the box to confirm the response has ended")
-        return ledger.end_incident(session, incident_id, now=now, by=user.person_id)
+        return ledger.end_incident(desk.session, incident_id, now=desk.now, by=desk.by)
 
-    return _act_on_incident(request, session, user, incident_id, end)
+    return _act_on_incident(desk, incident_id, end)
 
 
 @router.get("/incidents/{incident_id}/export.docx")
-def incident_export(
-    request: Request,
-    incident_id: int,
-    user: CurrentUser = require_role(*DUTY),
-    session: Session = Depends(db_session),
-) -> Response:
+def incident_export(incident_id: int, desk: Desk = ON_DUTY) -> Response:
     from roster.incidents.export import incident_docx
 
-    now = _now(request)
     try:
-        view = incident_view(session, incident_id, now)
+        view = incident_view(desk.session, incident_id, desk.now)
     except NotFound:
-        return _missing(request)
-    data = incident_docx(view, _tz(session), now)
+        return _missing(desk)
+    data = incident_docx(view, _tz(desk.session), desk.now)
     filename = f"incident-{view.incident.code}.docx"
     media = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
@@ -320,60 +297,35 @@ def incident_export(
 
 
 def _report_page(
-    request: Request,
-    session: Session,
-    report_id: int,
-    flash: str | None = None,
-    status: int = 200,
-    fields=None,  # noqa: ANN001
+    desk: Desk, report_id: int, flash: str | None = None, status: int = 200, fields: dict[str, str] | None = None
 ) -> Response:
-    now = _now(request)
     try:
-        report = reports.get_report(session, report_id)
+        report = reports.get_report(desk.session, report_id)
     except NotFound:
-        return _missing(request)
-    view = incident_view(session, report.incident_id, now)
-    ctx = _base(session, now)
-    ctx.update(
-        title=reports.name_of(report),
-        report=report,
-        view=view,
-        fields_def=FIELDS,
-        values=fields or report.fields,
-        flash=flash,
-        flash_kind="bad" if status >= 400 else "ok",
-    )
-    return render(request, "incidents/report.html", ctx, status_code=status)
+        return _missing(desk)
+    view = incident_view(desk.session, report.incident_id, desk.now)
+    return _page(
+        desk, "incidents/report.html", flash, status,
+        title=reports.name_of(report), report=report, view=view, fields_def=FIELDS, values=fields or report.fields,
+    )  # fmt: skip
 
 
 @router.get("/incidents/reports/{report_id}")
-def report_page(
-    request: Request, report_id: int, user: CurrentUser = require_role(*DUTY), session: Session = Depends(db_session)
-) -> Response:
-    return _report_page(request, session, report_id)
+def report_page(report_id: int, desk: Desk = ON_DUTY) -> Response:
+    return _report_page(desk, report_id)
 
 
 def _act_on_report(
-    request: Request, session: Session, user: CurrentUser, report_id: int, action, fields=None
-) -> Response:  # noqa: ANN001
-    try:
-        action()
-    except NotFound:
-        session.rollback()
-        return _missing(request)
-    except SignConflict as exc:
-        session.rollback()
-        return _report_page(request, session, report_id, _error(request, user, exc), 409)
-    except IncidentError as exc:
-        session.rollback()
-        return _report_page(request, session, report_id, _error(request, user, exc), 400, fields)
-    _commit(request, session)
-    return RedirectResponse(f"/incidents/reports/{report_id}", status_code=303)
+    desk: Desk, report_id: int, action: Callable[[], Any], fields: dict[str, str] | None = None
+) -> Response:
+    def refused(message: str, status: int) -> Response:  # the edited fields are shown again, unless overtaken
+        return _report_page(desk, report_id, message, status, fields if status != 409 else None)
+
+    return _act(desk, action, refused, lambda _: f"/incidents/reports/{report_id}")
 
 
 @router.post("/incidents/reports/{report_id}/edit")
 def report_edit(
-    request: Request,
     report_id: int,
     version: int = Form(0),
     time: str = Form(""),
@@ -384,41 +336,25 @@ def report_edit(
     next_steps: str = Form(""),
     unit: str = Form(""),
     contact: str = Form(""),
-    user: CurrentUser = require_role(*DUTY),
-    session: Session = Depends(db_session),
+    desk: Desk = ON_DUTY,
 ) -> Response:
     fields = dict(time=time, place=place, what=what, casualties=casualties, measures=measures)
     fields.update(next_steps=next_steps, unit=unit, contact=contact)
-    now = _now(request)
     return _act_on_report(
-        request, session, user, report_id,
-        lambda: reports.edit(session, report_id, version=version, now=now, by=user.person_id, **fields), fields,
+        desk, report_id,
+        lambda: reports.edit(desk.session, report_id, version=version, now=desk.now, by=desk.by, **fields), fields,
     )  # fmt: skip
 
 
 @router.post("/incidents/reports/{report_id}/sign")
-def report_sign(
-    request: Request,
-    report_id: int,
-    version: int = Form(0),
-    user: CurrentUser = require_role(*SIGNERS),
-    session: Session = Depends(db_session),
-) -> Response:
-    now = _now(request)
+def report_sign(report_id: int, version: int = Form(0), desk: Desk = SIGNING) -> Response:
     return _act_on_report(
-        request, session, user, report_id,
-        lambda: reports.sign(session, report_id, version=version, signer=user.person_id or "", now=now),
-    )  # fmt: skip
+        desk,
+        report_id,
+        lambda: reports.sign(desk.session, report_id, version=version, signer=desk.by or "", now=desk.now),
+    )
 
 
 @router.post("/incidents/reports/{report_id}/send")
-def report_send(
-    request: Request,
-    report_id: int,
-    user: CurrentUser = require_role(*DUTY),
-    session: Session = Depends(db_session),
-) -> Response:
-    now = _now(request)
-    return _act_on_report(
-        request, session, user, report_id, lambda: reports.send(session, report_id, now=now, by=user.person_id)
-    )
+def report_send(report_id: int, desk: Desk = ON_DUTY) -> Response:
+    return _act_on_report(desk, report_id, lambda: reports.send(desk.session, report_id, now=desk.now, by=desk.by))

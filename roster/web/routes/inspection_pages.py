@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
+from roster.admin.current import NoBureauApplied
 from roster.inspections.views import groups_day, groups_of, led_by, mine_first, people_names, supervision_board
 from roster.reports.views import local_time
 from roster.storage import session_scope
@@ -207,7 +208,6 @@ def supervision_page(
 
 
 def _daily_report_text(session: Session, day: dt.date, now: dt.datetime) -> tuple[str, str | None]:
-    from roster.admin.current import NoBureauApplied
     from roster.inspections.assign import InspectionsError
     from roster.inspections.daily_report import build_daily_report
 

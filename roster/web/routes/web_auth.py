@@ -11,8 +11,8 @@ from roster.accounts.service import AccountError, authenticate, pending_invite, 
 from roster.admin.current import NoBureauApplied, current_bureau
 from roster.storage import open_session
 from roster.storage.models.accounts import Account
-from roster.web.access import public_page
-from roster.web.auth import CurrentUser, current_user
+from roster.web.access import current_user, public_page
+from roster.web.auth import CurrentUser
 from roster.web.deps import clock_now
 from roster.web.i18n import LANGS, pick, register, request_lang, translate
 from roster.web.session import LANG_COOKIE, clear_session, is_https, new_login_session, write_session
