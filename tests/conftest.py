@@ -22,6 +22,26 @@ from roster.storage import Base, get_engine, open_session, reset_engines
 # (deliver at once after the tick) is switched on only by the tests about it (test_notifications_urgent.py).
 os.environ["DUTYFLOW_URGENT_HANDOFF"] = "0"
 
+
+def _build_each_cli_once() -> None:
+    """typer's ``CliRunner.invoke`` rebuilds the click command tree of the whole app on every call (0.06-0.1 s
+    for dutyflow's commands, hundreds of calls per run); a real `dutyflow` process builds it once. So do the
+    tests: one click command per Typer app (click commands can be invoked again and again)."""
+    import typer.testing
+
+    build = typer.testing._get_command
+    built: dict[int, tuple[object, object]] = {}  # id(app) -> (app kept alive, its command)
+
+    def command_of(app):  # noqa: ANN001, ANN202
+        if id(app) not in built:
+            built[id(app)] = (app, build(app))
+        return built[id(app)][1]
+
+    typer.testing._get_command = command_of
+
+
+_build_each_cli_once()
+
 PG_ADMIN_URL = os.environ.get("DUTYFLOW_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 

@@ -24,6 +24,8 @@ def compose_fast(text: str) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    if "<<" in text:  # a merge key (or those characters in a value): the constructor rewrites merged nodes
+        raise NotFast
     yaml = YAML(typ="safe", pure=False)
     try:
         return yaml, yaml.compose(text)
@@ -32,38 +34,17 @@ def compose_fast(text: str) -> Any:
 
 
 def construct_fast(yaml: Any, node: Any) -> tuple[Any, dict[Location, int]]:
-    """Plain data and the line of every key and item, from a node graph without duplicate or merge keys."""
+    """Plain data and the line of every key and item; ``NotFast`` when a mapping's pairs are not exactly the
+    dict built from them (a duplicate key)."""
     from ruamel.yaml.error import YAMLError
 
-    if _has_merge_key(node):
-        raise NotFast
     try:
         data = yaml.constructor.construct_document(node)
-    except (YAMLError, ValueError, TypeError) as exc:
+        lines: dict[Location, int] = {}
+        _record_lines(node, data, (), lines)
+    except (YAMLError, ValueError, TypeError) as exc:  # zip(strict=True) raises ValueError on a count mismatch
         raise NotFast from exc
-    lines: dict[Location, int] = {}
-    _record_lines(node, data, (), lines)
     return data, lines
-
-
-def _has_merge_key(node: Any) -> bool:
-    from ruamel.yaml.nodes import MappingNode, SequenceNode
-
-    seen: set[int] = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:  # an alias: the guard has already bounded what it expands to
-            continue
-        seen.add(id(current))
-        if isinstance(current, MappingNode):
-            for key_node, value_node in current.value:
-                if getattr(key_node, "tag", "") == "tag:yaml.org,2002:merge":
-                    return True
-                stack.extend((key_node, value_node))
-        elif isinstance(current, SequenceNode):
-            stack.extend(current.value)
-    return False
 
 
 def _record_lines(node: Any, value: Any, loc: Location, lines: dict[Location, int]) -> None:
@@ -71,6 +52,8 @@ def _record_lines(node: Any, value: Any, loc: Location, lines: dict[Location, in
     lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(value, dict):
         for (key_node, value_node), (key, child) in zip(node.value, value.items(), strict=True):
+            if isinstance(key, str) and key_node.value != key:
+                raise NotFast  # not the pair this key came from
             lines[(*loc, key)] = key_node.start_mark.line + 1
             _record_lines(value_node, child, (*loc, key), lines)
     elif isinstance(value, list):

@@ -100,9 +100,7 @@ def _read_yaml_fast(text: str) -> tuple[Any, LineMap, list[AdminIssue]]:
         raise NotFast
     if hostile := list(guard(node)):
         return None, LineMap({}), hostile
-    if next(iter(_duplicate_keys(node, ())), None) is not None:
-        raise NotFast
-    data, lines = construct_fast(yaml, node)
+    data, lines = construct_fast(yaml, node)  # NotFast on a duplicate or merge key: the round trip names them
     return data, LineMap(lines), []
 
 
