@@ -66,3 +66,33 @@ def test_findings_overdue_or_missing_results_make_it_a_daily_report() -> None:
 def test_without_the_ledger_the_report_says_nothing_about_units() -> None:
     zero, text = _text(replace(FACTS, units=None, subject=""))
     assert zero and text.startswith("楚雄市住房和城乡建设局零报告") and "四、" not in text and "无瞒报" not in text
+
+
+def test_two_writers_of_the_days_report_at_once_leave_one_whole_file(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """Two overlapping daily-report runs: each used to write `<day>.tmp` and rename it, and the slower
+    rename found its file already gone (FileNotFoundError in the flow test, about one run in five)."""
+    import threading
+
+    from roster.inspections.daily_report import DailyReport, write_report
+
+    monkeypatch.setenv("DUTYFLOW_HOME", str(tmp_path))
+    report = DailyReport(FACTS.day, True, "零报告\n" * 2000, 0, 0, 0)
+    errors: list[BaseException] = []
+
+    def write(barrier: threading.Barrier) -> None:
+        barrier.wait()
+        try:
+            write_report(report)
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+
+    for _ in range(100):
+        barrier = threading.Barrier(2)
+        threads = [threading.Thread(target=write, args=(barrier,)) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert errors == []
+    [written] = (tmp_path / "reports").iterdir()
+    assert written.name == "2026-11-23-zero-report.txt" and written.read_text(encoding="utf-8") == report.text

@@ -12,6 +12,7 @@ The title's subject (疫情防控, 安全生产 ...) comes from the admin file (
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -278,7 +279,11 @@ def write_report(report: DailyReport) -> Path:
     path = folder / f"{report.day.isoformat()}-{'zero-report' if report.zero_report else 'daily-report'}.txt"
     other = folder / f"{report.day.isoformat()}-{'daily-report' if report.zero_report else 'zero-report'}.txt"
     other.unlink(missing_ok=True)  # the day's report changed kind: keep only the current one
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(report.text, encoding="utf-8")
-    tmp.replace(path)  # atomic: the sender never picks up a half-written file
+    # A temporary file of this writer's own, then an atomic rename: the sender never picks up a half-written
+    # file, and two runs writing the day's report at once (an overlapping tick) never rename each other's file.
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
+    ) as tmp:
+        tmp.write(report.text)
+    Path(tmp.name).replace(path)
     return path
