@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -57,7 +58,10 @@ def test_deploy_all_registers_every_flow_with_its_bureau_local_cron(
 ) -> None:
     api_url = prefect_harness
     env = prefect_env(tmp_path / "prefect-home", api_url)
-    _prefect(["work-pool", "create", WORK_POOL, "--type", "process"], env, tmp_path)
+    # The pool through the API (what `prefect work-pool create` does, without another CLI start); the worker
+    # polls every second instead of every 10 s, so the run below is picked up at once.
+    httpx.post(f"{api_url}/work_pools/", json={"name": WORK_POOL, "type": "process"}, timeout=30).raise_for_status()
+    env["PREFECT_WORKER_QUERY_SECONDS"] = "1"
     before = set(p.name for p in PROJECT_ROOT.iterdir())
 
     _prefect(["--no-prompt", "deploy", "--all"], env, PROJECT_ROOT)
