@@ -6,9 +6,7 @@ is a plain round-robin that skips people on leave or still resting, measured in 
 wall time, peak memory of the planning process, and the spread (max - min, ledger included) of duties,
 nights, weekends and holidays per role.
 
-City scale (``bench/_city.py``, skipped with ``DUTYFLOW_BENCH_CITY=0``): 40 departments x 50 staff, each its
-own bureau and duty post, planned for the year two departments at a time; then a sudden week of sick leave in
-a published month, re-planned with minimal change and counted against a plan from scratch.
+City scale is a benchmark of its own: ``bench/city.py`` (``python -m bench --only city``).
 
 Run: ``python -m bench.roster`` (prints JSON rows) or through ``python -m bench``.
 """
@@ -17,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -226,15 +223,7 @@ def run() -> list[dict]:
             ),
         }
     )
-    if os.environ.get("DUTYFLOW_BENCH_CITY", "1") != "0":  # the city takes about a minute; 0 skips it
-        rows += city_rows()
     return rows
-
-
-def city_rows() -> list[dict]:
-    from bench._city import rows
-
-    return rows()
 
 
 if __name__ == "__main__":
