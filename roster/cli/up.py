@@ -139,7 +139,8 @@ def _supervise(plan: UpPlan, startup_timeout: float) -> int | None:
 
 
 def _start_children(plan: UpPlan, children: list, startup_timeout: float, stopping) -> bool:  # noqa: ANN001
-    """Prefect server, flow runner, HTTP server; False when stopped while waiting for one to answer."""
+    """Prefect server and HTTP server side by side (the console needs no Prefect to answer), then the flow
+    runner once Prefect answers; False when stopped while waiting for one to answer."""
     import signal
     import sys
 
@@ -151,18 +152,19 @@ def _start_children(plan: UpPlan, children: list, startup_timeout: float, stoppi
     server = supervise.start("prefect server", command, plan.env, cwd=str(plan.prefect_home))
     children.append(server)
     typer.echo(f"starting Prefect server on {plan.api_url} ...")
+    http_url = f"http://{LOOPBACK}:{plan.http_port}"
+    web = None
+    if plan.http_port is not None:
+        command = [sys.executable, "-m", "roster.cli", "serve", "--host", LOOPBACK, "--port", str(plan.http_port)]
+        web = supervise.start("HTTP server", command, plan.env, cwd=str(PROJECT_ROOT))
+        children.append(web)
     if not supervise.wait_http_ok(f"{plan.api_url}/health", server, startup_timeout, stopping):
         return False
     runner = [sys.executable, "-m", "roster.cli", "flows", "serve"]
     # SIGINT lets the runner pause schedules and finish cleanly.
     children.append(supervise.start("flow runner", runner, plan.env, cwd=str(PROJECT_ROOT), stop_signal=signal.SIGINT))
-    http_url = f"http://{LOOPBACK}:{plan.http_port}"
-    if plan.http_port is not None:
-        command = [sys.executable, "-m", "roster.cli", "serve", "--host", LOOPBACK, "--port", str(plan.http_port)]
-        web = supervise.start("HTTP server", command, plan.env, cwd=str(PROJECT_ROOT))
-        children.append(web)
-        if not supervise.wait_http_ok(f"{http_url}/healthz", web, startup_timeout, stopping):
-            return False
+    if web is not None and not supervise.wait_http_ok(f"{http_url}/healthz", web, startup_timeout, stopping):
+        return False
     running_api_file(plan.prefect_home).write_text(plan.api_url + "\n", encoding="utf-8")
     typer.echo(f"Prefect UI:  http://{LOOPBACK}:{plan.prefect_port}")
     typer.echo(f"Prefect API: {plan.api_url}")
