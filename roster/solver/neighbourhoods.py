@@ -24,6 +24,7 @@ from roster.solver.problem import Assignment, Cell, Person, Problem, Solution
 AIMED_SHARE = 0.6  # of the neighbourhoods, when some cell is short of its preferred cover
 WHOLE_DAYS_SHARE = 0.3  # of the neighbourhoods: everyone over a few days (re-deals the cover there)
 MAX_WEEKS = 8  # longest window of a few people
+ROOMY_SHARE = 0.5  # of a group aimed at a short cell: people with the minutes left to work it
 
 
 @dataclass(frozen=True)
@@ -97,10 +98,22 @@ def aimed(
         return _widened(problem, tuple(p.id for p in problem.people), first, first + width)
     width = min(problem.days, 7 * rng.randint(1, MAX_WEEKS))
     first = max(0, min(problem.days - width, day - rng.randrange(width)))
-    candidates = [p.id for p in problem.people if _could_work(p, day, shift) and _shift_on(roster, p.id, day) != shift]
+    candidates = [p for p in problem.people if _could_work(p, day, shift) and _shift_on(roster, p.id, day) != shift]
     count = max(2, min(len(candidates), int(cells / (width * per_day))))
-    chosen = rng.sample(candidates, min(count, len(candidates)))
+    # Filling the seat takes one more shift from someone (there is rarely a spare one elsewhere): people with
+    # the minutes left to work it go first, at least half of the group when there are enough of them.
+    minutes = {s.id: s.minutes for s in problem.shift_types}
+    roomy = [p.id for p in candidates if _minutes_left(p, roster.get(p.id, {}), minutes) >= minutes[shift]]
+    first_pick = rng.sample(roomy, min(len(roomy), max(1, int(count * ROOMY_SHARE)))) if ROOMY_SHARE else []
+    rest = [p.id for p in candidates if p.id not in first_pick]
+    chosen = first_pick + rng.sample(rest, min(len(rest), count - len(first_pick)))
     return _widened(problem, tuple(sorted(chosen)), first, first + width)
+
+
+def _minutes_left(person: Person, days: Mapping[int, Assignment], minutes: Mapping[str, int]) -> float:
+    if person.max_minutes is None:
+        return float("inf")
+    return person.max_minutes - sum(minutes[a.shift] for a in days.values())
 
 
 def random_hood(problem: Problem, rng: random.Random, cells: float) -> Neighbourhood:
