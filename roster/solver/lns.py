@@ -7,8 +7,8 @@ solves that, hinted with the incumbent, and the result is kept when the whole ro
 (equal moves are kept too: they let the search drift across plateaus of uncovered seats).
 
 ``repair`` makes a start roster hard-feasible person by person: everyone whose own rules it breaks is
-re-solved with the others fixed. ``improve`` then runs the search until the time is up, growing the
-neighbourhoods while CP-SAT proves them optimal quickly and shrinking them when it does not.
+re-solved with the others fixed. ``improve`` then runs the search until the time is up; which part of the
+roster to free next (random, or aimed at a cell short of cover) and how large is ``roster.solver.neighbourhoods``.
 
 Exact for cover (hard and soft), requests, per-person rules, conflicts and not-together pairs (a pair with a
 kept person becomes an unavailable cell or an off request); fairness terms are restricted to the freed people,

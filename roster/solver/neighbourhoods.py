@@ -99,6 +99,8 @@ def aimed(
     width = min(problem.days, 7 * rng.randint(1, MAX_WEEKS))
     first = max(0, min(problem.days - width, day - rng.randrange(width)))
     candidates = [p for p in problem.people if _could_work(p, day, shift) and _shift_on(roster, p.id, day) != shift]
+    if not candidates:  # nobody could take it (leave, caps): nothing to aim at
+        return random_hood(problem, rng, cells)
     count = max(2, min(len(candidates), int(cells / (width * per_day))))
     # Filling the seat takes one more shift from someone (there is rarely a spare one elsewhere): people with
     # the minutes left to work it go first, at least half of the group when there are enough of them.
