@@ -16,8 +16,9 @@ from nrp.evaluate import evaluate
 from nrp.parser import parse_file
 from roster.solver.construct import build_lines
 from roster.solver.cpsat import solve
-from roster.solver.evaluate import violations
+from roster.solver.evaluate import seat_counts, violations
 from roster.solver.lns import Neighbourhood, cost, feasible_start, improve, restrict, solve_lns
+from roster.solver.neighbourhoods import aimed, short_cells
 from roster.solver.problem import Assignment, Cover, Person, Problem, ShiftType, Solution
 
 DATA = Path(__file__).resolve().parent.parent / "bench" / "data" / "nrp"
@@ -116,3 +117,25 @@ def test_fixed_days_are_kept() -> None:
     assert result.solution is not None
     assert result.solution.on("a", 0) is None and result.solution.on("a", 3) == Assignment("D", "r")
     assert violations(problem, Solution({"a": {0: Assignment("D", "r")}})) != []
+
+
+def test_aimed_neighbourhoods_free_people_who_could_fill_the_short_cell(instance9) -> None:  # noqa: ANN001
+    problem = to_problem(instance9)
+    roster = feasible_start(problem, time.perf_counter() + 20, seed=1)
+    assert roster is not None
+    short = short_cells(problem, roster)
+    seats = seat_counts(Solution(roster))
+    assert short and all(
+        seats[(d, s, None)] < next(c.preferred for c in problem.cover if (c.day, c.shift) == (d, s)) for d, s in short
+    )
+    people = {p.id: p for p in problem.people}
+    rng = random.Random(5)
+    for _ in range(40):
+        day, shift = cell = rng.choice(short)
+        hood = aimed(problem, roster, rng, 800.0, cell)
+        assert hood.first <= day < hood.last
+        if len(hood.people) < len(problem.people):  # a group, not everyone over a few days
+            for pid in hood.people:
+                person = people[pid]
+                assert person.max_shifts.get(shift, 1) != 0 and day not in person.days_off
+                assert roster.get(pid, {}).get(day, Assignment("-", "")).shift != shift

@@ -7,8 +7,8 @@ solves that, hinted with the incumbent, and the result is kept when the whole ro
 (equal moves are kept too: they let the search drift across plateaus of uncovered seats).
 
 ``repair`` makes a start roster hard-feasible person by person: everyone whose own rules it breaks is
-re-solved with the others fixed. ``improve`` then runs the search until the time is up, growing the
-neighbourhoods while CP-SAT proves them optimal quickly and shrinking them when it does not.
+re-solved with the others fixed. ``improve`` then runs the search until the time is up; which part of the
+roster to free next (random, or aimed at a cell short of cover) and how large is ``roster.solver.neighbourhoods``.
 
 Exact for cover (hard and soft), requests, per-person rules, conflicts and not-together pairs (a pair with a
 kept person becomes an unavailable cell or an off request); fairness terms are restricted to the freed people,
@@ -23,26 +23,22 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from roster.solver.construct import build_lines, retype
 from roster.solver.cpsat import ProgressFn, solve
 from roster.solver.evaluate import penalties, person_violations, seat_counts, violations
+from roster.solver.neighbourhoods import Neighbourhood, Sizes, pick
 from roster.solver.problem import Assignment, Cover, Person, Problem, Request, Result, Solution
 
 Roster = dict[str, dict[int, Assignment]]
 RETYPE_SHARE = 0.2  # of the budget, at most, for the type-swapping pass over the constructed lines
-SUB_TIME_S = 0.5  # per neighbourhood: many quick moves beat a few slow ones (measured, docs/benchmark.md)
+# Per neighbourhood: many quick moves beat a few slow ones (measured, docs/benchmark.md). The work is bounded in
+# CP-SAT's deterministic time, so a loaded machine makes fewer moves, not worse ones; the wall-time cap is a guard.
+SUB_DETERMINISTIC_S = 0.05
+SUB_TIME_S = 1.0
 # A repair only needs a feasible line; the search improves it afterwards.
 REPAIR_PARAMS: dict[str, Any] = {"stop_after_first_solution": True}
-
-
-@dataclass(frozen=True)
-class Neighbourhood:
-    people: tuple[str, ...]
-    first: int  # first freed day
-    last: int  # first day after the window
 
 
 def restrict(problem: Problem, roster: Mapping[str, Mapping[int, Assignment]], hood: Neighbourhood) -> Problem:
@@ -51,7 +47,8 @@ def restrict(problem: Problem, roster: Mapping[str, Mapping[int, Assignment]], h
     each person's history on both sides, the shifts on the days next to it block the rotations they forbid,
     what is worked outside it comes off each person's totals (minutes, shifts per type, weekends, window
     limits), and the kept people's seats come off the cover. Only the freed cells are modelled, so a window
-    of a year-long roster builds in milliseconds. A window should not cut a weekend (see _whole_weekends)."""
+    of a year-long roster builds in milliseconds. A window should not cut a weekend (see
+    neighbourhoods.whole_weekends)."""
     free = set(hood.people)
     span = range(hood.first, hood.last)
     kept = seat_counts(Solution({p: d for p, d in roster.items() if p not in free and d}))
@@ -261,58 +258,6 @@ def repair(
     return roster
 
 
-@dataclass
-class _Sizes:
-    """Adaptive neighbourhood size in freed cells: grows after quick optimal sub-solves, shrinks after slow
-    ones."""
-
-    cells: float
-    lowest: float = 200.0
-    highest: float = 60_000.0
-
-    def update(self, proved: bool) -> None:
-        factor = 1.15 if proved else 0.85
-        self.cells = min(self.highest, max(self.lowest, self.cells * factor))
-
-
-def _neighbourhood(problem: Problem, rng: random.Random, cells: float) -> Neighbourhood:
-    """A random group of people over a random window of about ``cells`` (person, day, shift) cells in all.
-    Windows start on a multiple of 7 days and last whole weeks where they can (day 0 is a Monday in the
-    weekend convention), so no weekend is cut by a window's edge."""
-    ids = [p.id for p in problem.people]
-    per_day = max(1, len(problem.shift_types))
-    weeks = max(1, problem.days // 7)
-    kind = rng.random()
-    if kind < 0.3:  # everyone over a few days: re-deals the cover there
-        width = int(cells / (len(ids) * per_day))
-        count = len(ids)
-    else:  # a few people over several weeks: moves and swaps of stretches of lines
-        width = 7 * rng.randint(1, min(weeks, 8))
-        count = int(cells / (width * per_day))
-    if width < 7 or problem.days < 7:
-        width = max(2, min(problem.days, width))
-        first = rng.randrange(0, problem.days - width + 1)
-    else:
-        width = min(problem.days // 7 * 7, width // 7 * 7)
-        first = 7 * rng.randrange(0, (problem.days - width) // 7 + 1)
-    count = max(2, min(len(ids), count))
-    first, last = _whole_weekends(problem, first, first + width)
-    return Neighbourhood(tuple(sorted(rng.sample(ids, count))), first, last)
-
-
-def _whole_weekends(problem: Problem, first: int, last: int) -> tuple[int, int]:
-    """Widen [first, last) to every weekend it cuts: a weekend worked on its outside day would count again
-    inside (safe, since stricter, but it would refuse moves that are in fact allowed)."""
-    changed = True
-    while changed:
-        changed = False
-        for w in problem.weekends:
-            inside = [d for d in w if first <= d < last]
-            if inside and len(inside) < len(w):
-                first, last, changed = min(first, *w), max(last, max(w) + 1), True
-    return first, last
-
-
 def improve(
     problem: Problem,
     roster: Roster,
@@ -330,12 +275,12 @@ def improve(
     """Neighbourhood search from the hard-feasible ``roster`` until ``deadline`` (perf_counter seconds) or
     after ``max_steps`` neighbourhoods. Returns the best roster and its cost."""
     rng = random.Random(seed)
-    sizes = _Sizes(cells)
+    sizes = Sizes(cells)
     best = cost(problem, roster)
     started = time.perf_counter() if started is None else started
     step = 0
     while (left := deadline - time.perf_counter()) > 0.05 and (max_steps is None or step < max_steps):
-        hood = _neighbourhood(problem, rng, sizes.cells)
+        hood = pick(problem, roster, rng, sizes.cells)
         result, old = _resolve(problem, roster, hood, min(left, sub_time_s), workers, seed + step, params)
         step += 1
         sizes.update(result.status == "optimal")
@@ -379,7 +324,8 @@ def solve_lns(
         return Result("unknown", None, None, {}, None, time.perf_counter() - started)
     if progress:
         progress({"objective": cost(problem, roster), "bound": None, "seconds": time.perf_counter() - started})
-    roster, _ = improve(problem, roster, deadline, workers, seed, progress, started, params, SUB_TIME_S)
+    sub_params = {"max_deterministic_time": SUB_DETERMINISTIC_S, **(params or {})}
+    roster, _ = improve(problem, roster, deadline, workers, seed, progress, started, sub_params, SUB_TIME_S)
     solution = Solution({p: d for p, d in roster.items() if d})
     breakdown = penalties(problem, solution)
     status = "feasible" if not violations(problem, solution) else "unknown"

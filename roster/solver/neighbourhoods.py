@@ -1,0 +1,159 @@
+"""Which part of a roster the neighbourhood search (roster.solver.lns) frees next.
+
+A *neighbourhood* is a group of people over a window of days. Two kinds are drawn:
+
+- **random**: a random group of people over a random window of whole weeks, or everyone over a few days;
+- **aimed at a short cell**: a cell whose preferred cover is not met, and people who could work it (not
+  already on it, allowed to work that shift type that day) over a window around it, or everyone over the
+  few days around it. An uncovered seat can only be filled by someone who could work it, and random groups
+  rarely contain them: on the 4-week benchmark instances nearly all of the remaining cost is uncovered seats.
+
+Sizes are counted in freed (person, day, shift type) cells and adapt (``Sizes``): they grow while CP-SAT
+proves the sub-problems optimal within their time, and shrink when it does not.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from roster.solver.evaluate import seat_counts
+from roster.solver.problem import Assignment, Cell, Person, Problem, Solution
+
+AIMED_SHARE = 0.6  # of the neighbourhoods, when some cell is short of its preferred cover
+WHOLE_DAYS_SHARE = 0.3  # of the neighbourhoods: everyone over a few days (re-deals the cover there)
+MAX_WEEKS = 8  # longest window of a few people
+ROOMY_SHARE = 0.5  # of a group aimed at a short cell: people with the minutes left to work it
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    people: tuple[str, ...]
+    first: int  # first freed day
+    last: int  # first day after the window
+
+
+@dataclass
+class Sizes:
+    """Adaptive neighbourhood size in freed cells: grows after quick optimal sub-solves, shrinks after slow
+    ones."""
+
+    cells: float
+    lowest: float = 200.0
+    highest: float = 60_000.0
+
+    def update(self, proved: bool) -> None:
+        factor = 1.15 if proved else 0.85
+        self.cells = min(self.highest, max(self.lowest, self.cells * factor))
+
+
+def short_cells(problem: Problem, roster: Mapping[str, Mapping[int, Assignment]]) -> list[Cell]:
+    """Cells with fewer people than their preferred cover, where that costs something."""
+    seats = seat_counts(Solution(roster))
+    return [
+        (c.day, c.shift)
+        for c in problem.cover
+        if c.under_weight and c.preferred and seats[(c.day, c.shift, c.role)] < c.preferred
+    ]
+
+
+def pick(
+    problem: Problem, roster: Mapping[str, Mapping[int, Assignment]], rng: random.Random, cells: float
+) -> Neighbourhood:
+    """The next neighbourhood of about ``cells`` freed cells (see the module docstring)."""
+    short = short_cells(problem, roster) if rng.random() < AIMED_SHARE else []
+    if short:
+        return aimed(problem, roster, rng, cells, rng.choice(short))
+    return random_hood(problem, rng, cells)
+
+
+def _could_work(person: Person, day: int, shift: str) -> bool:
+    return (
+        person.max_shifts.get(shift, 1) != 0
+        and day not in person.days_off
+        and (day, shift) not in person.unavailable
+        and day not in person.fixed
+    )
+
+
+def _shift_on(roster: Mapping[str, Mapping[int, Assignment]], pid: str, day: int) -> str | None:
+    a = roster.get(pid, {}).get(day)
+    return None if a is None else a.shift
+
+
+def aimed(
+    problem: Problem,
+    roster: Mapping[str, Mapping[int, Assignment]],
+    rng: random.Random,
+    cells: float,
+    cell: Cell,
+) -> Neighbourhood:
+    """People who could take the short ``cell`` over a window around it, or everyone over days around it."""
+    day, shift = cell
+    per_day = max(1, len(problem.shift_types))
+    if rng.random() < WHOLE_DAYS_SHARE:
+        width = max(2, int(cells / (len(problem.people) * per_day)))
+        first = max(0, min(problem.days - width, day - rng.randrange(width)))
+        return _widened(problem, tuple(p.id for p in problem.people), first, first + width)
+    width = min(problem.days, 7 * rng.randint(1, MAX_WEEKS))
+    first = max(0, min(problem.days - width, day - rng.randrange(width)))
+    candidates = [p for p in problem.people if _could_work(p, day, shift) and _shift_on(roster, p.id, day) != shift]
+    if not candidates:  # nobody could take it (leave, caps): nothing to aim at
+        return random_hood(problem, rng, cells)
+    count = max(2, min(len(candidates), int(cells / (width * per_day))))
+    # Filling the seat takes one more shift from someone (there is rarely a spare one elsewhere): people with
+    # the minutes left to work it go first, at least half of the group when there are enough of them.
+    minutes = {s.id: s.minutes for s in problem.shift_types}
+    roomy = [p.id for p in candidates if _minutes_left(p, roster.get(p.id, {}), minutes) >= minutes[shift]]
+    first_pick = rng.sample(roomy, min(len(roomy), max(1, int(count * ROOMY_SHARE)))) if ROOMY_SHARE else []
+    rest = [p.id for p in candidates if p.id not in first_pick]
+    chosen = first_pick + rng.sample(rest, min(len(rest), count - len(first_pick)))
+    return _widened(problem, tuple(sorted(chosen)), first, first + width)
+
+
+def _minutes_left(person: Person, days: Mapping[int, Assignment], minutes: Mapping[str, int]) -> float:
+    if person.max_minutes is None:
+        return float("inf")
+    return person.max_minutes - sum(minutes[a.shift] for a in days.values())
+
+
+def random_hood(problem: Problem, rng: random.Random, cells: float) -> Neighbourhood:
+    """A random group of people over a random window of about ``cells`` (person, day, shift) cells in all.
+    Windows start on a multiple of 7 days and last whole weeks where they can (day 0 is a Monday in the
+    weekend convention), so no weekend is cut by a window's edge."""
+    ids = [p.id for p in problem.people]
+    per_day = max(1, len(problem.shift_types))
+    weeks = max(1, problem.days // 7)
+    if rng.random() < WHOLE_DAYS_SHARE:  # everyone over a few days: re-deals the cover there
+        width = int(cells / (len(ids) * per_day))
+        count = len(ids)
+    else:  # a few people over several weeks: moves and swaps of stretches of lines
+        width = 7 * rng.randint(1, min(weeks, MAX_WEEKS))
+        count = int(cells / (width * per_day))
+    if width < 7 or problem.days < 7:
+        width = max(2, min(problem.days, width))
+        first = rng.randrange(0, problem.days - width + 1)
+    else:
+        width = min(problem.days // 7 * 7, width // 7 * 7)
+        first = 7 * rng.randrange(0, (problem.days - width) // 7 + 1)
+    count = max(2, min(len(ids), count))
+    return _widened(problem, tuple(sorted(rng.sample(ids, count))), first, first + width)
+
+
+def _widened(problem: Problem, people: tuple[str, ...], first: int, last: int) -> Neighbourhood:
+    first, last = whole_weekends(problem, first, last)
+    return Neighbourhood(people, first, last)
+
+
+def whole_weekends(problem: Problem, first: int, last: int) -> tuple[int, int]:
+    """Widen [first, last) to every weekend it cuts: a weekend worked on its outside day would count again
+    inside (safe, since stricter, but it would refuse moves that are in fact allowed)."""
+    changed = True
+    while changed:
+        changed = False
+        for w in problem.weekends:
+            inside = [d for d in w if first <= d < last]
+            if inside and len(inside) < len(w):
+                first, last, changed = min(first, *w), max(last, max(w) + 1), True
+    return first, last
