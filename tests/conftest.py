@@ -6,8 +6,10 @@ not for Alembic. PostgreSQL gets one database per test run (dropped at the end),
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +23,11 @@ from roster.storage import Base, get_engine, open_session, reset_engines
 # Tests of escalation ticks inspect the outbox rows a tick wrote before delivering them; the urgent hand-off
 # (deliver at once after the tick) is switched on only by the tests about it (test_notifications_urgent.py).
 os.environ["DUTYFLOW_URGENT_HANDOFF"] = "0"
+# No test writes into the checkout: a test that does not choose a home gets this one, not ./.dutyflow (the
+# deploy test checks that the project directory is left alone, and another worker's test may run meanwhile).
+# Set, not defaulted: a developer's own DUTYFLOW_HOME is never the tests' home.
+os.environ["DUTYFLOW_HOME"] = tempfile.mkdtemp(prefix="dutyflow-tests-")
+atexit.register(shutil.rmtree, os.environ["DUTYFLOW_HOME"], ignore_errors=True)
 
 
 def _build_each_cli_once() -> None:
