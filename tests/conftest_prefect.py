@@ -43,7 +43,12 @@ def prefect_harness() -> Iterator[str]:
             SubprocessASGIServer._instances[None] = server
             server.start(timeout=120)
         stack.callback(server.stop)
-        stack.enter_context(temporary_settings(updates={PREFECT_API_URL: server.api_url}))
+        # No flow-run heartbeats in-process: on exit each run waited for the heartbeat thread's 1 s sleep (0.5 s
+        # a run on average, about 25 s a test run). The zombie-run automation they feed is tested where it
+        # matters, with real workers (tests_scale/); `prefect deploy`'s worker subprocess still sends them.
+        stack.enter_context(
+            temporary_settings(updates={PREFECT_API_URL: server.api_url, "flows.heartbeat_frequency": None})
+        )
         # Threads started by the tests copy no context: make the harness settings the process-wide default.
         stack.enter_context(prefect.context._temporary_global_settings_context(prefect.context.get_settings_context()))
         yield server.api_url
