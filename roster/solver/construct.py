@@ -197,86 +197,106 @@ def retype(problem: Problem, roster: Roster, deadline: float | None = None, roun
     Stops at ``deadline`` (perf_counter seconds) if given."""
     if len(problem.roles) != 1 or any(c.min or c.max is not None for c in problem.cover):
         return roster
-    shifts = {s.id: s for s in problem.shift_types}
-    cover = {(c.day, c.shift): c for c in problem.cover}
-    seats: dict[tuple[int, str], int] = defaultdict(int)
-    for days in roster.values():
-        for day, a in days.items():
-            seats[(day, a.shift)] += 1
-    wishes: dict[tuple[str, int, str | None], int] = defaultdict(int)
-    for r in problem.requests:
-        wishes[(r.person, r.day, r.shift)] += r.weight if r.on else -r.weight
-
-    short: dict[int, set[str]] = defaultdict(set)  # day -> shift types with seats still open
-    for (day, sid), c in cover.items():
-        if c.preferred is not None and seats[(day, sid)] < c.preferred:
-            short[day].add(sid)
-    wished: dict[tuple[str, int], set[str]] = defaultdict(set)
-    for r in problem.requests:
-        if r.on and r.shift is not None:
-            wished[(r.person, r.day)].add(r.shift)
-
-    def seat_cost(cell: tuple[int, str], n: int) -> int:
-        c = cover.get(cell)
-        if c is None or c.preferred is None:
-            return 0
-        return c.under_weight * max(0, c.preferred - n) + c.over_weight * max(0, n - c.preferred)
-
+    state = _Retype(problem, roster)
     for _ in range(rounds):
         moved = 0
         for person in problem.people:
             if deadline is not None and time.perf_counter() > deadline:
                 return roster
-            days = roster.get(person.id, {})
-            allowed = {sid for sid in shifts if person.max_shifts.get(sid, 1) != 0}
-            counts: dict[str, int] = defaultdict(int)
-            for a in days.values():
-                counts[a.shift] += 1
-            minutes = sum(shifts[a.shift].minutes for a in days.values())
-            for day in sorted(days):
-                if day in person.fixed:
-                    continue
-                old = days[day].shift
-                # Only a short cell or a wished-for shift can pay for a swap: look at those alone.
-                wanted = {sid for sid in short[day] if sid in allowed} | wished.get((person.id, day), set())
-                if not wanted:
-                    continue
-                prev, nxt = days.get(day - 1), days.get(day + 1)
-                best, best_gain = None, 0
-                for sid in wanted:
-                    s = shifts[sid]
-                    if sid == old or (day, sid) in person.unavailable:
-                        continue
-                    if counts[sid] >= person.max_shifts.get(sid, problem.days + 1):
-                        continue
-                    if (prev and sid in shifts[prev.shift].forbidden_next) or (nxt and nxt.shift in s.forbidden_next):
-                        continue
-                    total = minutes - shifts[old].minutes + s.minutes
-                    if total < person.min_minutes or (person.max_minutes is not None and total > person.max_minutes):
-                        continue
-                    a, b = (day, old), (day, sid)
-                    gain = seat_cost(a, seats[a]) - seat_cost(a, seats[a] - 1)
-                    gain += seat_cost(b, seats[b]) - seat_cost(b, seats[b] + 1)
-                    gain += wishes.get((person.id, day, sid), 0) - wishes.get((person.id, day, old), 0)
-                    if gain > best_gain:
-                        best, best_gain = sid, gain
-                if best is not None:
-                    days[day] = Assignment(best, days[day].role)
-                    seats[(day, old)] -= 1
-                    seats[(day, best)] += 1
-                    for cell in ((day, old), (day, best)):
-                        c = cover.get(cell)
-                        if c is not None and c.preferred is not None and seats[cell] < c.preferred:
-                            short[day].add(cell[1])
-                        else:
-                            short[day].discard(cell[1])
-                    counts[old] -= 1
-                    counts[best] += 1
-                    minutes += shifts[best].minutes - shifts[old].minutes
-                    moved += 1
+            moved += state.retype_line(person, roster.get(person.id, {}))
         if not moved:
             break
     return roster
+
+
+class _Retype:
+    """What ``retype`` keeps up to date as it moves: seats per cell, the cells still short, the wishes."""
+
+    def __init__(self, problem: Problem, roster: Roster) -> None:
+        self.problem = problem
+        self.shifts = {s.id: s for s in problem.shift_types}
+        self.cover = {(c.day, c.shift): c for c in problem.cover}
+        self.seats: dict[tuple[int, str], int] = defaultdict(int)
+        for days in roster.values():
+            for day, a in days.items():
+                self.seats[(day, a.shift)] += 1
+        self.wishes: dict[tuple[str, int, str | None], int] = defaultdict(int)
+        self.wished: dict[tuple[str, int], set[str]] = defaultdict(set)
+        for r in problem.requests:
+            self.wishes[(r.person, r.day, r.shift)] += r.weight if r.on else -r.weight
+            if r.on and r.shift is not None:
+                self.wished[(r.person, r.day)].add(r.shift)
+        self.short: dict[int, set[str]] = defaultdict(set)  # day -> shift types with seats still open
+        for (day, sid), c in self.cover.items():
+            if c.preferred is not None and self.seats[(day, sid)] < c.preferred:
+                self.short[day].add(sid)
+
+    def seat_cost(self, cell: tuple[int, str], n: int) -> int:
+        c = self.cover.get(cell)
+        if c is None or c.preferred is None:
+            return 0
+        return c.under_weight * max(0, c.preferred - n) + c.over_weight * max(0, n - c.preferred)
+
+    def retype_line(self, person: Person, days: dict[int, Assignment]) -> int:
+        """One pass over ``person``'s working days; the number of days moved to another shift type."""
+        allowed = {sid for sid in self.shifts if person.max_shifts.get(sid, 1) != 0}
+        counts: dict[str, int] = defaultdict(int)
+        for a in days.values():
+            counts[a.shift] += 1
+        minutes = sum(self.shifts[a.shift].minutes for a in days.values())
+        moved = 0
+        for day in sorted(days):
+            if day in person.fixed:
+                continue
+            old = days[day].shift
+            # Only a short cell or a wished-for shift can pay for a swap: look at those alone.
+            wanted = {sid for sid in self.short[day] if sid in allowed} | self.wished.get((person.id, day), set())
+            best = self.best_swap(person, days, day, wanted, counts, minutes) if wanted else None
+            if best is None:
+                continue
+            days[day] = Assignment(best, days[day].role)
+            self.move_seat(day, old, best)
+            counts[old] -= 1
+            counts[best] += 1
+            minutes += self.shifts[best].minutes - self.shifts[old].minutes
+            moved += 1
+        return moved
+
+    def best_swap(  # noqa: PLR0913 - the facts of one person's day, gathered by the caller
+        self, person: Person, days: dict, day: int, wanted: set[str], counts: dict[str, int], minutes: int
+    ) -> str | None:
+        """The shift type ``day`` should switch to within the person's rules, or None when none pays."""
+        shifts, old = self.shifts, days[day].shift
+        prev, nxt = days.get(day - 1), days.get(day + 1)
+        best, best_gain = None, 0
+        for sid in wanted:
+            s = shifts[sid]
+            if sid == old or (day, sid) in person.unavailable:
+                continue
+            if counts[sid] >= person.max_shifts.get(sid, self.problem.days + 1):
+                continue
+            if (prev and sid in shifts[prev.shift].forbidden_next) or (nxt and nxt.shift in s.forbidden_next):
+                continue
+            total = minutes - shifts[old].minutes + s.minutes
+            if total < person.min_minutes or (person.max_minutes is not None and total > person.max_minutes):
+                continue
+            a, b = (day, old), (day, sid)
+            gain = self.seat_cost(a, self.seats[a]) - self.seat_cost(a, self.seats[a] - 1)
+            gain += self.seat_cost(b, self.seats[b]) - self.seat_cost(b, self.seats[b] + 1)
+            gain += self.wishes.get((person.id, day, sid), 0) - self.wishes.get((person.id, day, old), 0)
+            if gain > best_gain:
+                best, best_gain = sid, gain
+        return best
+
+    def move_seat(self, day: int, old: str, new: str) -> None:
+        self.seats[(day, old)] -= 1
+        self.seats[(day, new)] += 1
+        for cell in ((day, old), (day, new)):
+            c = self.cover.get(cell)
+            if c is not None and c.preferred is not None and self.seats[cell] < c.preferred:
+                self.short[day].add(cell[1])
+            else:
+                self.short[day].discard(cell[1])
 
 
 __all__ = ["build_lines", "retype"]
