@@ -41,7 +41,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from nrp.parser import NrpInstance
+from nrp.parser import NrpInstance, NrpShift, NrpStaff
 
 Assignment = tuple[str, int, str]  # (employee id, day index, shift id)
 
@@ -105,97 +105,128 @@ def runs(worked: list[bool], value: bool) -> list[tuple[int, int]]:
 
 def evaluate(instance: NrpInstance, assignments: Iterable[Assignment]) -> Evaluation:
     """Check every hard rule and compute the soft penalty of a roster given as (employee, day, shift) triples."""
-    horizon = instance.horizon
     shifts = {s.id: s for s in instance.shifts}
-    staff = {e.id: e for e in instance.staff}
     violations: list[Violation] = []
+    roster = _roster(instance, assignments, violations)
+    for e in instance.staff:
+        days = roster.get(e.id, {})
+        worked = [bool(days.get(d)) for d in range(instance.horizon)]
+        violations += _daily_violations(e, days, shifts)
+        violations += _total_violations(e, days, shifts)
+        violations += _run_violations(e, worked)
+        violations += _calendar_violations(instance, e, worked)
+    return Evaluation(tuple(violations), _soft_costs(instance, roster))
 
-    # employee -> day -> shifts worked that day (a list: a broken roster may hold several)
+
+def _roster(
+    instance: NrpInstance, assignments: Iterable[Assignment], violations: list[Violation]
+) -> dict[str, dict[int, list[str]]]:
+    """employee -> day -> shifts worked that day (a list: a broken roster may hold several). Triples naming what
+    the instance does not have are reported as ``unknown`` and left out."""
+    shifts = {s.id for s in instance.shifts}
+    staff = {e.id for e in instance.staff}
     roster: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
     for employee, day, shift in assignments:
-        if employee not in staff or shift not in shifts or not 0 <= day < horizon:
+        if employee not in staff or shift not in shifts or not 0 <= day < instance.horizon:
             violations.append(
                 Violation("unknown", employee, day, f"{employee} day {day} shift {shift}: not in the instance")
             )
             continue
         roster[employee][day].append(shift)
+    return roster
 
-    for e in instance.staff:
-        days = roster.get(e.id, {})
-        for day in sorted(days):
-            if len(days[day]) > 1:
-                violations.append(
-                    Violation("one_shift_per_day", e.id, day, f"{e.id} works {'+'.join(days[day])} on day {day}")
+
+def _daily_violations(e: NrpStaff, days: Mapping[int, list[str]], shifts: Mapping[str, NrpShift]) -> list[Violation]:
+    """``one_shift_per_day`` then ``shift_rotation``, in day order."""
+    out: list[Violation] = []
+    for day in sorted(days):
+        if len(days[day]) > 1:
+            out.append(Violation("one_shift_per_day", e.id, day, f"{e.id} works {'+'.join(days[day])} on day {day}"))
+    for day in sorted(days):
+        for first in days[day]:
+            for second in days.get(day + 1, []):
+                if second in shifts[first].cannot_follow:
+                    out.append(
+                        Violation("shift_rotation", e.id, day, f"{e.id}: {second} on day {day + 1} follows {first}")
+                    )
+    return out
+
+
+def _total_violations(e: NrpStaff, days: Mapping[int, list[str]], shifts: Mapping[str, NrpShift]) -> list[Violation]:
+    """``max_shifts``, ``max_total_minutes`` and ``min_total_minutes``: counts over the whole horizon."""
+    out: list[Violation] = []
+    counts = Counter(s for worked in days.values() for s in worked)
+    for shift, limit in e.max_shifts.items():
+        if counts[shift] > limit:
+            out.append(Violation("max_shifts", e.id, None, f"{e.id}: {counts[shift]} x {shift} > {limit}"))
+    minutes = sum(shifts[s].minutes * n for s, n in counts.items())
+    if minutes > e.max_total_minutes:
+        out.append(Violation("max_total_minutes", e.id, None, f"{e.id}: {minutes} min > {e.max_total_minutes}"))
+    if minutes < e.min_total_minutes:
+        out.append(Violation("min_total_minutes", e.id, None, f"{e.id}: {minutes} min < {e.min_total_minutes}"))
+    return out
+
+
+def _run_violations(e: NrpStaff, worked: list[bool]) -> list[Violation]:
+    """The consecutive-day rules; the minimums exempt a run touching either edge of the horizon (see above)."""
+    out: list[Violation] = []
+    horizon = len(worked)
+    for start, length in runs(worked, True):
+        if length > e.max_consecutive_shifts:
+            out.append(
+                Violation(
+                    "max_consecutive_shifts",
+                    e.id,
+                    start,
+                    f"{e.id}: {length} shifts in a row from day {start} > {e.max_consecutive_shifts}",
                 )
-        for day in sorted(days):
-            for first in days[day]:
-                for second in days.get(day + 1, []):
-                    if second in shifts[first].cannot_follow:
-                        violations.append(
-                            Violation("shift_rotation", e.id, day, f"{e.id}: {second} on day {day + 1} follows {first}")
-                        )
-        counts = Counter(s for worked in days.values() for s in worked)
-        for shift, limit in e.max_shifts.items():
-            if counts[shift] > limit:
-                violations.append(Violation("max_shifts", e.id, None, f"{e.id}: {counts[shift]} x {shift} > {limit}"))
-        minutes = sum(shifts[s].minutes * n for s, n in counts.items())
-        if minutes > e.max_total_minutes:
-            violations.append(
-                Violation("max_total_minutes", e.id, None, f"{e.id}: {minutes} min > {e.max_total_minutes}")
             )
-        if minutes < e.min_total_minutes:
-            violations.append(
-                Violation("min_total_minutes", e.id, None, f"{e.id}: {minutes} min < {e.min_total_minutes}")
+        touches_edge = start == 0 or start + length == horizon
+        if length < e.min_consecutive_shifts and not touches_edge:
+            out.append(
+                Violation(
+                    "min_consecutive_shifts",
+                    e.id,
+                    start,
+                    f"{e.id}: {length} shifts in a row from day {start} < {e.min_consecutive_shifts}",
+                )
             )
+    for start, length in runs(worked, False):
+        touches_edge = start == 0 or start + length == horizon
+        if length < e.min_consecutive_days_off and not touches_edge:
+            out.append(
+                Violation(
+                    "min_consecutive_days_off",
+                    e.id,
+                    start,
+                    f"{e.id}: {length} days off in a row from day {start} < {e.min_consecutive_days_off}",
+                )
+            )
+    return out
 
-        worked = [bool(days.get(d)) for d in range(horizon)]
-        for start, length in runs(worked, True):
-            if length > e.max_consecutive_shifts:
-                violations.append(
-                    Violation(
-                        "max_consecutive_shifts",
-                        e.id,
-                        start,
-                        f"{e.id}: {length} shifts in a row from day {start} > {e.max_consecutive_shifts}",
-                    )
-                )
-            touches_edge = start == 0 or start + length == horizon
-            if length < e.min_consecutive_shifts and not touches_edge:
-                violations.append(
-                    Violation(
-                        "min_consecutive_shifts",
-                        e.id,
-                        start,
-                        f"{e.id}: {length} shifts in a row from day {start} < {e.min_consecutive_shifts}",
-                    )
-                )
-        for start, length in runs(worked, False):
-            touches_edge = start == 0 or start + length == horizon
-            if length < e.min_consecutive_days_off and not touches_edge:
-                violations.append(
-                    Violation(
-                        "min_consecutive_days_off",
-                        e.id,
-                        start,
-                        f"{e.id}: {length} days off in a row from day {start} < {e.min_consecutive_days_off}",
-                    )
-                )
 
-        weekends = sum(1 for weekend in instance.weekends() if any(worked[d] for d in weekend))
-        if weekends > e.max_weekends:
-            violations.append(Violation("max_weekends", e.id, None, f"{e.id}: {weekends} weekends > {e.max_weekends}"))
-        for day in sorted(instance.days_off.get(e.id, ())):
-            if worked[day]:
-                violations.append(Violation("days_off", e.id, day, f"{e.id} works on day off {day}"))
+def _calendar_violations(instance: NrpInstance, e: NrpStaff, worked: list[bool]) -> list[Violation]:
+    """``max_weekends`` then ``days_off``: rules tied to particular days of the horizon."""
+    out: list[Violation] = []
+    weekends = sum(1 for weekend in instance.weekends() if any(worked[d] for d in weekend))
+    if weekends > e.max_weekends:
+        out.append(Violation("max_weekends", e.id, None, f"{e.id}: {weekends} weekends > {e.max_weekends}"))
+    for day in sorted(instance.days_off.get(e.id, ())):
+        if worked[day]:
+            out.append(Violation("days_off", e.id, day, f"{e.id} works on day off {day}"))
+    return out
+
+
+def _soft_costs(instance: NrpInstance, roster: Mapping[str, Mapping[int, list[str]]]) -> dict[str, int]:
+    """SOFT_TERMS -> weighted penalty."""
 
     def works(employee: str, day: int, shift: str) -> bool:
         return shift in roster.get(employee, {}).get(day, ())
 
     staffed = Counter((d, s) for days in roster.values() for d, worked in days.items() for s in worked)
-    breakdown = {
+    return {
         "shift_on_requests": sum(r.weight for r in instance.on_requests if not works(r.employee, r.day, r.shift)),
         "shift_off_requests": sum(r.weight for r in instance.off_requests if works(r.employee, r.day, r.shift)),
         "cover_under": sum(c.under_weight * max(0, c.requirement - staffed[c.day, c.shift]) for c in instance.cover),
         "cover_over": sum(c.over_weight * max(0, staffed[c.day, c.shift] - c.requirement) for c in instance.cover),
     }
-    return Evaluation(tuple(violations), breakdown)

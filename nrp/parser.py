@@ -168,23 +168,61 @@ class _Reader:
 
 
 def parse_text(text: str, name: str = "instance", source: str | None = None) -> NrpInstance:
-    """Parse instance text; ``source`` (default ``name``) is used in error messages."""
+    """Parse instance text; ``source`` (default ``name``) is used in error messages.
+
+    Sections are read in a fixed order (horizon, shifts, staff, then the rest), whatever their order in the file,
+    because the later ones are checked against the earlier: days against the horizon, names against the shifts
+    and staff defined anywhere in the file.
+    """
     r = _Reader(text, source or name)
+    horizon = _parse_horizon(r)
+    shifts = _parse_shifts(r)
+    shift_ids = {s.id for s in shifts}
+    staff = _parse_staff(r, shift_ids)
+    staff_ids = {e.id for e in staff}
+    return NrpInstance(
+        name=name,
+        horizon=horizon,
+        shifts=shifts,
+        staff=staff,
+        days_off=_parse_days_off(r, horizon, staff_ids),
+        on_requests=_parse_requests(r, "SECTION_SHIFT_ON_REQUESTS", horizon, shift_ids, staff_ids),
+        off_requests=_parse_requests(r, "SECTION_SHIFT_OFF_REQUESTS", horizon, shift_ids, staff_ids),
+        cover=_parse_cover(r, horizon, shift_ids),
+    )
 
-    horizon_rows = r.sections["SECTION_HORIZON"]
+
+def _day(r: _Reader, horizon: int, row: _Row, section: str, value: str) -> int:
+    number = r.integer(row, section, value, "day index")
+    if number >= horizon:
+        raise r.error(row, section, f"day index {number} outside the horizon 0..{horizon - 1}")
+    return number
+
+
+def _known_shift(r: _Reader, shift_ids: set[str], row: _Row, section: str, value: str) -> str:
+    if value not in shift_ids:
+        raise r.error(row, section, f"unknown shift {value!r} (defined: {', '.join(sorted(shift_ids))})")
+    return value
+
+
+def _known_employee(r: _Reader, staff_ids: set[str], row: _Row, section: str, value: str) -> str:
+    if value not in staff_ids:
+        raise r.error(row, section, f"unknown employee {value!r}")
+    return value
+
+
+def _parse_horizon(r: _Reader) -> int:
+    section = "SECTION_HORIZON"
+    horizon_rows = r.sections[section]
     if len(horizon_rows) != 1:
-        line = horizon_rows[1].line if horizon_rows else r.header_line["SECTION_HORIZON"]
-        raise NrpFormatError(r.source, line, "SECTION_HORIZON", f"expected one line (days), got {len(horizon_rows)}")
-    (horizon_text,) = r.fields(horizon_rows[0], "SECTION_HORIZON", 1, "days")
-    horizon = r.integer(horizon_rows[0], "SECTION_HORIZON", horizon_text, "horizon", minimum=1)
+        line = horizon_rows[1].line if horizon_rows else r.header_line[section]
+        raise NrpFormatError(r.source, line, section, f"expected one line (days), got {len(horizon_rows)}")
+    (horizon_text,) = r.fields(horizon_rows[0], section, 1, "days")
+    return r.integer(horizon_rows[0], section, horizon_text, "horizon", minimum=1)
 
-    def day(row: _Row, section: str, value: str) -> int:
-        number = r.integer(row, section, value, "day index")
-        if number >= horizon:
-            raise r.error(row, section, f"day index {number} outside the horizon 0..{horizon - 1}")
-        return number
 
-    # Shifts: ids first, then successors (which may name shifts defined further down).
+def _parse_shifts(r: _Reader) -> tuple[NrpShift, ...]:
+    # Ids first, then successors (which may name shifts defined further down).
     section = "SECTION_SHIFTS"
     shift_rows: list[tuple[_Row, str, int, list[str]]] = []
     for row in r.sections[section]:
@@ -199,96 +237,93 @@ def parse_text(text: str, name: str = "instance", source: str | None = None) -> 
     if not shift_rows:
         raise NrpFormatError(r.source, r.header_line[section], section, "no shifts defined")
     shift_ids = {sid for _, sid, _, _ in shift_rows}
-
-    def known_shift(row: _Row, sec: str, value: str) -> str:
-        if value not in shift_ids:
-            raise r.error(row, sec, f"unknown shift {value!r} (defined: {', '.join(sorted(shift_ids))})")
-        return value
-
-    shifts = tuple(
-        NrpShift(sid, minutes, frozenset(known_shift(row, section, s) for s in successors if s))
+    return tuple(
+        NrpShift(sid, minutes, frozenset(_known_shift(r, shift_ids, row, section, s) for s in successors if s))
         for row, sid, minutes, successors in shift_rows
     )
 
+
+_STAFF_NUMBERS = (
+    "MaxTotalMinutes",
+    "MinTotalMinutes",
+    "MaxConsecutiveShifts",
+    "MinConsecutiveShifts",
+    "MinConsecutiveDaysOff",
+    "MaxWeekends",
+)
+
+
+def _parse_staff(r: _Reader, shift_ids: set[str]) -> tuple[NrpStaff, ...]:
     section = "SECTION_STAFF"
     staff: list[NrpStaff] = []
     for row in r.sections[section]:
-        values = r.fields(
-            row,
-            section,
-            8,
-            "ID, MaxShifts, MaxTotalMinutes, MinTotalMinutes, MaxConsecutiveShifts, MinConsecutiveShifts, "
-            "MinConsecutiveDaysOff, MaxWeekends",
-        )
+        values = r.fields(row, section, 8, f"ID, MaxShifts, {', '.join(_STAFF_NUMBERS)}")
         eid = values[0]
         if not eid:
             raise r.error(row, section, "empty employee ID")
         if any(e.id == eid for e in staff):
             raise r.error(row, section, f"employee {eid!r} defined twice")
-        max_shifts: dict[str, int] = {}
-        for part in filter(None, (p.strip() for p in values[1].split("|"))):
-            sid, eq, limit = part.partition("=")
-            if not eq:
-                raise r.error(row, section, f"MaxShifts entry {part!r} must look like ShiftID=limit")
-            sid = known_shift(row, section, sid.strip())
-            if sid in max_shifts:
-                raise r.error(row, section, f"MaxShifts names shift {sid!r} twice")
-            max_shifts[sid] = r.integer(row, section, limit.strip(), f"MaxShifts for {sid}")
-        numbers = [
-            r.integer(row, section, v, what)
-            for v, what in zip(
-                values[2:],
-                (
-                    "MaxTotalMinutes",
-                    "MinTotalMinutes",
-                    "MaxConsecutiveShifts",
-                    "MinConsecutiveShifts",
-                    "MinConsecutiveDaysOff",
-                    "MaxWeekends",
-                ),
-                strict=True,
-            )
-        ]
+        max_shifts = _parse_max_shifts(r, shift_ids, row, section, values[1])
+        numbers = [r.integer(row, section, v, what) for v, what in zip(values[2:], _STAFF_NUMBERS, strict=True)]
         staff.append(NrpStaff(eid, max_shifts, *numbers))
     if not staff:
         raise NrpFormatError(r.source, r.header_line[section], section, "no staff defined")
-    staff_ids = {e.id for e in staff}
+    return tuple(staff)
 
-    def known_employee(row: _Row, sec: str, value: str) -> str:
-        if value not in staff_ids:
-            raise r.error(row, sec, f"unknown employee {value!r}")
-        return value
 
+def _parse_max_shifts(r: _Reader, shift_ids: set[str], row: _Row, section: str, value: str) -> dict[str, int]:
+    """The ``S=n|S=n`` MaxShifts field; a shift it does not name stays unlimited (absent from the mapping)."""
+    max_shifts: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in value.split("|"))):
+        sid, eq, limit = part.partition("=")
+        if not eq:
+            raise r.error(row, section, f"MaxShifts entry {part!r} must look like ShiftID=limit")
+        sid = _known_shift(r, shift_ids, row, section, sid.strip())
+        if sid in max_shifts:
+            raise r.error(row, section, f"MaxShifts names shift {sid!r} twice")
+        max_shifts[sid] = r.integer(row, section, limit.strip(), f"MaxShifts for {sid}")
+    return max_shifts
+
+
+def _parse_days_off(r: _Reader, horizon: int, staff_ids: set[str]) -> dict[str, frozenset[int]]:
+    # An employee may appear on several lines: their days are merged.
     section = "SECTION_DAYS_OFF"
     days_off: dict[str, set[int]] = {}
     for row in r.sections.get(section, []):
-        eid = known_employee(row, section, row.fields[0])
-        days_off.setdefault(eid, set()).update(day(row, section, v) for v in row.fields[1:] if v)
+        eid = _known_employee(r, staff_ids, row, section, row.fields[0])
+        days_off.setdefault(eid, set()).update(_day(r, horizon, row, section, v) for v in row.fields[1:] if v)
+    return {e: frozenset(days) for e, days in days_off.items()}
 
-    requests: dict[str, list[NrpRequest]] = {}
-    for section in ("SECTION_SHIFT_ON_REQUESTS", "SECTION_SHIFT_OFF_REQUESTS"):
-        out = requests.setdefault(section, [])
-        for row in r.sections.get(section, []):
-            eid, d, sid, weight = r.fields(row, section, 4, "EmployeeID, Day, ShiftID, Weight")
-            out.append(
-                NrpRequest(
-                    known_employee(row, section, eid),
-                    day(row, section, d),
-                    known_shift(row, section, sid),
-                    r.integer(row, section, weight, "weight"),
-                )
+
+def _parse_requests(
+    r: _Reader, section: str, horizon: int, shift_ids: set[str], staff_ids: set[str]
+) -> tuple[NrpRequest, ...]:
+    """SECTION_SHIFT_ON_REQUESTS or SECTION_SHIFT_OFF_REQUESTS (same row layout)."""
+    out: list[NrpRequest] = []
+    for row in r.sections.get(section, []):
+        eid, d, sid, weight = r.fields(row, section, 4, "EmployeeID, Day, ShiftID, Weight")
+        out.append(
+            NrpRequest(
+                _known_employee(r, staff_ids, row, section, eid),
+                _day(r, horizon, row, section, d),
+                _known_shift(r, shift_ids, row, section, sid),
+                r.integer(row, section, weight, "weight"),
             )
+        )
+    return tuple(out)
 
+
+def _parse_cover(r: _Reader, horizon: int, shift_ids: set[str]) -> tuple[NrpCover, ...]:
     section = "SECTION_COVER"
     cover: list[NrpCover] = []
-    seen: dict[tuple[int, str], int] = {}
+    seen: dict[tuple[int, str], int] = {}  # (day, shift) -> line, to name the first one when repeated
     for row in r.sections.get(section, []):
         d, sid, requirement, under, over = r.fields(
             row, section, 5, "Day, ShiftID, Requirement, Weight for under, Weight for over"
         )
         item = NrpCover(
-            day(row, section, d),
-            known_shift(row, section, sid),
+            _day(r, horizon, row, section, d),
+            _known_shift(r, shift_ids, row, section, sid),
             r.integer(row, section, requirement, "requirement"),
             r.integer(row, section, under, "weight for under"),
             r.integer(row, section, over, "weight for over"),
@@ -301,17 +336,7 @@ def parse_text(text: str, name: str = "instance", source: str | None = None) -> 
             )
         seen[item.day, item.shift] = row.line
         cover.append(item)
-
-    return NrpInstance(
-        name=name,
-        horizon=horizon,
-        shifts=shifts,
-        staff=tuple(staff),
-        days_off={e: frozenset(days) for e, days in days_off.items()},
-        on_requests=tuple(requests["SECTION_SHIFT_ON_REQUESTS"]),
-        off_requests=tuple(requests["SECTION_SHIFT_OFF_REQUESTS"]),
-        cover=tuple(cover),
-    )
+    return tuple(cover)
 
 
 def parse_file(path: str | Path) -> NrpInstance:
