@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-Location = tuple[str | int, ...]
+from roster.admin.issues import Location
 
 
 class NotFast(Exception):
