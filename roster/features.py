@@ -17,10 +17,22 @@ from roster.inspections.feature import FEATURE as INSPECTIONS
 from roster.notices.feature import FEATURE as NOTICES
 from roster.planning.feature import FEATURE as PLANNING
 from roster.reports.feature import FEATURE as REPORTS
+from roster.runs.feature import FEATURE as RUNS
 from roster.web.feature import FEATURE as WEB
 
 # The order of flows and routers. (The admin file's sections have their own order: roster.admin.sections.)
-FEATURES: tuple[Feature, ...] = (PLANNING, CALENDAR, INSPECTIONS, REPORTS, NOTIFICATIONS, NOTICES, WEB, DUTY, INCIDENTS)
+FEATURES: tuple[Feature, ...] = (
+    PLANNING,
+    CALENDAR,
+    INSPECTIONS,
+    REPORTS,
+    NOTIFICATIONS,
+    NOTICES,
+    WEB,
+    DUTY,
+    INCIDENTS,
+    RUNS,
+)
 
 
 def _check_unique() -> None:

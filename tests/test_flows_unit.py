@@ -33,6 +33,7 @@ def test_every_job_in_the_brief_has_exactly_one_flow() -> None:
             "roster.duty.jobs.send_rollcalls",
             "roster.duty.jobs.check_duty",
             "roster.notices.jobs.send_reminders",
+            "roster.runs.jobs.reap_lost_runs",
         ]
     )
     for spec in FLOWS:

@@ -5,8 +5,8 @@ two process workers (one per replica), dutyflow on PostgreSQL, a real SMTP serve
 1. manual runs of check-reports through both replicas at once escalate each unit once, and the cron of
    deliver-notifications delivers what was queued, once;
 2. one worker, its flow process and its API replica are killed mid-delivery: every message still arrives,
-   only the in-flight ones twice and then with the same Message-ID, and Prefect's own heartbeat automation
-   marks the lost run Crashed, leaving nothing Running or Pending.
+   only the in-flight ones twice and then with the same Message-ID, and the surviving worker's reap-lost-runs
+   flow marks the lost run Crashed (no heartbeat for 3 intervals), leaving nothing Running or Pending.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from tests_scale.cluster import Cluster
 pytestmark = pytest.mark.scale
 SEED_APPLIED = "2026-11-23T00:00:00+08:00"
 EVENING = "2026-11-23T20:00:00+08:00"
-LOST_RUN_CRASHED_WITHIN = 300  # seconds: 3 missed 30 s heartbeats, plus the automation's evaluation
+LOST_RUN_CRASHED_WITHIN = 300  # seconds: 3 missed 30 s heartbeats, plus the next minute's reap-lost-runs run
 
 
 def _deployment_id(api: str, name: str) -> str:
@@ -169,7 +169,9 @@ def test_a_lost_machine_loses_nothing_and_its_run_is_crashed(deployed: Cluster, 
     deadline = time.monotonic() + LOST_RUN_CRASHED_WITHIN
     while time.monotonic() < deadline and _flow_run(deployed.apis[survivor_api], run_id)["state"]["type"] != "CRASHED":
         time.sleep(2)
-    assert _flow_run(deployed.apis[survivor_api], run_id)["state"]["type"] == "CRASHED"
+    lost_run = _flow_run(deployed.apis[survivor_api], run_id)
+    assert lost_run["state"]["type"] == "CRASHED"
+    assert "dutyflow watchdog: no heartbeat" in lost_run["state"]["message"]
     stale = [r for r in _unfinished(deployed.apis[survivor_api]) if _age(r) > LOST_RUN_CRASHED_WITHIN]
     assert not stale, f"runs left Running/Pending: {[(r['name'], r['state']['type']) for r in stale]}"
 

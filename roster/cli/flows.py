@@ -37,16 +37,17 @@ def list_flows(json_output: JsonOption = False) -> None:
 
 @flows_app.command("setup")
 def setup_flows(json_output: JsonOption = False) -> None:
-    """Apply the repository's Prefect automations to $PREFECT_API_URL (after `prefect deploy --all`):
-    runs of a lost machine are marked Crashed and their concurrency slots freed. Safe to repeat."""
-    from flows.automations import AUTOMATIONS, apply_automations
+    """Prepare $PREFECT_API_URL after `prefect deploy --all`: remove the automations of earlier releases,
+    which the reap-lost-runs flow replaces. Safe to repeat."""
+    from flows.automations import remove_superseded_automations
 
-    names = apply_automations()
+    removed = remove_superseded_automations()
     if json_output:
-        print_json({"automations": names})
+        print_json({"removed_automations": removed})
         return
-    for spec in AUTOMATIONS:
-        typer.echo(f"{spec.name}: after {spec.after}, expect within {int(spec.within.total_seconds())} s")
+    for name in removed:
+        typer.echo(f"removed automation: {name}")
+    typer.echo("lost runs are crashed by the reap-lost-runs flow (every minute, on the workers)")
 
 
 @flows_app.command("run")
