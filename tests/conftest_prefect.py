@@ -44,7 +44,7 @@ def prefect_harness() -> Iterator[str]:
             server.start(timeout=120)
         stack.callback(server.stop)
         # No flow-run heartbeats in-process: on exit each run waited for the heartbeat thread's 1 s sleep (0.5 s
-        # a run on average, about 25 s a test run). The zombie-run automation they feed is tested where it
+        # a run on average, about 25 s a test run). The watchdog that reads them (reap-lost-runs) is tested where it
         # matters, with real workers (tests_scale/); `prefect deploy`'s worker subprocess still sends them.
         stack.enter_context(
             temporary_settings(updates={PREFECT_API_URL: server.api_url, "flows.heartbeat_frequency": None})
