@@ -168,13 +168,31 @@ def pytest_collection_modifyitems_group_suffix(config: pytest.Config, items: lis
     structured ``NodeId`` values in ``item._id``): every group was silently split across the workers, each
     starting its own Prefect test server and Chromium. Checked by tests/test_conftest_groups.py.
     """
-    if not config.getoption("loadgroup", False):
-        return
     from _pytest.nodeid import NodeId
 
+    _unique_node_ids(items)
+    if not config.getoption("loadgroup", False):
+        return
     for item in items:
         groups = sorted(
             {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")}
         )
         if groups and "@" not in item.nodeid.rpartition("]")[2].rpartition("::")[2]:
             item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
+
+
+def _unique_node_ids(items: list[pytest.Item]) -> None:
+    """Give each of the items that share a node id its own, from its name.
+
+    Schemathesis names its items ``test[POST /reports]`` but gives them all the function's node id, and xdist
+    keys its schedule by node id: of the four API operations fuzzed in tests/test_reports_http.py only one
+    ran under ``-n 2``. Checked by tests/test_conftest_groups.py.
+    """
+    from collections import Counter
+
+    from _pytest.nodeid import NodeId
+
+    shared = {nodeid for nodeid, count in Counter(item.nodeid for item in items).items() if count > 1}
+    for item in items:
+        if item.nodeid in shared and item.name != item.nodeid.rpartition("::")[2]:
+            item._id = NodeId.parse(f"{item.nodeid.rpartition('::')[0]}::{item.name}")

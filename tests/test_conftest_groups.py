@@ -12,3 +12,10 @@ def test_a_grouped_test_carries_its_group_in_the_node_id(request: pytest.Fixture
     if not request.config.getoption("loadgroup", False):
         pytest.skip("only under --dist loadgroup")
     assert request.node.nodeid.endswith("@conftest-check")
+
+
+def test_every_collected_test_has_a_node_id_of_its_own(request: pytest.FixtureRequest) -> None:
+    """xdist keys its schedule by node id: items sharing one (schemathesis gives its per-operation items the
+    function's id) ran once for all of them."""
+    ids = [item.nodeid for item in request.session.items]
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
