@@ -57,3 +57,16 @@ def test_other_states_are_never_touched_and_the_lost_come_oldest_first() -> None
     older = running("older", started_ago=dt.timedelta(hours=2))
     newer = running("newer", started_ago=dt.timedelta(hours=1))
     assert [run.id for run in lost_runs([newer, waiting, older], NOW, BEAT)] == ["older", "newer"]
+
+
+def test_dutyflow_up_turns_heartbeats_on_for_its_flow_runs_unless_the_admin_chose() -> None:
+    # Without heartbeats the watchdog judges nothing, and a flow process killed under `dutyflow up` would hold
+    # its deployment's concurrency slot until the lease runs out.
+    from pathlib import Path
+
+    from roster.cli.up import child_environment
+
+    default = child_environment({}, Path("/h"), Path("/h/prefect"), "sqlite:///x.db", 4200)
+    chosen = child_environment({"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "60"}, Path("/h"), Path("/p"), "sqlite://", 4200)
+    assert default["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] == "30"
+    assert chosen["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] == "60"

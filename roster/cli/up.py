@@ -98,6 +98,9 @@ def child_environment(
         PREFECT_SERVER_API_PORT=str(prefect_port),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
     )
+    # Flow runs send heartbeats, so reap-lost-runs crashes a run whose process died (killed, out of memory)
+    # and frees its concurrency slot; an admin's own setting wins.
+    env.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "30")
     # The admin may point Prefect's server at PostgreSQL; otherwise its SQLite file lives with ours.
     if not (env.get("PREFECT_SERVER_DATABASE_CONNECTION_URL") or env.get("PREFECT_API_DATABASE_CONNECTION_URL")):
         env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = f"sqlite+aiosqlite:///{prefect_home / 'prefect.db'}"
