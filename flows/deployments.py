@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flows.registry import FLOWS, SCHEDULE_TIMEZONE, WORK_POOL, FlowSpec
+from flows.registry import FLOWS, RUN_TAG, SCHEDULE_TIMEZONE, WORK_POOL, FlowSpec
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PREFECT_YAML = PROJECT_ROOT / "prefect.yaml"
@@ -51,7 +51,7 @@ def _deployment(spec: FlowSpec) -> str:
     lines = [
         f"  - name: {spec.name}",
         f"    description: {json.dumps(spec.description, ensure_ascii=False)}",
-        "    tags: [dutyflow]",
+        f"    tags: [{RUN_TAG}]",
         f"    entrypoint: {spec.entrypoint}",
     ]
     if spec.concurrency_limit is not None:

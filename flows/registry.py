@@ -6,10 +6,10 @@ This module imports nothing heavy (no Prefect), so the CLI can list flows and va
 
 from __future__ import annotations
 
-from roster.feature import SCHEDULE_TIMEZONE, WORK_POOL, FlowSpec
+from roster.feature import RUN_TAG, SCHEDULE_TIMEZONE, WORK_POOL, FlowSpec
 from roster.features import FEATURES
 
-__all__ = ["BY_NAME", "FLOWS", "SCHEDULE_TIMEZONE", "WORK_POOL", "FlowSpec", "UnknownFlow", "spec_named"]
+__all__ = ["BY_NAME", "FLOWS", "RUN_TAG", "SCHEDULE_TIMEZONE", "WORK_POOL", "FlowSpec", "UnknownFlow", "spec_named"]
 
 FLOWS: tuple[FlowSpec, ...] = tuple(flow for feature in FEATURES for flow in feature.flows)
 

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flows.registry import FLOWS, SCHEDULE_TIMEZONE, FlowSpec
+from flows.registry import FLOWS, RUN_TAG, SCHEDULE_TIMEZONE, FlowSpec
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,7 +25,7 @@ def deployment_for(spec: FlowSpec, cron: str | None = None) -> Any:
         parameters=dict(spec.parameters),
         concurrency_limit=spec.concurrency_limit,
         description=spec.description,
-        tags=["dutyflow"],
+        tags=[RUN_TAG],
     )
 
 

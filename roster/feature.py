@@ -83,6 +83,9 @@ class Job(Generic[S]):
 # 07:00 in Chuxiong whatever the server's own zone is.
 SCHEDULE_TIMEZONE = "Asia/Shanghai"
 WORK_POOL = "dutyflow-process"
+# Every deployment and run of dutyflow carries this tag: on a Prefect server shared with others, it is how
+# the watchdog (roster/runs) tells dutyflow's runs, which send heartbeats, from the rest.
+RUN_TAG = "dutyflow"
 
 
 @dataclass(frozen=True)

@@ -36,12 +36,14 @@ def _state(api: str, run_id: str) -> dict:
 def test_the_watchdog_crashes_the_silent_runs_of_deployments_and_nothing_else(prefect_harness: str) -> None:
     api = prefect_harness
     flow_id = _post(api, "/flows/", {"name": f"watched-{uuid.uuid4().hex[:8]}"})["id"]
-    deployment_id = _post(api, "/deployments/", {"name": "watched", "flow_id": flow_id})["id"]
+    deployment_id = _post(api, "/deployments/", {"name": "watched", "flow_id": flow_id, "tags": ["dutyflow"]})["id"]
+    others_id = _post(api, "/deployments/", {"name": "someone-elses", "flow_id": flow_id})["id"]
     running = _run_in_state(api, deployment_id, flow_id, "RUNNING")
     pending = _run_in_state(api, deployment_id, flow_id, "PENDING")
     completed = _run_in_state(api, deployment_id, flow_id, "COMPLETED")
     ad_hoc = _run_in_state(api, None, flow_id, "RUNNING")  # no deployment: not on a worker, not watched
-    ours = {running, pending, completed, ad_hoc}
+    others = _run_in_state(api, others_id, flow_id, "RUNNING")  # not dutyflow's: may send no heartbeats
+    ours = {running, pending, completed, ad_hoc, others}
     real_now = dt.datetime.now(dt.UTC)
 
     with temporary_settings(updates={"flows.heartbeat_frequency": 30}):
@@ -55,7 +57,7 @@ def test_the_watchdog_crashes_the_silent_runs_of_deployments_and_nothing_else(pr
     assert "dutyflow watchdog: no heartbeat" in _state(api, running)["message"]
     assert "never started" in _state(api, pending)["message"]
     assert _state(api, completed)["type"] == "COMPLETED"
-    assert _state(api, ad_hoc)["type"] == "RUNNING"
+    assert _state(api, ad_hoc)["type"] == _state(api, others)["type"] == "RUNNING"
     assert not ours & set(again.crashed)
 
 

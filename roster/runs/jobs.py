@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from roster.feature import JobSummary
+from roster.feature import RUN_TAG, JobSummary
 from roster.runs.watchdog import MISSED_HEARTBEATS, LostRun, RunFacts, lost_runs
 
 if TYPE_CHECKING:
@@ -57,14 +57,16 @@ def _unfinished_runs(client: SyncPrefectClient) -> list[Any]:
         FlowRunFilterDeploymentId,
         FlowRunFilterState,
         FlowRunFilterStateType,
+        FlowRunFilterTags,
     )
     from prefect.client.schemas.objects import StateType
 
-    # Runs of deployments only: they run on workers, which send heartbeats. An ad-hoc run in some process
-    # (`dutyflow flows run`) may not, and is watched by whoever started it.
+    # dutyflow's deployments only: their runs are on workers, which send heartbeats. An ad-hoc run in some
+    # process (`dutyflow flows run`) may not, nor may the runs of others on a shared Prefect server.
     wanted = FlowRunFilter(
         state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING])),
         deployment_id=FlowRunFilterDeploymentId(is_null_=False),
+        tags=FlowRunFilterTags(all_=[RUN_TAG]),
     )
     runs: list[Any] = []
     while batch := client.read_flow_runs(flow_run_filter=wanted, limit=PAGE, offset=len(runs)):
