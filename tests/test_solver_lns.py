@@ -15,19 +15,20 @@ from nrp.convert import to_assignments, to_problem
 from nrp.evaluate import evaluate
 from nrp.parser import parse_file
 from roster.solver.construct import build_lines
-from roster.solver.cpsat import solve
+from roster.solver.cpsat import build, solve
 from roster.solver.evaluate import seat_counts, violations
 from roster.solver.lns import (
     SUB_DETERMINISTIC_S,
     SUB_TIME_S,
     Neighbourhood,
+    _edge_run,
     cost,
     feasible_start,
     improve,
     restrict,
     solve_lns,
 )
-from roster.solver.neighbourhoods import aimed, short_cells
+from roster.solver.neighbourhoods import aimed, short_cells, whole_weekends
 from roster.solver.problem import Assignment, Cover, Person, Problem, ShiftType, Solution
 
 DATA = Path(__file__).resolve().parent.parent / "bench" / "data" / "nrp"
@@ -158,3 +159,35 @@ def test_aimed_neighbourhoods_free_people_who_could_fill_the_short_cell(instance
                 person = people[pid]
                 assert person.max_shifts.get(shift, 1) != 0 and day not in person.days_off
                 assert roster.get(pid, {}).get(day, Assignment("-", "")).shift != shift
+
+
+def test_edge_run_history() -> None:
+    # A run not reaching the horizon's edge is the window's history as it is.
+    assert _edge_run(1, 3, 0, 0, 2) == 1
+    # Days off reaching an edge with no history beyond it: exempt from the minimum, so long enough.
+    assert _edge_run(1, 1, 0, 0, 2) == 2 and _edge_run(3, 3, 0, 0, 2) == 3
+    # History beyond the edge continues the run; work known beyond it keeps the run as it is.
+    assert _edge_run(1, 1, 4, 0, 2) == 5 and _edge_run(1, 1, 0, 3, 2) == 1
+    assert _edge_run(2, 2, 0) == 2  # worked runs are never stretched (the maximum counts them as they are)
+
+
+def test_window_hints_are_feasible_and_complete(instance9) -> None:  # noqa: ANN001
+    """The incumbent restricted to any window keeps the window's rules (edges included), and the hint it
+    gives CP-SAT covers every variable, so CP-SAT starts from it."""
+    problem = to_problem(instance9)
+    roster = feasible_start(problem, time.perf_counter() + 20, seed=1)
+    assert roster is not None
+    rng = random.Random(3)
+    for _ in range(30):
+        first = rng.randrange(0, 20)
+        first, last = whole_weekends(problem, first, first + rng.randint(1, 8))  # as every picked window is
+        hood = Neighbourhood(tuple(rng.sample([p.id for p in problem.people], 6)), first, last)
+        sub = restrict(problem, roster, hood)
+        window = range(hood.first, hood.last)
+        before = Solution(
+            {p: {d - hood.first: a for d, a in roster.get(p, {}).items() if d in window} for p in hood.people}
+        )
+        assert violations(sub, before) == []
+        model = build(sub, hint=before)
+        free = [i for i, v in enumerate(model.cp.proto.variables) if len(set(v.domain)) > 1]  # not constants
+        assert set(free) <= set(model.cp.proto.solution_hint.vars)

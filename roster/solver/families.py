@@ -36,6 +36,7 @@ def _cover(m: Model) -> None:
             bound = len(seats) + c.preferred
             under, over = m.cp.new_int_var(0, bound, ""), m.cp.new_int_var(0, bound, "")
             m.cp.add(n + under - over == c.preferred)
+            m.derived += [(under, "under", (seats, c.preferred)), (over, "over", (seats, c.preferred))]
             m.objective += [(under, c.under_weight), (over, c.over_weight)]
 
 
@@ -136,6 +137,7 @@ def _weekends(m: Model) -> None:
                 continue
             w = m.cp.new_bool_var("")
             m.cp.add_max_equality(w, days)
+            m.derived.append((w, "max", days))
             worked.append(w)
         m.within(sum(worked), None, person.max_weekends)
 
@@ -231,12 +233,26 @@ def _add_hint(m: Model, start: Solution, people: Mapping[str, Person]) -> None:
     for pid, days in start.assignments.items():
         if pid in people:
             kept.update((pid, day, a.shift, a.role) for day, a in days.items())
+    values: dict[int, int] = {}
     for (pid, day, shift), var in m.x.items():
         roles = people[pid].roles
-        m.cp.add_hint(var, any((pid, day, shift, r) in kept for r in roles))
+        values[var.index] = int(any((pid, day, shift, r) in kept for r in roles))
         if len(roles) > 1:
             for r in roles:
-                m.cp.add_hint(m.role[(pid, day, shift, r)], (pid, day, shift, r) in kept)
+                values[m.role[(pid, day, shift, r)].index] = int((pid, day, shift, r) in kept)
+    for var, kind, data in m.derived:  # in the order made: each follows from seats or earlier ones
+        values[var.index] = _derived_value(kind, data, values)
+    for var, value in values.items():
+        m.cp.proto.solution_hint.vars.append(var)
+        m.cp.proto.solution_hint.values.append(value)
+
+
+def _derived_value(kind: str, data: Any, values: Mapping[int, int]) -> int:
+    if kind == "max":
+        return max((values[v.index] for v in data), default=0)
+    seats, preferred = data
+    taken = sum(values[v.index] for v in seats)
+    return max(0, preferred - taken) if kind == "under" else max(0, taken - preferred)
 
 
 BUILDERS: dict[str, Callable[[Model], None]] = {

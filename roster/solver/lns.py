@@ -132,6 +132,7 @@ def _windowed(
 
     before, after = range(first - 1, -1, -1), range(last, problem.days)
     edge_before = first == 0
+    off_min = person.min_consecutive_off
     return dataclasses.replace(
         person,
         min_minutes=max(0, person.min_minutes - worked),
@@ -151,11 +152,30 @@ def _windowed(
             )
             for lim in person.limits
         ),
-        worked_before=person.worked_before if edge_before else run(before, True),
-        off_before=person.off_before if edge_before else run(before, False),
-        worked_after=person.worked_after if last == problem.days else run(after, True),
-        off_after=person.off_after if last == problem.days else run(after, False),
+        worked_before=person.worked_before
+        if edge_before
+        else _edge_run(run(before, True), first, person.worked_before),
+        off_before=person.off_before
+        if edge_before
+        else _edge_run(run(before, False), first, person.off_before, person.worked_before, off_min),
+        worked_after=person.worked_after
+        if last == problem.days
+        else _edge_run(run(after, True), problem.days - last, person.worked_after),
+        off_after=person.off_after
+        if last == problem.days
+        else _edge_run(run(after, False), problem.days - last, person.off_after, person.worked_after, off_min),
     )
+
+
+def _edge_run(length: int, to_edge: int, history: int, other: int | None = None, minimum: int = 0) -> int:
+    """A run of ``length`` days just outside a window, as that window's history. A run reaching the horizon's
+    edge (``to_edge`` days) goes on with the person's own history beyond it; a run of days off reaching an
+    edge with no history there is exempt from the minimum (an unbounded run), so it counts as long enough."""
+    if length < to_edge:
+        return length
+    if history:
+        return length + history
+    return max(length, minimum) if other == 0 else length
 
 
 def _net_cover(c: Cover, kept: int, day: int) -> Cover:

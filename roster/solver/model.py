@@ -25,6 +25,10 @@ class Model:
     works: dict[tuple[str, int], Any] = field(default_factory=dict)  # (person, day) -> literal
     role: dict[tuple[str, int, str, str], Any] = field(default_factory=dict)  # multi-role people only
     objective: list[tuple[Any, int]] = field(default_factory=list)  # (expression, weight)
+    # Auxiliary variables and how each follows from the seats: ("max", literals) for "any of these",
+    # ("under" | "over", (seats, preferred)) for a cover's shortfall or excess. A hint then gives them
+    # their values too: a complete hint is a solution CP-SAT has from the start.
+    derived: list[tuple[Any, str, Any]] = field(default_factory=list)
     soft: frozenset[str] = frozenset()  # families whose breaches are allowed at SOFT_WEIGHT each
     family: str = ""  # the family being built
 
@@ -108,6 +112,7 @@ def add_variables(m: Model) -> None:
             elif vars_today:
                 w = new_bool("")
                 m.cp.add(sum(vars_today) == w)  # also: at most one shift a day
+                m.derived.append((w, "max", vars_today))
                 m.works[(person.id, day)] = w
 
 
