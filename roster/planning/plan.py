@@ -62,6 +62,13 @@ class PlanReport:
         return data
 
 
+# CP-SAT's presolve costs more than it saves on the bureau's models (a month or a few of one duty post: small,
+# and the fairness terms make presolve's probing expensive). Measured on 72 monthly windows of the city benchmark
+# (one worker each): 34.8 CPU s with presolve, 7.4 s without; all 72 proved optimal without it, one only found
+# a feasible roster in its 8 s with it. (The benchmark's large LNS sub-solves keep it: docs/benchmark.md.)
+BUREAU_SOLVER_PARAMS = {"cp_model_presolve": False}
+
+
 def plan(
     session: Session,
     bureau: BureauFile,
@@ -80,7 +87,7 @@ def plan(
     problems = precheck(pp)
     if problems:
         return PlanReport(start, days, "infeasible", explanations=problems)
-    result = solve(pp.problem, time_limit_s, workers=workers, progress=progress)
+    result = solve(pp.problem, time_limit_s, workers=workers, progress=progress, params=BUREAU_SOLVER_PARAMS)
     if not result.ok:
         why = relax(pp, time_limit_s) if result.status == "infeasible" else []
         why = why or [
