@@ -169,9 +169,8 @@ SAMPLE_EVERY = 10  # the per-row loop runs over every 10th unit's unit-days and 
 
 def per_row_baseline(session: Session, now: dt.datetime) -> None:
     """The naive tick: every unit-day, one ORM object and a few queries at a time (on the sample)."""
-    from notifications.outbox import dedup_key, enqueue
+    from notifications.outbox import dedup_key
     from roster.admin.current import current_bureau
-    from roster.reports.messages import escalation_text
     from roster.reports.steps import Resolver, plan_unit_day
     from roster.storage.models.reports import EscalationEvent, ReportExpectation, ReportSubmission, ReportUnit
 
@@ -187,53 +186,62 @@ def per_row_baseline(session: Session, now: dt.datetime) -> None:
         plan = plan_unit_day(unit.steps, row.deadline_at, now, lambda t, at, u=unit: resolver.resolve(u, t, at))
         for message, recipients in plan.due:
             for r in recipients:
-                channel, address = r.channels[0]
+                channel = r.channels[0][0]
                 key = dedup_key("escalation", unit.id, row.day, message.step + 1, message.repeat, r.ident, channel)
-                if session.scalar(select(EscalationEvent.id).where(EscalationEvent.event_key == key)) is not None:
-                    continue
-                state = "late" if message.due_at < row.grace_until else "missing"
-                subject, body = escalation_text(
-                    locale=r.locale,
-                    unit_name=unit.name,
-                    day=row.day,
-                    deadline=unit.deadline,
-                    state=state,
-                    step=message.step + 1,
-                    steps=len(unit.steps),
-                    repeat=message.repeat,
-                    ack_url=None,
-                )
-                enqueue(
-                    session,
-                    key=key,
-                    source="escalation",
-                    channel=channel,
-                    address=address,
-                    subject=subject,
-                    body=body,
-                    now=now,
-                    person_id=r.person_id,
-                    payload={"unit": unit.id},
-                )
-                session.add(
-                    EscalationEvent(
-                        event_key=key,
-                        unit_id=unit.id,
-                        day=row.day,
-                        step=message.step + 1,
-                        repeat=message.repeat,
-                        kind="notified",
-                        person_id=r.person_id,
-                        recipient=r.name,
-                        target=r.target,
-                        channel=channel,
-                        address=address,
-                        due_at=message.due_at,
-                        created_at=now,
-                        outbox_key=key,
-                    )
-                )
-                session.flush()
+                if session.scalar(select(EscalationEvent.id).where(EscalationEvent.event_key == key)) is None:
+                    _notify_one(session, key, unit, row, message, r, now)
+
+
+def _notify_one(session: Session, key: str, unit, row, message, r, now: dt.datetime) -> None:  # noqa: ANN001
+    """One escalation message and its event row, written one ORM object at a time."""
+    from notifications.outbox import enqueue
+    from roster.reports.messages import escalation_text
+    from roster.storage.models.reports import EscalationEvent
+
+    channel, address = r.channels[0]
+    state = "late" if message.due_at < row.grace_until else "missing"
+    subject, body = escalation_text(
+        locale=r.locale,
+        unit_name=unit.name,
+        day=row.day,
+        deadline=unit.deadline,
+        state=state,
+        step=message.step + 1,
+        steps=len(unit.steps),
+        repeat=message.repeat,
+        ack_url=None,
+    )
+    enqueue(
+        session,
+        key=key,
+        source="escalation",
+        channel=channel,
+        address=address,
+        subject=subject,
+        body=body,
+        now=now,
+        person_id=r.person_id,
+        payload={"unit": unit.id},
+    )
+    session.add(
+        EscalationEvent(
+            event_key=key,
+            unit_id=unit.id,
+            day=row.day,
+            step=message.step + 1,
+            repeat=message.repeat,
+            kind="notified",
+            person_id=r.person_id,
+            recipient=r.name,
+            target=r.target,
+            channel=channel,
+            address=address,
+            due_at=message.due_at,
+            created_at=now,
+            outbox_key=key,
+        )
+    )
+    session.flush()
 
 
 def _timed(url: str, fn) -> tuple[float, set[str]]:  # noqa: ANN001
