@@ -81,6 +81,15 @@ def solve_one(path: Path, time_limit_s: float) -> dict[str, Any]:
     }
 
 
+def _verdict(e: Any) -> str:
+    """An evaluation in a few words: penalty (on/off requests/under/over), feasible or not."""
+    terms = dict(e.breakdown)
+    parts = "/".join(
+        str(terms.get(k, 0)) for k in ("shift_on_requests", "shift_off_requests", "cover_under", "cover_over")
+    )
+    return f"{e.penalty} ({parts}) {'feasible' if e.feasible else f'INFEASIBLE ({len(e.violations)} hard violations)'}"
+
+
 def row(outcome: dict[str, Any], time_limit_s: float) -> dict[str, Any]:
     instance, result, evaluation, baseline = (
         outcome["instance"],
@@ -100,23 +109,14 @@ def row(outcome: dict[str, Any], time_limit_s: float) -> dict[str, Any]:
         and (gap is None or gap <= GAP_TARGET or instance.name not in SMALL)
     )
 
-    def verdict(e: Any) -> str:
-        terms = dict(e.breakdown)
-        parts = "/".join(
-            str(terms.get(k, 0)) for k in ("shift_on_requests", "shift_off_requests", "cover_under", "cover_over")
-        )
-        return (
-            f"{e.penalty} ({parts}) {'feasible' if e.feasible else f'INFEASIBLE ({len(e.violations)} hard violations)'}"
-        )
-
     notes = [
         f"objective {objective}"
         + (f" vs best known {best} (gap {gap:.2%})" if gap is not None else " (no best known value)"),
         f"{result.status}"
         + (f", last improvement at {outcome['last_improvement_s']:.1f} s" if outcome["last_improvement_s"] else ""),
-        f"evaluator {verdict(evaluation) if evaluation else 'no roster'}"
+        f"evaluator {_verdict(evaluation) if evaluation else 'no roster'}"
         + ("" if agrees else f" — DISAGREES with the solver's {result.objective}"),
-        f"greedy {verdict(baseline)}",
+        f"greedy {_verdict(baseline)}",
         "terms: on/off requests/under/over",
     ]
     if outcome.get("cpu_seconds") is not None:
