@@ -144,11 +144,10 @@ def _stored_days() -> int:
     return 7 if quick() else 28
 
 
-def stored_path() -> dict[str, Any]:
-    """Four weeks (one with --quick) through the real stored path (SQLite, ``jobs.assign_day`` with leader
-    messages), every visit recorded ok each evening; baseline: the same days planned in memory."""
+def _assign_stored(start: dt.date, days: int) -> float:
+    """Seconds ``jobs.assign_day`` takes over ``days`` mornings on a fresh SQLite bureau (every visit recorded
+    ok each evening, as the inspectors would)."""
     import os
-    import resource
     import sys
     import tempfile
 
@@ -156,15 +155,12 @@ def stored_path() -> dict[str, Any]:
 
     from roster.inspections.jobs import assign_day
     from roster.inspections.results import record_result
-    from roster.inspections.simulate import simulate
     from roster.storage import open_session, reset_engines
     from roster.storage.models.inspections import InspectionVisit
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from tests.inspections_helpers import install_bureau, seed_bureau
 
-    start = dt.date(2026, 3, 2)
-    days = _stored_days()
     with tempfile.TemporaryDirectory() as home:
         old_home = os.environ.get("DUTYFLOW_HOME")
         os.environ["DUTYFLOW_HOME"] = home
@@ -189,6 +185,19 @@ def stored_path() -> dict[str, Any]:
                 os.environ.pop("DUTYFLOW_HOME", None)
             else:
                 os.environ["DUTYFLOW_HOME"] = old_home
+    return assign_seconds
+
+
+def stored_path() -> dict[str, Any]:
+    """Four weeks (one with --quick) through the real stored path (SQLite, ``jobs.assign_day`` with leader
+    messages), every visit recorded ok each evening; baseline: the same days planned in memory."""
+    import resource
+
+    from roster.inspections.simulate import simulate
+
+    start = dt.date(2026, 3, 2)
+    days = _stored_days()
+    assign_seconds = _assign_stored(start, days)
     sites, groups, capacity, rotation, day_kind, unavailable, early = _world()
     t0 = time.perf_counter()
     simulate(start, days, sites, groups, capacity=capacity, rotation=rotation, day_kind=day_kind,
