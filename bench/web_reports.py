@@ -146,6 +146,26 @@ def _peak_growth(pid: int, send) -> float:  # noqa: ANN001
     return _vm(pid, "VmHWM") - before
 
 
+def _start_server(url: str, tmp: Path) -> tuple[subprocess.Popen, str]:
+    """The real HTTP server (uvicorn) on a free port, once it answers /healthz; with its base URL."""
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "DUTYFLOW_DATABASE_URL": url, "DUTYFLOW_HOME": str(tmp)}
+    command = [sys.executable, "-m", "uvicorn", "--factory", "roster.web.app:create_app", "--port", str(port)]
+    server = subprocess.Popen([*command, "--log-level", "warning"], env=env, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            httpx.get(f"{base}/healthz", timeout=5)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return server, base
+
+
 def _upload_case(url: str, tmp: Path, database: str = "SQLite") -> list[dict]:
     import httpx
 
@@ -154,24 +174,12 @@ def _upload_case(url: str, tmp: Path, database: str = "SQLite") -> list[dict]:
 
     with session_scope(url) as session:
         token = issue_token(session, "grp-water", NOW)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "DUTYFLOW_DATABASE_URL": url, "DUTYFLOW_HOME": str(tmp)}
-    command = [sys.executable, "-m", "uvicorn", "--factory", "roster.web.app:create_app", "--port", str(port)]
-    server = subprocess.Popen([*command, "--log-level", "warning"], env=env, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
+    server, base = _start_server(url, tmp)
     photo = tmp / "photo.jpg"
     photo.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(PHOTO_MB * 1024 * 1024 - 4))
     today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
     try:
         with httpx.Client(base_url=base, timeout=60) as client:
-            for _ in range(100):
-                try:
-                    client.get("/healthz")
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
 
             def page_upload(name: str, data: bytes | None = None) -> None:
                 with photo.open("rb") as handle:
