@@ -49,8 +49,88 @@ def seed_document() -> dict:
     return seed_data()
 
 
+# The replay's escalation policies and units (hand-checkable; times are local).
+REPLAY_POLICIES = [
+    {
+        "id": "standard",
+        "steps": [
+            {"after": "0m", "targets": ["unit_contact"], "repeat": 2, "every": "30m"},
+            {"after": "1h", "targets": ["group_leader"]},
+            {"after": "2h", "targets": ["leader_on_duty"]},
+            {"after": "3h", "targets": ["bureau_head"]},
+        ],
+    },
+    {
+        "id": "firms",
+        "steps": [
+            {"after": 0, "targets": ["unit_contact"]},
+            {"after": "1h", "targets": ["group_leader", "leader_on_duty"]},
+        ],
+    },
+    {
+        "id": "night",
+        "steps": [
+            {"after": 0, "targets": ["unit_contact"]},
+            {"after": "3h", "targets": ["leader_on_duty"]},
+        ],
+    },
+    {
+        "id": "skip",
+        "steps": [
+            {"after": 0, "targets": ["unit_contact"]},
+            {"after": "2h", "targets": ["group_leader"]},
+        ],
+    },
+]
+
+REPLAY_UNITS = [
+    {
+        "id": "a-group",
+        "name": "建筑工地防控组",
+        "contact": "p09",
+        "group": "construction",
+        "deadline": "16:00",
+        "grace": "1h",
+    },
+    {
+        "id": "b-firm",
+        "name": "锦绣物业",
+        "kind": "firm",
+        "group": "water",
+        "deadline": "15:00",
+        "grace": "30m",
+        "policy": "firms",
+        "contact": {
+            "name": "李红梅",
+            "phone": "13887801234",
+            "channels": [{"kind": "email", "target": "safety@jinxiu.example.cn"}],
+        },
+    },
+    {
+        "id": "c-night",
+        "name": "夜间组",
+        "contact": "p15",
+        "group": "communities",
+        "deadline": "06:00",
+        "grace": "30m",
+        "policy": "night",
+    },
+    {"id": "e-ontime", "name": "按时组", "contact": "p16", "group": "communities", "deadline": "12:00"},
+    {
+        "id": "f-skip",
+        "name": "公园组",
+        "contact": "p40",
+        "group": "parks",
+        "deadline": "10:00",
+        "policy": "skip",
+    },
+]
+
+
 def replay_document() -> dict:
     """The seed's people and groups with a small, hand-checkable reports section (times are local)."""
+    import copy
+
     doc = seed_document()
     for person in doc["people"]:
         if person["id"] == "p40":
@@ -60,80 +140,8 @@ def replay_document() -> dict:
     doc["reports"] = {
         "default_policy": "standard",
         "public_url": "https://duty.example.cn",
-        "policies": [
-            {
-                "id": "standard",
-                "steps": [
-                    {"after": "0m", "targets": ["unit_contact"], "repeat": 2, "every": "30m"},
-                    {"after": "1h", "targets": ["group_leader"]},
-                    {"after": "2h", "targets": ["leader_on_duty"]},
-                    {"after": "3h", "targets": ["bureau_head"]},
-                ],
-            },
-            {
-                "id": "firms",
-                "steps": [
-                    {"after": 0, "targets": ["unit_contact"]},
-                    {"after": "1h", "targets": ["group_leader", "leader_on_duty"]},
-                ],
-            },
-            {
-                "id": "night",
-                "steps": [
-                    {"after": 0, "targets": ["unit_contact"]},
-                    {"after": "3h", "targets": ["leader_on_duty"]},
-                ],
-            },
-            {
-                "id": "skip",
-                "steps": [
-                    {"after": 0, "targets": ["unit_contact"]},
-                    {"after": "2h", "targets": ["group_leader"]},
-                ],
-            },
-        ],
-        "units": [
-            {
-                "id": "a-group",
-                "name": "建筑工地防控组",
-                "contact": "p09",
-                "group": "construction",
-                "deadline": "16:00",
-                "grace": "1h",
-            },
-            {
-                "id": "b-firm",
-                "name": "锦绣物业",
-                "kind": "firm",
-                "group": "water",
-                "deadline": "15:00",
-                "grace": "30m",
-                "policy": "firms",
-                "contact": {
-                    "name": "李红梅",
-                    "phone": "13887801234",
-                    "channels": [{"kind": "email", "target": "safety@jinxiu.example.cn"}],
-                },
-            },
-            {
-                "id": "c-night",
-                "name": "夜间组",
-                "contact": "p15",
-                "group": "communities",
-                "deadline": "06:00",
-                "grace": "30m",
-                "policy": "night",
-            },
-            {"id": "e-ontime", "name": "按时组", "contact": "p16", "group": "communities", "deadline": "12:00"},
-            {
-                "id": "f-skip",
-                "name": "公园组",
-                "contact": "p40",
-                "group": "parks",
-                "deadline": "10:00",
-                "policy": "skip",
-            },
-        ],
+        "policies": copy.deepcopy(REPLAY_POLICIES),
+        "units": copy.deepcopy(REPLAY_UNITS),
     }
     return doc
 
