@@ -10,7 +10,7 @@ seats).
 ``repair`` makes a start roster hard-feasible person by person: everyone whose own rules it breaks is
 re-solved with the others fixed. ``improve`` then runs the search until the time is up; which part of the
 roster to free next (random, or aimed at a cell short of cover) and how large is ``roster.solver.neighbourhoods``.
-Several neighbourhoods are solved at once, one per core (``SUB_WORKERS``, ``improve``'s ``lanes``).
+Two neighbourhoods apart from each other are solved at once (``LANES``, ``improve``'s ``lanes``).
 
 Exact for cover (hard and soft), requests, per-person rules, conflicts and not-together pairs (a pair with a
 kept person becomes an unavailable cell or an off request); fairness terms are restricted to the freed people,
@@ -39,10 +39,11 @@ RETYPE_SHARE = 0.2  # of the budget, at most, for the type-swapping pass over th
 # CP-SAT's deterministic time, so a loaded machine makes fewer moves, not worse ones; the wall-time cap is a guard.
 SUB_DETERMINISTIC_S = 0.05
 SUB_TIME_S = 1.0
-# Workers per sub-solve; the others solve other neighbourhoods at once. A sub-solve on two workers kept about
-# one core busy (presolve is sequential, the second worker idles on a small problem): two one-worker
-# sub-solves side by side keep both (docs/benchmark.md).
-SUB_WORKERS = 1
+# Neighbourhoods solved at once, each on all the workers: a sub-solve on two workers keeps only about one core
+# busy (presolve is sequential, and the second worker idles on a small problem), so two side by side keep both
+# (60 s wall: about 1.9 cores instead of 1.5). One worker per sub-solve instead did worse per CPU second on
+# Instance10 (docs/benchmark.md).
+LANES = 2
 # A repair only needs a feasible line; the search improves it afterwards.
 REPAIR_PARAMS: dict[str, Any] = {"stop_after_first_solution": True}
 PICK_TRIES = 10  # draws for a neighbourhood apart from those being solved, before waiting for one of them
@@ -236,18 +237,9 @@ def solve_lns(
     if progress:
         progress({"objective": cost(problem, roster), "bound": None, "seconds": time.perf_counter() - started})
     sub_params = {"max_deterministic_time": SUB_DETERMINISTIC_S, **(params or {})}
-    lanes = max(1, workers // SUB_WORKERS)
+    lanes = LANES if workers > 1 else 1
     roster, _ = improve(
-        problem,
-        roster,
-        deadline,
-        min(workers, SUB_WORKERS),
-        seed,
-        progress,
-        started,
-        sub_params,
-        SUB_TIME_S,
-        lanes=lanes,
+        problem, roster, deadline, workers, seed, progress, started, sub_params, SUB_TIME_S, lanes=lanes
     )
     solution = Solution({p: d for p, d in roster.items() if d})
     breakdown = penalties(problem, solution)
