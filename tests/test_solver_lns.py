@@ -121,8 +121,8 @@ def test_lns_improves_and_stays_feasible(instance9) -> None:  # noqa: ANN001
     # The sub-solves bounded as solve_lns bounds them: by CP-SAT's deterministic time, so the steps do the
     # same work on a loaded machine (1 s for the six; 2 s of wall time each took 11 s).
     bounded = {"max_deterministic_time": SUB_DETERMINISTIC_S}
-    # Two neighbourhoods at a time on one worker each, as solve_lns runs them: a move found while the other
-    # lane wrote back is judged again on the roster as it then is.
+    # Two neighbourhoods at a time, as solve_lns runs them (there on both workers each; one here, for the
+    # test's speed): a move found while the other lane wrote back is judged again on the roster as it then is.
     roster, best = improve(
         problem,
         start,
