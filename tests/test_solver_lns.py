@@ -21,7 +21,11 @@ from roster.solver.lns import (
     SUB_DETERMINISTIC_S,
     SUB_TIME_S,
     Neighbourhood,
-    _edge_run,
+    _apart,
+    _apply,
+    _resolve,
+    _still_good,
+    _window,
     cost,
     feasible_start,
     improve,
@@ -30,6 +34,7 @@ from roster.solver.lns import (
 )
 from roster.solver.neighbourhoods import aimed, short_cells, whole_weekends
 from roster.solver.problem import Assignment, Cover, Person, Problem, ShiftType, Solution
+from roster.solver.windows import _edge_run
 
 DATA = Path(__file__).resolve().parent.parent / "bench" / "data" / "nrp"
 
@@ -78,6 +83,34 @@ def test_window_sub_problems_are_exact(instance9) -> None:  # noqa: ANN001
         assert cost(problem, roster) - old_total == result.objective - old_sub
 
 
+def test_a_move_found_beside_another_is_judged_on_the_roster_as_it_then_is(instance9) -> None:  # noqa: ANN001
+    """Two neighbourhoods solved from the same roster (as two lanes do): one sharing the people but not the days
+    of the other, one sharing the days but not the people. After the first is written back, ``_still_good``
+    gives the second's exact cost change on the new roster, or refuses it."""
+    problem = to_problem(instance9)
+    roster = feasible_start(problem, time.perf_counter() + 20, seed=3)
+    assert roster is not None
+    ids = sorted(p.id for p in problem.people)
+    first = Neighbourhood(tuple(ids[:12]), 0, 14)
+    for second in (Neighbourhood(tuple(ids[:12]), 14, 28), Neighbourhood(tuple(ids[12:24]), 0, 14)):
+        assert _apart(first, second)
+        found = {}
+        for hood in (first, second):
+            result, _ = _resolve(problem, roster, hood, 2.0, 1, 0, {})
+            assert result.solution is not None
+            found[hood] = result.solution
+        before = _window(roster, second)
+        _apply(roster, first, found[first])
+        total = cost(problem, roster)
+        judged = _still_good(problem, roster, second, before, found[second])
+        if judged is None:
+            continue
+        old, new = judged
+        _apply(roster, second, found[second])
+        assert violations(problem, Solution(roster)) == []
+        assert cost(problem, roster) - total == new - old <= 0
+
+
 def test_lns_improves_and_stays_feasible(instance9) -> None:  # noqa: ANN001
     problem = to_problem(instance9)
     start = feasible_start(problem, time.perf_counter() + 20, seed=2)
@@ -88,15 +121,19 @@ def test_lns_improves_and_stays_feasible(instance9) -> None:  # noqa: ANN001
     # The sub-solves bounded as solve_lns bounds them: by CP-SAT's deterministic time, so the steps do the
     # same work on a loaded machine (1 s for the six; 2 s of wall time each took 11 s).
     bounded = {"max_deterministic_time": SUB_DETERMINISTIC_S}
+    # Two neighbourhoods at a time, as solve_lns runs them (there on both workers each; one here, for the
+    # test's speed): a move found while the other lane wrote back is judged again on the roster as it then is.
     roster, best = improve(
         problem,
         start,
         deadline,
+        workers=1,
         seed=2,
         progress=lambda e: seen.append(e["objective"]),
-        max_steps=6,
+        max_steps=8,
         params=bounded,
         sub_time_s=SUB_TIME_S,
+        lanes=2,
     )
     assert violations(problem, Solution(roster)) == []
     verdict = evaluate(instance9, to_assignments(Solution(roster)))

@@ -1,14 +1,16 @@
 """Large-neighbourhood search around CP-SAT: for problems too large to solve whole in the time given.
 
-A *neighbourhood* is a group of people over a window of days. ``restrict`` turns it into a small Problem of
-the same model: the other people keep their incumbent shifts (their seats are taken off the cover), the
-freed people keep theirs outside the window (``Person.fixed``), and only the freed cells are decided. CP-SAT
-solves that, hinted with the incumbent, and the result is kept when the whole roster's cost does not rise
-(equal moves are kept too: they let the search drift across plateaus of uncovered seats).
+A *neighbourhood* is a group of people over a window of days. ``restrict`` (``roster.solver.windows``)
+turns it into a small Problem of the same model: the other people keep their incumbent shifts (their seats are
+taken off the cover), the freed people keep theirs outside the window (``Person.fixed``), and only the freed
+cells are decided. CP-SAT solves that, hinted with the incumbent, and the result is kept when the whole
+roster's cost does not rise (equal moves are kept too: they let the search drift across plateaus of uncovered
+seats).
 
 ``repair`` makes a start roster hard-feasible person by person: everyone whose own rules it breaks is
 re-solved with the others fixed. ``improve`` then runs the search until the time is up; which part of the
 roster to free next (random, or aimed at a cell short of cover) and how large is ``roster.solver.neighbourhoods``.
+Two neighbourhoods apart from each other are solved at once (``LANES``, ``improve``'s ``lanes``).
 
 Exact for cover (hard and soft), requests, per-person rules, conflicts and not-together pairs (a pair with a
 kept person becomes an unavailable cell or an off request); fairness terms are restricted to the freed people,
@@ -18,18 +20,18 @@ gets worse.
 
 from __future__ import annotations
 
-import dataclasses
 import random
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from roster.solver.construct import build_lines, retype
 from roster.solver.cpsat import ProgressFn, solve
-from roster.solver.evaluate import penalties, person_violations, seat_counts, violations
+from roster.solver.evaluate import penalties, person_violations, violations
 from roster.solver.neighbourhoods import Neighbourhood, Sizes, pick
-from roster.solver.problem import Assignment, Cover, Person, Problem, Request, Result, Solution
+from roster.solver.problem import Assignment, Problem, Result, Solution
+from roster.solver.windows import restrict
 
 Roster = dict[str, dict[int, Assignment]]
 RETYPE_SHARE = 0.2  # of the budget, at most, for the type-swapping pass over the constructed lines
@@ -37,188 +39,24 @@ RETYPE_SHARE = 0.2  # of the budget, at most, for the type-swapping pass over th
 # CP-SAT's deterministic time, so a loaded machine makes fewer moves, not worse ones; the wall-time cap is a guard.
 SUB_DETERMINISTIC_S = 0.05
 SUB_TIME_S = 1.0
+# Neighbourhoods solved at once, each on all the workers: a sub-solve on two workers keeps only about one core
+# busy (presolve is sequential, and the second worker idles on a small problem), so two side by side keep both
+# (60 s wall: about 1.9 cores instead of 1.5). One worker per sub-solve instead did worse per CPU second on
+# Instance10 (docs/benchmark.md).
+LANES = 2
 # A repair only needs a feasible line; the search improves it afterwards.
 REPAIR_PARAMS: dict[str, Any] = {"stop_after_first_solution": True}
-
-
-def restrict(problem: Problem, roster: Mapping[str, Mapping[int, Assignment]], hood: Neighbourhood) -> Problem:
-    """Days ``hood.first``..``hood.last - 1`` for ``hood.people`` as a problem of their own (its day 0 is
-    ``hood.first``), everything else kept as in ``roster``: the runs just before and after the window become
-    each person's history on both sides, the shifts on the days next to it block the rotations they forbid,
-    what is worked outside it comes off each person's totals (minutes, shifts per type, weekends, window
-    limits), and the kept people's seats come off the cover. Only the freed cells are modelled, so a window
-    of a year-long roster builds in milliseconds. A window should not cut a weekend (see
-    neighbourhoods.whole_weekends)."""
-    free = set(hood.people)
-    span = range(hood.first, hood.last)
-    kept = seat_counts(Solution({p: d for p, d in roster.items() if p not in free and d}))
-    people = tuple(
-        _windowed(problem, p, roster.get(p.id, {}), free, roster, span) for p in problem.people if p.id in free
-    )
-    first = hood.first
-
-    def shift(day: int) -> int:
-        return day - first
-
-    previous = problem.previous
-    return dataclasses.replace(
-        problem,
-        days=len(span),
-        people=people,
-        cover=tuple(
-            _net_cover(c, kept[(c.day, c.shift, c.role)], shift(c.day)) for c in problem.cover if c.day in span
-        ),
-        requests=tuple(
-            dataclasses.replace(r, day=shift(r.day)) for r in problem.requests if r.person in free and r.day in span
-        )
-        + _soft_pairs(problem, free, roster, span),
-        weekends=tuple(w2 for w in problem.weekends if (w2 := frozenset(shift(d) for d in w if d in span))),
-        conflicts=tuple(
-            dataclasses.replace(c, first=(shift(c.first[0]), c.first[1]), second=(shift(c.second[0]), c.second[1]))
-            for c in problem.conflicts
-            if c.first[0] in span and c.second[0] in span
-        ),
-        not_together=tuple(n for n in problem.not_together if n.a in free and n.b in free),
-        fairness=tuple(
-            dataclasses.replace(
-                f,
-                people=tuple(p for p in f.people if p in free),
-                cells=frozenset((shift(d), s) for d, s in f.cells if d in span),
-                total=None,
-            )
-            for f in problem.fairness
-        ),
-        previous=None
-        if previous is None
-        else Solution(
-            {
-                p: {shift(d): a for d, a in days.items() if d in span}
-                for p, days in previous.assignments.items()
-                if p in free
-            }
-        ),
-        outside_is_off=problem.outside_is_off and hood.first == 0 and hood.last == problem.days,
-    )
-
-
-def _windowed(
-    problem: Problem,
-    person: Person,
-    days: Mapping[int, Assignment],
-    free: set[str],
-    roster: Mapping[str, Mapping[int, Assignment]],
-    span: range,
-) -> Person:
-    first, last = span.start, span.stop
-    outside = [a for d, a in days.items() if d not in span]
-    counts = Counter(a.shift for a in outside)
-    minutes = {s.id: s.minutes for s in problem.shift_types}
-    worked = sum(minutes[a.shift] for a in outside)
-    weekends = sum(1 for w in problem.weekends if any(d not in span and d in days for d in w))
-    forbidden = {s.id: s.forbidden_next for s in problem.shift_types}
-    blocked = set()
-    if first > 0 and (yesterday := days.get(first - 1)):
-        blocked |= {(0, t) for t in forbidden[yesterday.shift]}
-    if last < problem.days and (tomorrow := days.get(last)):
-        blocked |= {(last - 1 - first, s) for s, f in forbidden.items() if tomorrow.shift in f}
-
-    def run(day_range: range, working: bool) -> int:
-        n = 0
-        for d in day_range:
-            if (d in days) != working:
-                break
-            n += 1
-        return n
-
-    before, after = range(first - 1, -1, -1), range(last, problem.days)
-    edge_before = first == 0
-    off_min = person.min_consecutive_off
-    return dataclasses.replace(
-        person,
-        min_minutes=max(0, person.min_minutes - worked),
-        max_minutes=None if person.max_minutes is None else person.max_minutes - worked,
-        max_shifts={s: cap - counts[s] for s, cap in person.max_shifts.items()},
-        max_weekends=None if person.max_weekends is None else person.max_weekends - weekends,
-        days_off=frozenset(d - first for d in person.days_off if d in span),
-        unavailable=frozenset((d - first, s) for d, s in person.unavailable if d in span)
-        | frozenset(blocked)
-        | frozenset((d - first, s) for d, s in _kept_partners(problem, person.id, free, roster, span)),
-        fixed={d - first: s for d, s in person.fixed.items() if d in span},
-        limits=tuple(
-            dataclasses.replace(
-                lim,
-                days=frozenset(d - first for d in lim.days if d in span),
-                max_shifts=lim.max_shifts - sum(1 for d in lim.days if d not in span and d in days),
-            )
-            for lim in person.limits
-        ),
-        worked_before=person.worked_before
-        if edge_before
-        else _edge_run(run(before, True), first, person.worked_before),
-        off_before=person.off_before
-        if edge_before
-        else _edge_run(run(before, False), first, person.off_before, person.worked_before, off_min),
-        worked_after=person.worked_after
-        if last == problem.days
-        else _edge_run(run(after, True), problem.days - last, person.worked_after),
-        off_after=person.off_after
-        if last == problem.days
-        else _edge_run(run(after, False), problem.days - last, person.off_after, person.worked_after, off_min),
-    )
-
-
-def _edge_run(length: int, to_edge: int, history: int, other: int | None = None, minimum: int = 0) -> int:
-    """A run of ``length`` days just outside a window, as that window's history. A run reaching the horizon's
-    edge (``to_edge`` days) goes on with the person's own history beyond it; a run of days off reaching an
-    edge with no history there is exempt from the minimum (an unbounded run), so it counts as long enough."""
-    if length < to_edge:
-        return length
-    if history:
-        return length + history
-    return max(length, minimum) if other == 0 else length
-
-
-def _net_cover(c: Cover, kept: int, day: int) -> Cover:
-    """The cover still to be met by the freed people, on the window's ``day``. Clamping at zero shifts both
-    the old and the new cost of an over-covered cell by the same constant, so comparisons stay exact."""
-    return Cover(  # built directly: dataclasses.replace costs more than the rest of the window's set-up
-        day,
-        c.shift,
-        c.role,
-        max(0, c.min - kept),
-        None if c.max is None else max(0, c.max - kept),
-        None if c.preferred is None else max(0, c.preferred - kept),
-        c.under_weight,
-        c.over_weight,
-    )
-
-
-def _kept_partners(
-    problem: Problem, pid: str, free: set[str], roster: Mapping[str, Mapping[int, Assignment]], window: range
-) -> frozenset[tuple[int, str]]:
-    cells = set()
-    for n in problem.not_together:
-        if n.weight is None and pid in (n.a, n.b):
-            other = n.b if n.a == pid else n.a
-            if other not in free:
-                cells.update((d, a.shift) for d, a in roster.get(other, {}).items() if d in window)
-    return frozenset(cells)
-
-
-def _soft_pairs(
-    problem: Problem, free: set[str], roster: Mapping[str, Mapping[int, Assignment]], window: range
-) -> tuple[Request, ...]:
-    out = []
-    for n in problem.not_together:
-        if n.weight is None or (n.a in free) == (n.b in free):
-            continue
-        mine, other = (n.a, n.b) if n.a in free else (n.b, n.a)
-        out += [Request(mine, d, a.shift, n.weight, on=False) for d, a in roster.get(other, {}).items() if d in window]
-    return tuple(out)
+PICK_TRIES = 10  # draws for a neighbourhood apart from those being solved, before waiting for one of them
 
 
 def cost(problem: Problem, roster: Mapping[str, Mapping[int, Assignment]]) -> int:
     return sum(penalties(problem, Solution(dict(roster))).values())
+
+
+def _window(roster: Roster, hood: Neighbourhood) -> Solution:
+    """The incumbent's cells of ``hood``, its days counted from the window's first."""
+    window = range(hood.first, hood.last)
+    return Solution({p: {d - hood.first: a for d, a in roster.get(p, {}).items() if d in window} for p in hood.people})
 
 
 def _resolve(
@@ -233,10 +71,7 @@ def _resolve(
 ) -> tuple[Result, int]:
     """Solve one neighbourhood; returns the result and the incumbent's cost on the same sub-problem."""
     sub = restrict(problem, roster, hood)
-    window = range(hood.first, hood.last)
-    before = Solution(
-        {p: {d - hood.first: a for d, a in roster.get(p, {}).items() if d in window} for p in hood.people}
-    )
+    before = _window(roster, hood)
     result = solve(sub, time_limit_s, workers, seed=seed, params=params, hint=before, soften=soften)
     return result, cost(sub, before.assignments)
 
@@ -291,29 +126,86 @@ def improve(
     cells: float = 3000.0,
     on_step: Callable[[Neighbourhood, int, int | None], None] | None = None,
     max_steps: int | None = None,
+    lanes: int = 1,
 ) -> tuple[Roster, int]:
     """Neighbourhood search from the hard-feasible ``roster`` until ``deadline`` (perf_counter seconds) or
-    after ``max_steps`` neighbourhoods. Returns the best roster and its cost."""
+    after ``max_steps`` neighbourhoods. Returns the best roster and its cost.
+
+    ``lanes`` neighbourhoods are solved at once (threads: CP-SAT releases the GIL), each on ``workers``
+    CP-SAT workers. Neighbourhoods solved together share no person or no day, and one whose roster around it
+    changed while it was solved is judged again on the roster as it now is (``_still_good``)."""
     rng = random.Random(seed)
     sizes = Sizes(cells)
     best = cost(problem, roster)
     started = time.perf_counter() if started is None else started
-    step = 0
-    while (left := deadline - time.perf_counter()) > 0.05 and (max_steps is None or step < max_steps):
-        hood = pick(problem, roster, rng, sizes.cells)
-        result, old = _resolve(problem, roster, hood, min(left, sub_time_s), workers, seed + step, params)
-        step += 1
-        sizes.update(result.status == "optimal")
-        if result.solution is None or result.objective is None or result.objective > old:
-            continue
-        _apply(roster, hood, result.solution)
-        if result.objective < old:
-            best += result.objective - old
-            if progress:
-                progress({"objective": best, "bound": None, "seconds": time.perf_counter() - started})
-        if on_step:
-            on_step(hood, result.objective, old)
-    return roster, best
+    step = version = 0
+    running: dict[Future[Result], tuple[Neighbourhood, int, Solution, int]] = {}
+    with ThreadPoolExecutor(max(1, lanes)) as pool:
+        while True:
+            while len(running) < max(1, lanes) and (max_steps is None or step < max_steps):
+                left = deadline - time.perf_counter()
+                hood = _pick_apart(problem, roster, rng, sizes.cells, [h for h, *_ in running.values()])
+                if left <= 0.05 or hood is None:
+                    break
+                sub, before = restrict(problem, roster, hood), _window(roster, hood)
+                job = pool.submit(
+                    solve, sub, min(left, sub_time_s), workers, seed=seed + step, params=params, hint=before
+                )
+                running[job] = (hood, version, before, cost(sub, before.assignments))
+                step += 1
+            if not running:
+                return roster, best
+            for job in wait(running, return_when=FIRST_COMPLETED).done:
+                hood, seen, before, old = running.pop(job)
+                result = job.result()
+                sizes.update(result.status == "optimal")
+                new = result.objective
+                if result.solution is None or new is None or new > old:
+                    continue
+                if seen != version:  # other neighbourhoods were written back meanwhile
+                    judged = _still_good(problem, roster, hood, before, result.solution)
+                    if judged is None:
+                        continue
+                    old, new = judged
+                _apply(roster, hood, result.solution)
+                version += 1
+                if new < old:
+                    best += new - old
+                    if progress:
+                        progress({"objective": best, "bound": None, "seconds": time.perf_counter() - started})
+                if on_step:
+                    on_step(hood, new, old)
+
+
+def _pick_apart(
+    problem: Problem, roster: Roster, rng: random.Random, cells: float, busy: list[Neighbourhood]
+) -> Neighbourhood | None:
+    """The next neighbourhood sharing no person or no day with each of ``busy``; None after a few tries."""
+    for _ in range(PICK_TRIES if busy else 1):
+        hood = pick(problem, roster, rng, cells)
+        if all(_apart(hood, other) for other in busy):
+            return hood
+    return None
+
+
+def _apart(a: Neighbourhood, b: Neighbourhood) -> bool:
+    return a.last <= b.first or b.last <= a.first or not set(a.people) & set(b.people)
+
+
+def _still_good(
+    problem: Problem, roster: Roster, hood: Neighbourhood, before: Solution, found: Solution
+) -> tuple[int, int] | None:
+    """(old, new) cost of ``hood`` on the roster as it is now, or None when ``found`` no longer keeps the hard
+    rules or costs more. Neighbourhoods solved together are apart (``_apart``), so ``hood``'s own cells are
+    as they were; what can have changed is the cover net of the others and, for a person in both, the days
+    outside the window (totals, runs at its edges): the window's sub-problem is built again and checked."""
+    if _window(roster, hood) != before:
+        return None
+    sub = restrict(problem, roster, hood)
+    if violations(sub, found):
+        return None
+    old, new = cost(sub, before.assignments), cost(sub, found.assignments)
+    return (old, new) if new <= old else None
 
 
 def feasible_start(problem: Problem, deadline: float, workers: int = 2, seed: int = 0) -> Roster | None:
@@ -345,7 +237,10 @@ def solve_lns(
     if progress:
         progress({"objective": cost(problem, roster), "bound": None, "seconds": time.perf_counter() - started})
     sub_params = {"max_deterministic_time": SUB_DETERMINISTIC_S, **(params or {})}
-    roster, _ = improve(problem, roster, deadline, workers, seed, progress, started, sub_params, SUB_TIME_S)
+    lanes = LANES if workers > 1 else 1
+    roster, _ = improve(
+        problem, roster, deadline, workers, seed, progress, started, sub_params, SUB_TIME_S, lanes=lanes
+    )
     solution = Solution({p: d for p, d in roster.items() if d})
     breakdown = penalties(problem, solution)
     status = "feasible" if not violations(problem, solution) else "unknown"
