@@ -159,15 +159,11 @@ def improve(
                 hood, seen, before, old = running.pop(job)
                 result = job.result()
                 sizes.update(result.status == "optimal")
-                new = result.objective
-                if result.solution is None or new is None or new > old:
+                # seen != version: other neighbourhoods were written back while this one was solved
+                change = _accept(problem, roster, hood, result, old, before, stale=seen != version)
+                if change is None:
                     continue
-                if seen != version:  # other neighbourhoods were written back meanwhile
-                    judged = _still_good(problem, roster, hood, before, result.solution)
-                    if judged is None:
-                        continue
-                    old, new = judged
-                _apply(roster, hood, result.solution)
+                old, new = change
                 version += 1
                 if new < old:
                     best += new - old
@@ -175,6 +171,23 @@ def improve(
                         progress({"objective": best, "bound": None, "seconds": time.perf_counter() - started})
                 if on_step:
                     on_step(hood, new, old)
+
+
+def _accept(
+    problem: Problem, roster: Roster, hood: Neighbourhood, result: Result, old: int, before: Solution, stale: bool
+) -> tuple[int, int] | None:
+    """Write ``result`` back into ``roster`` if it is no worse; its (cost before, cost after), or None.
+    A ``stale`` result (the roster around it changed meanwhile) is judged again on the roster as it now is."""
+    new = result.objective
+    if result.solution is None or new is None or new > old:
+        return None
+    if stale:
+        judged = _still_good(problem, roster, hood, before, result.solution)
+        if judged is None:
+            return None
+        old, new = judged
+    _apply(roster, hood, result.solution)
+    return old, new
 
 
 def _pick_apart(

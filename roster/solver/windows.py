@@ -91,24 +91,7 @@ def _windowed(
     minutes = {s.id: s.minutes for s in problem.shift_types}
     worked = sum(minutes[a.shift] for a in outside)
     weekends = sum(1 for w in problem.weekends if any(d not in span and d in days for d in w))
-    forbidden = {s.id: s.forbidden_next for s in problem.shift_types}
-    blocked = set()
-    if first > 0 and (yesterday := days.get(first - 1)):
-        blocked |= {(0, t) for t in forbidden[yesterday.shift]}
-    if last < problem.days and (tomorrow := days.get(last)):
-        blocked |= {(last - 1 - first, s) for s, f in forbidden.items() if tomorrow.shift in f}
-
-    def run(day_range: range, working: bool) -> int:
-        n = 0
-        for d in day_range:
-            if (d in days) != working:
-                break
-            n += 1
-        return n
-
-    before, after = range(first - 1, -1, -1), range(last, problem.days)
-    edge_before = first == 0
-    off_min = person.min_consecutive_off
+    blocked = _boundary_blocked(problem, days, first, last)
     return dataclasses.replace(
         person,
         min_minutes=max(0, person.min_minutes - worked),
@@ -128,19 +111,55 @@ def _windowed(
             )
             for lim in person.limits
         ),
-        worked_before=person.worked_before
-        if edge_before
-        else _edge_run(run(before, True), first, person.worked_before),
-        off_before=person.off_before
-        if edge_before
-        else _edge_run(run(before, False), first, person.off_before, person.worked_before, off_min),
-        worked_after=person.worked_after
-        if last == problem.days
-        else _edge_run(run(after, True), problem.days - last, person.worked_after),
-        off_after=person.off_after
-        if last == problem.days
-        else _edge_run(run(after, False), problem.days - last, person.off_after, person.worked_after, off_min),
+        **_edge_history(problem, person, days, first, last),
     )
+
+
+def _boundary_blocked(problem: Problem, days: Mapping[int, Assignment], first: int, last: int) -> set[tuple[int, str]]:
+    """Cells of the window that the shifts kept just outside it forbid (a night before an early, ...)."""
+    forbidden = {s.id: s.forbidden_next for s in problem.shift_types}
+    blocked: set[tuple[int, str]] = set()
+    if first > 0 and (yesterday := days.get(first - 1)):
+        blocked |= {(0, t) for t in forbidden[yesterday.shift]}
+    if last < problem.days and (tomorrow := days.get(last)):
+        blocked |= {(last - 1 - first, s) for s, f in forbidden.items() if tomorrow.shift in f}
+    return blocked
+
+
+def _run_length(days: Mapping[int, Assignment], day_range: range, working: bool) -> int:
+    """How many days of ``day_range``, in its order, are worked (or off) before the first that is not."""
+    n = 0
+    for d in day_range:
+        if (d in days) != working:
+            break
+        n += 1
+    return n
+
+
+def _edge_history(
+    problem: Problem, person: Person, days: Mapping[int, Assignment], first: int, last: int
+) -> dict[str, int]:
+    """The runs of work and of days off just before and after the window, as its edges' history."""
+    before, after = range(first - 1, -1, -1), range(last, problem.days)
+    off_min = person.min_consecutive_off
+    history = {
+        "worked_before": person.worked_before,
+        "off_before": person.off_before,
+        "worked_after": person.worked_after,
+        "off_after": person.off_after,
+    }
+    if first > 0:
+        history["worked_before"] = _edge_run(_run_length(days, before, True), first, person.worked_before)
+        history["off_before"] = _edge_run(
+            _run_length(days, before, False), first, person.off_before, person.worked_before, off_min
+        )
+    if last < problem.days:
+        to_edge = problem.days - last
+        history["worked_after"] = _edge_run(_run_length(days, after, True), to_edge, person.worked_after)
+        history["off_after"] = _edge_run(
+            _run_length(days, after, False), to_edge, person.off_after, person.worked_after, off_min
+        )
+    return history
 
 
 def _edge_run(length: int, to_edge: int, history: int, other: int | None = None, minimum: int = 0) -> int:
