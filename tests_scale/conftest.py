@@ -42,9 +42,14 @@ class Inbox:
             self.mails.append((envelope.rcpt_tos[0], str(message["subject"]), str(message["message-id"])))
         return "250 OK"
 
-    def wait_for(self, count: int, timeout: float) -> None:
+    def wait_for_ids(self, identities: set[str], timeout: float) -> None:
+        """Until a mail of each Message-ID (local part) in ``identities`` has arrived, or ``timeout`` s."""
         deadline = time.monotonic() + timeout
-        while len(self.mails) < count and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            with self.lock:
+                arrived = {m[2].strip("<>").partition("@")[0] for m in self.mails}
+            if identities <= arrived:
+                return
             time.sleep(0.5)
 
 
