@@ -195,6 +195,7 @@ def per_row_baseline(session: Session, now: dt.datetime) -> None:
 def _notify_one(session: Session, key: str, unit, row, message, r, now: dt.datetime) -> None:  # noqa: ANN001
     """One escalation message and its event row, written one ORM object at a time."""
     from notifications.outbox import enqueue
+    from roster.reports.escalation import notified_event
     from roster.reports.messages import escalation_text
     from roster.storage.models.reports import EscalationEvent
 
@@ -223,24 +224,7 @@ def _notify_one(session: Session, key: str, unit, row, message, r, now: dt.datet
         person_id=r.person_id,
         payload={"unit": unit.id},
     )
-    session.add(
-        EscalationEvent(
-            event_key=key,
-            unit_id=unit.id,
-            day=row.day,
-            step=message.step + 1,
-            repeat=message.repeat,
-            kind="notified",
-            person_id=r.person_id,
-            recipient=r.name,
-            target=r.target,
-            channel=channel,
-            address=address,
-            due_at=message.due_at,
-            created_at=now,
-            outbox_key=key,
-        )
-    )
+    session.add(EscalationEvent(**notified_event(key, unit.id, row.day, message, r, now)))
     session.flush()
 
 

@@ -275,12 +275,13 @@ def _notification(
         "ack_url": url,
     }
     outbox = message_to(r, key=key, source="escalation", subject=subject, body=body, now=now, payload=payload)
-    return outbox, _notified_event(key, unit.id, day, message, r, now)
+    return outbox, notified_event(key, unit.id, day, message, r, now)
 
 
-def _notified_event(
+def notified_event(
     key: str, unit_id: str, day: dt.date, message: DueMessage, r: Recipient, now: dt.datetime
 ) -> dict[str, Any]:
+    """The ``EscalationEvent`` row (as column values) recording that ``r`` was sent ``message``."""
     channel, address = r.channels[0]
     return dict(
         event_key=key,
