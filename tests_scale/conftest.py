@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from notifications.sender import message_id_for
 from roster.supervise import free_port
 from tests_scale.cluster import Cluster
 
@@ -42,15 +43,22 @@ class Inbox:
             self.mails.append((envelope.rcpt_tos[0], str(message["subject"]), str(message["message-id"])))
         return "250 OK"
 
-    def wait_for_ids(self, identities: set[str], timeout: float) -> None:
-        """Until a mail of each Message-ID (local part) in ``identities`` has arrived, or ``timeout`` s."""
+    def has_keys(self, keys: set[str]) -> bool:
+        """Whether a mail of each outbox key has arrived (by its Message-ID, derived from the key)."""
+        with self.lock:
+            arrived = {_identity(m[2]) for m in self.mails}
+        return {_identity(message_id_for(key)) for key in keys} <= arrived
+
+    def wait_for_keys(self, keys: set[str], timeout: float) -> None:
+        """Until a mail of each outbox key in ``keys`` has arrived, or ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                arrived = {m[2].strip("<>").partition("@")[0] for m in self.mails}
-            if identities <= arrived:
-                return
+        while not self.has_keys(keys) and time.monotonic() < deadline:
             time.sleep(0.5)
+
+
+def _identity(message_id: str) -> str:
+    """A Message-ID without its domain (the sender's domain is the relay's business)."""
+    return message_id.strip("<>").partition("@")[0]
 
 
 @pytest.fixture(scope="session")
