@@ -26,9 +26,12 @@ run: install
 	$(BIN)/dutyflow up
 
 ## The whole test suite (SQLite, the real PostgreSQL on 127.0.0.1:5432, Prefect, SMTP and HTTP peers).
+## Three workers on two cores: about a fifth of the time a test waits for a server, a subprocess or Chromium,
+## and the third worker fills it (docs/testing.md). Bytecode is cached even where the machine turns it off:
+## the flow, CLI and server subprocesses then compile the project once, not each.
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n 2 --dist loadgroup
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n 3 --dist loadgroup
 
 ## The scale-out test (not part of `make test`): two Prefect API replicas on PostgreSQL + Redis, one services
 ## process, two process workers; machine loss mid-run loses no effect (docs/orchestration.md).

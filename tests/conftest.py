@@ -129,8 +129,8 @@ def session(db_url: str) -> Iterator[Session]:
 
 
 # ------------------------------------------------------------------------------------------ scheduling
-# Under `pytest -n 2 --dist loadgroup` xdist hands out work units in collection order (groups first, the
-# largest first). A long test collected late runs alone at the end while the other worker idles, so the
+# Under `pytest -n 3 --dist loadgroup` xdist hands out work units in collection order (groups first, the
+# largest first). A long test collected late runs alone at the end while the other workers idle, so the
 # tests measured slowest (`--durations`, docs/testing.md) are moved to the front; the rest keep their order.
 SLOWEST_FIRST = (
     "test_flows_deploy",  # `prefect server start` + `prefect deploy --all` + a process worker
@@ -138,7 +138,6 @@ SLOWEST_FIRST = (
     "test_inspections_properties_store",
     "test_notifications_concurrency",
     "test_reports_escalation",
-    "test_solver_model",
     "test_admin_malformed",
     "test_admin_apply",
     "test_demo",
