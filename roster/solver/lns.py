@@ -29,12 +29,14 @@ from typing import Any
 from roster.solver.construct import build_lines, retype
 from roster.solver.cpsat import ProgressFn, solve
 from roster.solver.evaluate import penalties, person_violations, violations
+from roster.solver.exchange import exchange
 from roster.solver.neighbourhoods import Neighbourhood, Sizes, pick
 from roster.solver.problem import Assignment, Problem, Result, Solution
 from roster.solver.windows import restrict
 
 Roster = dict[str, dict[int, Assignment]]
 RETYPE_SHARE = 0.2  # of the budget, at most, for the type-swapping pass over the constructed lines
+EXCHANGE_SHARE = 0.3  # of the budget, by when the cover matching of the repaired start stops (seconds at most)
 # Per neighbourhood: many quick moves beat a few slow ones (measured, docs/benchmark.md). The work is bounded in
 # CP-SAT's deterministic time, so a loaded machine makes fewer moves, not worse ones; the wall-time cap is a guard.
 SUB_DETERMINISTIC_S = 0.05
@@ -247,6 +249,7 @@ def solve_lns(
     roster = repair(problem, start, deadline, workers, seed, params=params)
     if roster is None:
         return Result("unknown", None, None, {}, None, time.perf_counter() - started)
+    exchange(problem, roster, started + EXCHANGE_SHARE * time_limit_s, seed)
     if progress:
         progress({"objective": cost(problem, roster), "bound": None, "seconds": time.perf_counter() - started})
     sub_params = {"max_deterministic_time": SUB_DETERMINISTIC_S, **(params or {})}
