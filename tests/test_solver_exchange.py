@@ -1,5 +1,5 @@
 """Cover matching on a feasible start (roster.solver.exchange): moves keep every hard rule, never raise the
-cost, and find the moves (single and chained) that a short cell needs."""
+cost, and find the moves (single and chained) that a short cell needs; and the weekend pacing of the lines."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from nrp.convert import to_assignments, to_problem
 from nrp.evaluate import evaluate
 from nrp.parser import parse_file
+from roster.solver.construct import _weekend_pace
 from roster.solver.evaluate import violations
 from roster.solver.exchange import exchange
 from roster.solver.lns import cost, feasible_start
@@ -85,3 +86,17 @@ def test_people_whose_line_breaks_a_rule_are_left_alone() -> None:
     problem = _tiny([person], [1, 0, 0])
     roster = {"A": _line(1, 2)}
     assert exchange(problem, roster) == {"A": _line(1, 2)}
+
+
+def test_lines_pace_their_weekends() -> None:
+    weekends = tuple(frozenset({7 * w + 5, 7 * w + 6}) for w in range(8))
+    problem = Problem(days=56, shift_types=(), roles=("nurse",), people=(), cover=(), weekends=weekends)
+    person = Person("A", ("nurse",), max_weekends=2)
+    weekend_of = {d: i for i, w in enumerate(weekends) for d in w}
+    assert _weekend_pace(problem, person, 5, set(), weekend_of) == (False, False)
+    assert _weekend_pace(problem, person, 6, set(), weekend_of) == (False, True)  # not started on its last day
+    assert _weekend_pace(problem, person, 6, {0}, weekend_of) == (True, False)  # already counted: free
+    assert _weekend_pace(problem, person, 12, {0, 1}, weekend_of) == (True, False)
+    assert _weekend_pace(problem, person, 19, {0, 1}, weekend_of) == (False, True)  # 2 used, 0.75 due + 1 slack
+    assert _weekend_pace(problem, person, 47, {0, 1}, weekend_of) == (False, False)  # 1.75 due + 1 slack
+    assert _weekend_pace(problem, Person("B", ("nurse",)), 5, set(), weekend_of) == (False, False)  # no limit
