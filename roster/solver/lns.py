@@ -242,8 +242,9 @@ def solve_lns(
     progress: ProgressFn | None = None,
     params: Mapping[str, Any] | None = None,
 ) -> Result:
-    """Repair ``start`` (or lines built person by person) into a feasible roster, then improve it until the
-    time is up."""
+    """Repair ``start`` (or lines built person by person) into a feasible roster, match its cover
+    (``roster.solver.exchange``), then improve it until the time is up, matching again every
+    ``EXCHANGE_EVERY_S`` seconds."""
     started = time.perf_counter()
     # Leave time to check and score the roster at the end (about 1 s per million cells).
     cells = problem.days * len(problem.people) * len(problem.shift_types)
