@@ -21,6 +21,7 @@ from roster.solver.evaluate import person_violations
 from roster.solver.problem import Assignment, Person, Problem
 
 Roster = dict[str, dict[int, Assignment]]
+WEEKEND_SLACK = 1  # weekends a line may work ahead of an even share of its limit
 
 
 def build_lines(problem: Problem, seed: int = 0, order: list[str] | None = None, retries: int = 6) -> Roster:
@@ -184,9 +185,31 @@ def _choose(problem, person, day, line, counts, minutes, run, off, off_from_star
     # minutes before the year is out, and the last months go uncovered.
     done = 1 - left / max(1, total)
     ahead = person.max_minutes is not None and minutes >= person.max_minutes * done + 2 * typical
-    if must or behind or (gain > 0 and not ahead):
+    counted, early = _weekend_pace(problem, person, day, weekends, weekend_of)
+    if early and not must:
+        return None
+    if must or behind or (gain > 0 and (not ahead or counted)):
         return sid
     return None
+
+
+def _weekend_pace(
+    problem: Problem, person: Person, day: int, weekends: set[int], weekend_of: dict[int, int]
+) -> tuple[bool, bool]:
+    """(``day`` is on a weekend the line already works, starting ``day``'s weekend now would be premature).
+
+    Weekends are paced like minutes: a line that works every open weekend seat early has used its weekends
+    by mid-horizon, and the last weekends go uncovered (on Instance20 nearly every seat left short was on a
+    weekend). A weekend is started only within one of an even share of the limit, and not on its last day
+    (the limit counts it whole: its first day is then not worked and so wasted). A day of a weekend already
+    counted costs the limit nothing, so it is worked whenever a seat is open there."""
+    wk = weekend_of.get(day)
+    if wk is None or person.max_weekends is None:
+        return False, False
+    if wk in weekends:
+        return True, False
+    due = person.max_weekends * (wk + 1) / max(1, len(problem.weekends))
+    return False, len(weekends) >= due + WEEKEND_SLACK or weekend_of.get(day - 1) == wk
 
 
 def retype(problem: Problem, roster: Roster, deadline: float | None = None, rounds: int = 3) -> Roster:

@@ -1,0 +1,312 @@
+"""Cover matching on a hard-feasible roster: move one person's worked day to a seat still open.
+
+The person-by-person lines (``roster.solver.construct``) fill the open seats of the people built first; the
+people built last must still reach their minimum minutes and so work where nobody is missing. On the long
+benchmark instances that leaves hundreds of seats uncovered while as many others are over-covered, and the
+neighbourhood search, moving a few people over a few weeks at a time, takes most of its budget to even that
+out. ``exchange`` does it directly: for each cell short of its preferred cover, a person who is off that day
+(and may work that shift) works it instead of a day of theirs on an over-covered cell (or on top of their
+days, when their maximum minutes allow), whenever that lowers the whole roster's cost and the person's line
+keeps every one of their rules. A move touches one person only, so people stay independent: a cheap local
+check (runs, rest, caps, minutes, weekends around the two days) discards most candidates, and the exact
+checker (``person_violations``) confirms each move before it is made.
+
+Single-role cover without hard cover bounds only (the benchmark's shape), like ``construct.retype``.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import defaultdict
+
+from roster.solver.evaluate import person_violations
+from roster.solver.problem import Assignment, Person, Problem
+
+Roster = dict[str, dict[int, Assignment]]
+Move = tuple[int, str, int | None]  # (day taken, its shift type, day given up or None)
+CHAIN_TRIES = 8  # links tried per short cell before an ejection chain gives up
+
+
+def exchange(
+    problem: Problem,
+    roster: Roster,
+    deadline: float | None = None,
+    seed: int = 0,
+    rounds: int = 20,
+    chain: int = 1,
+) -> Roster:
+    """Move worked days onto short cells (see the module docstring) until no move pays, ``rounds`` passes
+    are done or ``deadline`` (perf_counter seconds) passes. People whose line breaks a rule are left alone.
+    ``roster`` is changed in place and returned."""
+    if len(problem.roles) != 1 or any(c.min or c.max is not None for c in problem.cover):
+        return roster
+    state = _Exchange(problem, roster)
+    rng = random.Random(seed)
+    for _ in range(rounds):
+        short = [cell for cell, c in state.cover.items() if state.gain_in(cell) > 0]
+        rng.shuffle(short)
+        moved = 0
+        for day, sid in short:
+            if deadline is not None and time.perf_counter() > deadline:
+                return roster
+            while state.gain_in((day, sid)) > 0 and state.fill(day, sid, chain) > 0:
+                moved += 1
+        if not moved:
+            break
+    return roster
+
+
+class _Exchange:
+    """Seats per cell and each person's line facts, kept up to date as days move."""
+
+    def __init__(self, problem: Problem, roster: Roster) -> None:
+        self.problem, self.roster = problem, roster
+        self.shifts = {s.id: s for s in problem.shift_types}
+        self.cover = {(c.day, c.shift): c for c in problem.cover if c.preferred is not None}
+        self.seats: dict[tuple[int, str], int] = defaultdict(int)
+        for days in roster.values():
+            for day, a in days.items():
+                self.seats[(day, a.shift)] += 1
+        self.wishes: dict[tuple[str, int, str | None], int] = defaultdict(int)
+        for r in problem.requests:
+            self.wishes[(r.person, r.day, r.shift)] += r.weight if r.on else -r.weight
+        self.weekend_of = {d: i for i, w in enumerate(problem.weekends) for d in w}
+        self.people = [p for p in problem.people if not person_violations(problem, p, roster.get(p.id, {}))]
+        self.lines = {p.id: _Line(problem, p, roster.setdefault(p.id, {}), self.weekend_of) for p in self.people}
+        # Only a day on a cell with a surplus (one person fewer costs nothing) is worth giving up: per person,
+        # those days, kept up to date through who works each cell.
+        self.who: dict[tuple[int, str], set[str]] = defaultdict(set)
+        self.spare: dict[str, set[int]] = {p.id: set() for p in self.people}
+        for pid, line in self.lines.items():
+            for day, a in line.days.items():
+                self.who[(day, a.shift)].add(pid)
+                if self.gain_out((day, a.shift)) >= 0 and day not in line.person.fixed:
+                    self.spare[pid].add(day)
+
+    def seat_cost(self, cell: tuple[int, str], n: int) -> int:
+        c = self.cover.get(cell)
+        if c is None:
+            return 0
+        return c.under_weight * max(0, c.preferred - n) + c.over_weight * max(0, n - c.preferred)
+
+    def gain_in(self, cell: tuple[int, str]) -> int:
+        """What one more person on ``cell`` saves."""
+        n = self.seats[cell]
+        return self.seat_cost(cell, n) - self.seat_cost(cell, n + 1)
+
+    def gain_out(self, cell: tuple[int, str]) -> int:
+        """What one person fewer on ``cell`` saves (negative: it costs)."""
+        n = self.seats[cell]
+        return self.seat_cost(cell, n) - self.seat_cost(cell, n - 1)
+
+    def wish(self, pid: str, day: int, sid: str) -> int:
+        return self.wishes.get((pid, day, sid), 0) + self.wishes.get((pid, day, None), 0)
+
+    def fill(self, day: int, sid: str, chain: int = 0) -> int:
+        """Make the best paying move that puts one more person on (day, sid); the gain made, 0 for none.
+
+        With ``chain`` > 0 and no such move, a move that only passes the shortage on (the day given up was on
+        a cell exactly covered) is tried, followed by a fill of the cell it left short (with ``chain`` - 1),
+        and undone when that finds nothing: an ejection chain."""
+        gain_in = self.gain_in((day, sid))
+        candidates = [c for p in self.people for c in self._candidates(p, day, sid, gain_in, spare=True)]
+        for gain, _, pid, other in sorted(candidates, key=lambda c: (-c[0], c[1])):
+            if self.lines[pid].allows((day, sid, other)) and self.lines[pid].exact((day, sid, other)):
+                self.apply(pid, (day, sid, other))
+                return gain
+        if chain <= 0:
+            return 0
+        candidates = [c for p in self.people for c in self._candidates(p, day, sid, gain_in, spare=False)]
+        tries = 0
+        for gain, _, pid, other in sorted(candidates, key=lambda c: (-c[0], c[1])):
+            line = self.lines[pid]
+            if tries >= CHAIN_TRIES or not (line.allows((day, sid, other)) and line.exact((day, sid, other))):
+                continue
+            tries += 1
+            was = line.days[other].shift
+            self.apply(pid, (day, sid, other))
+            more = self.fill(other, was, chain - 1)
+            if more > 0 and gain + more > 0:
+                return gain + more
+            self.apply(pid, (other, was, day))  # undo
+        return 0
+
+    def _candidates(
+        self, person: Person, day: int, sid: str, gain_in: int, spare: bool
+    ) -> list[tuple[int, int, str, int | None]]:
+        """(gain, distance, person, day given up) of each move of ``person`` onto (day, sid): those that pay
+        (``spare``: the day given up is on a cell with a surplus, or none is given up), or else those that
+        give up a day on a cell exactly covered and cost nothing in themselves (the links of a chain)."""
+        pid, line = person.id, self.lines[person.id]
+        base = gain_in + self.wish(pid, day, sid)
+        floor = 1 if spare else 0
+        if line.could_retype(day, sid):  # works that day already: another shift type instead
+            was = line.days[day].shift
+            gain = base + self.gain_out((day, was)) - self.wish(pid, day, was)
+            return [(gain, 0, pid, day)] if gain >= floor and (day in self.spare[pid]) == spare else []
+        if not line.could_take(day, sid):
+            return []
+        # Taking ``day`` alone breaks a rule: only giving up a day next to it can make it work.
+        near = not line.side_ok(day, (day, sid, None))
+        out = [(base, 0, pid, None)] if spare and line.room_for(sid) and not near else []
+        if spare:
+            given = self.spare[pid] if not near else [d for d in self.spare[pid] if abs(d - day) <= line.longest]
+        else:  # links stay near ``day``: many more days are exactly covered than have a surplus
+            around = range(day - line.longest, day + line.longest + 1)
+            given = [d for d in around if d in line.days and d not in self.spare[pid] and d not in person.fixed]
+        for other in given:
+            was = line.days[other].shift
+            gain = base + self.gain_out((other, was)) - self.wish(pid, other, was)
+            if gain >= floor:
+                out.append((gain, abs(other - day), pid, other))
+        return out
+
+    def apply(self, pid: str, move: Move) -> None:
+        day, sid, other = move
+        line = self.lines[pid]
+        changed = [(day, sid)]
+        if other is not None:
+            changed.append((other, line.days[other].shift))
+            self.who[changed[1]].discard(pid)
+            self.spare[pid].discard(other)
+            self.seats[changed[1]] -= 1
+        self.seats[(day, sid)] += 1
+        self.who[(day, sid)].add(pid)
+        line.apply(move)
+        for cell in changed:  # a cell's surplus may have come or gone for everyone working it
+            spare = self.gain_out(cell) >= 0
+            for worker in self.who[cell]:
+                if spare and cell[0] not in self.lines[worker].person.fixed:
+                    self.spare[worker].add(cell[0])
+                else:
+                    self.spare[worker].discard(cell[0])
+
+
+class _Line:
+    """One person's line (``days`` is the roster's own dict: moves write through) with its running totals."""
+
+    def __init__(self, problem: Problem, person: Person, days: dict[int, Assignment], weekend_of: dict) -> None:
+        self.problem, self.person, self.days, self.weekend_of = problem, person, days, weekend_of
+        self.shifts = {s.id: s for s in problem.shift_types}
+        self.counts: dict[str, int] = defaultdict(int)
+        self.weekend_days: dict[int, int] = defaultdict(int)
+        for day, a in days.items():
+            self.counts[a.shift] += 1
+            if day in weekend_of:
+                self.weekend_days[weekend_of[day]] += 1
+        self.minutes = sum(self.shifts[a.shift].minutes for a in days.values())
+        self.worked_weekends = sum(1 for n in self.weekend_days.values() if n > 0)
+        self.give_cache: dict[int, bool] = {}
+        self.longest = max(person.max_consecutive or 0, person.min_consecutive, person.min_consecutive_off) + 1
+
+    def could_take(self, day: int, sid: str) -> bool:
+        p = self.person
+        return (
+            day not in self.days
+            and day not in p.days_off
+            and day not in p.fixed
+            and (day, sid) not in p.unavailable
+            and p.max_shifts.get(sid, 1) != 0
+        )
+
+    def could_retype(self, day: int, sid: str) -> bool:
+        p, a = self.person, self.days.get(day)
+        return (
+            a is not None
+            and a.shift != sid
+            and day not in p.fixed
+            and (day, sid) not in p.unavailable
+            and p.max_shifts.get(sid, 1) != 0
+        )
+
+    def room_for(self, sid: str) -> bool:
+        cap = self.person.max_minutes
+        return cap is None or self.minutes + self.shifts[sid].minutes <= cap
+
+    def worked(self, day: int, move: Move) -> bool:
+        taken, _, given = move
+        return day == taken or (day != given and day in self.days)
+
+    def allows(self, move: Move) -> bool:
+        """A cheap check of the rules around the two days (exact() decides)."""
+        day, sid, other = move
+        p, s = self.person, self.shifts[sid]
+        old = self.shifts[self.days[other].shift] if other is not None else None
+        minutes = self.minutes + s.minutes - (old.minutes if old else 0)
+        if minutes < p.min_minutes or (p.max_minutes is not None and minutes > p.max_minutes):
+            return False
+        if (old is None or old.id != sid) and self.counts[sid] >= p.max_shifts.get(sid, self.problem.days + 1):
+            return False
+        prev, nxt = self.days.get(day - 1), self.days.get(day + 1)
+        if prev and day - 1 != other and sid in self.shifts[prev.shift].forbidden_next:
+            return False
+        if nxt and day + 1 != other and nxt.shift in s.forbidden_next:
+            return False
+        if p.max_weekends is not None and not self._weekends_ok(day, other):
+            return False
+        if other is not None and abs(other - day) > self.longest:  # the two sides are independent
+            return self._give_ok(other) and self.side_ok(day, (day, sid, None))
+        return self.side_ok(day, move) and (other is None or self.side_ok(other, move))
+
+    def side_ok(self, x: int, move: Move) -> bool:
+        """The runs through days ``x - 1 .. x + 1`` keep their length rules after ``move``."""
+        return self._run_ok(x - 1, move) and self._run_ok(x, move) and self._run_ok(x + 1, move)
+
+    def _give_ok(self, other: int) -> bool:
+        """Whether giving up ``other`` alone keeps the runs around it (cached until this line changes)."""
+        if other not in self.give_cache:
+            self.give_cache[other] = self.side_ok(other, (-1, "", other))  # nothing taken: day -1 is never looked at
+        return self.give_cache[other]
+
+    def _weekends_ok(self, day: int, other: int | None) -> bool:
+        taken, given = self.weekend_of.get(day), self.weekend_of.get(other)
+        if taken == given:
+            return True
+        n = self.worked_weekends + (taken is not None and self.weekend_days[taken] == 0)
+        n -= given is not None and self.weekend_days[given] == 1
+        return n <= self.person.max_weekends
+
+    def _run_ok(self, x: int, move: Move) -> bool:
+        """The run of work or of days off through day ``x`` after ``move`` keeps its length rules (runs at the
+        horizon's edges are left to exact())."""
+        last = self.problem.days - 1
+        if not 0 <= x <= last:
+            return True
+        value = self.worked(x, move)
+        lo = hi = x
+        while lo > 0 and hi - lo < self.longest and self.worked(lo - 1, move) == value:
+            lo -= 1
+        while hi < last and hi - lo < self.longest and self.worked(hi + 1, move) == value:
+            hi += 1
+        length, p = hi - lo + 1, self.person
+        if value and p.max_consecutive is not None and length > p.max_consecutive:
+            return False
+        if lo == 0 or hi == last:
+            return True
+        return length >= (p.min_consecutive if value else p.min_consecutive_off)
+
+    def exact(self, move: Move) -> bool:
+        day, sid, other = move
+        trial = dict(self.days)
+        if other is not None:
+            del trial[other]
+        trial[day] = Assignment(sid, self.person.roles[0])
+        return not person_violations(self.problem, self.person, trial)
+
+    def apply(self, move: Move) -> None:
+        day, sid, other = move
+        self.give_cache.clear()
+        if other is not None:
+            old = self.days.pop(other)
+            self.counts[old.shift] -= 1
+            self.minutes -= self.shifts[old.shift].minutes
+            if other in self.weekend_of:
+                self.weekend_days[self.weekend_of[other]] -= 1
+                self.worked_weekends -= self.weekend_days[self.weekend_of[other]] == 0
+        self.days[day] = Assignment(sid, self.person.roles[0])
+        self.counts[sid] += 1
+        self.minutes += self.shifts[sid].minutes
+        if day in self.weekend_of:
+            self.weekend_days[self.weekend_of[day]] += 1
+            self.worked_weekends += self.weekend_days[self.weekend_of[day]] == 1

@@ -1,0 +1,102 @@
+"""Cover matching on a feasible start (roster.solver.exchange): moves keep every hard rule, never raise the
+cost, and find the moves (single and chained) that a short cell needs; and the weekend pacing of the lines."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from nrp.convert import to_assignments, to_problem
+from nrp.evaluate import evaluate
+from nrp.parser import parse_file
+from roster.solver.construct import _weekend_pace
+from roster.solver.evaluate import violations
+from roster.solver.exchange import exchange
+from roster.solver.lns import cost, feasible_start
+from roster.solver.problem import Assignment, Cover, Person, Problem, ShiftType, Solution
+
+DATA = Path(__file__).resolve().parent.parent / "bench" / "data" / "nrp"
+
+
+@pytest.mark.parametrize(("name", "seed"), [("Instance9", 1), ("Instance14", 2)])
+def test_exchange_keeps_every_rule_and_lowers_the_cost(name: str, seed: int) -> None:
+    instance = parse_file(DATA / f"{name}.txt")
+    problem = to_problem(instance)
+    start = feasible_start(problem, time.perf_counter() + 20, seed=seed)
+    assert start is not None
+    before = cost(problem, start)
+    exchange(problem, start, seed=seed)
+    assert violations(problem, Solution(start)) == []
+    verdict = evaluate(instance, to_assignments(Solution(start)))  # the independent referee agrees
+    assert verdict.feasible and verdict.penalty == cost(problem, start)
+    assert verdict.penalty < before
+
+
+def _tiny(people: list[Person], cover: list[int]) -> Problem:
+    """One shift type; ``cover`` = the preferred number of people per day."""
+    return Problem(
+        days=len(cover),
+        shift_types=(ShiftType("D", 480),),
+        people=tuple(people),
+        roles=("nurse",),
+        cover=tuple(Cover(d, "D", None, preferred=n, under_weight=100, over_weight=1) for d, n in enumerate(cover)),
+    )
+
+
+def _line(*days: int) -> dict[int, Assignment]:
+    return {d: Assignment("D", "nurse") for d in days}
+
+
+def test_a_worked_day_moves_from_a_surplus_to_a_short_cell() -> None:
+    person = Person("A", ("nurse",), min_minutes=960, max_minutes=960, min_consecutive=2, max_consecutive=2)
+    problem = _tiny([person], [1, 1, 0, 0, 1, 1])
+    roster = {"A": _line(1, 2)}  # day 2 is over-covered, day 0 short: the run can move one day earlier
+    assert exchange(problem, roster) == {"A": _line(0, 1)}
+    assert violations(problem, Solution(roster)) == []
+
+
+def test_no_move_breaks_a_rule() -> None:
+    # Day 0 is short, but A may not work it, and a run of one day (day 3 alone) is too short.
+    person = Person("A", ("nurse",), min_minutes=960, max_minutes=960, min_consecutive=2, days_off=frozenset({0}))
+    problem = _tiny([person], [1, 1, 0, 1, 0])
+    roster = {"A": _line(1, 2)}
+    assert exchange(problem, roster) == {"A": _line(1, 2)}
+
+
+def test_a_chain_passes_the_shortage_on_to_a_cell_someone_else_can_fill() -> None:
+    # Day 0 is short. A could work it, but only by giving up day 1, which is exactly covered; B cannot work
+    # day 0 but can move from the over-covered day 2 to day 1. Only the two moves together pay.
+    shift = {"min_minutes": 480, "max_minutes": 480}
+    a = Person("A", ("nurse",), **shift)
+    b = Person("B", ("nurse",), days_off=frozenset({0}), **shift)
+    problem = _tiny([a, b], [1, 1, 0])
+    unchained = {"A": _line(1), "B": _line(2)}
+    assert exchange(problem, unchained, chain=0) == {"A": _line(1), "B": _line(2)}
+    roster = {"A": _line(1), "B": _line(2)}
+    before = cost(problem, roster)
+    assert exchange(problem, roster) == {"A": _line(0), "B": _line(1)}
+    assert cost(problem, roster) == before - 101
+    assert violations(problem, Solution(roster)) == []
+
+
+def test_people_whose_line_breaks_a_rule_are_left_alone() -> None:
+    person = Person("A", ("nurse",), min_minutes=1440, max_minutes=1440)  # three shifts due, two worked
+    problem = _tiny([person], [1, 0, 0])
+    roster = {"A": _line(1, 2)}
+    assert exchange(problem, roster) == {"A": _line(1, 2)}
+
+
+def test_lines_pace_their_weekends() -> None:
+    weekends = tuple(frozenset({7 * w + 5, 7 * w + 6}) for w in range(8))
+    problem = Problem(days=56, shift_types=(), roles=("nurse",), people=(), cover=(), weekends=weekends)
+    person = Person("A", ("nurse",), max_weekends=2)
+    weekend_of = {d: i for i, w in enumerate(weekends) for d in w}
+    assert _weekend_pace(problem, person, 5, set(), weekend_of) == (False, False)
+    assert _weekend_pace(problem, person, 6, set(), weekend_of) == (False, True)  # not started on its last day
+    assert _weekend_pace(problem, person, 6, {0}, weekend_of) == (True, False)  # already counted: free
+    assert _weekend_pace(problem, person, 12, {0, 1}, weekend_of) == (True, False)
+    assert _weekend_pace(problem, person, 19, {0, 1}, weekend_of) == (False, True)  # 2 used, 0.75 due + 1 slack
+    assert _weekend_pace(problem, person, 47, {0, 1}, weekend_of) == (False, False)  # 1.75 due + 1 slack
+    assert _weekend_pace(problem, Person("B", ("nurse",)), 5, set(), weekend_of) == (False, False)  # no limit
