@@ -63,7 +63,34 @@ def test_deploy_all_registers_every_flow_with_its_bureau_local_cron(
     httpx.post(f"{api_url}/work_pools/", json={"name": WORK_POOL, "type": "process"}, timeout=30).raise_for_status()
     env["PREFECT_WORKER_QUERY_SECONDS"] = "1"
     before = set(p.name for p in PROJECT_ROOT.iterdir())
+    _reports_bureau(db_url)
+    # The worker starts beside the deploy (it polls the pool until a run is due): its start-up overlaps it.
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "worker", "start", "--pool", WORK_POOL, "--prefetch-seconds", "5"],
+        env=env,
+        cwd=tmp_path,
+        stdout=(tmp_path / "worker.log").open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deployments = _deploy_all(api_url, env)
+        # A process worker runs a deployed flow: the pull step and entrypoint resolve, the job has its effect.
+        state = _off_loop(_run_deployment(api_url, deployments["check-reports"].id, db_url))
+    finally:
+        # SIGINT, as docs/orchestration.md tells operators: an idle 3.8 process worker ignores SIGTERM for
+        # over 45 s (this test waited that long for it).
+        os.killpg(worker.pid, signal.SIGINT)
+        worker.wait(60)
+    assert set(p.name for p in PROJECT_ROOT.iterdir()) == before  # deploying leaves the checkout alone
+    assert state.is_completed(), f"{state}\n{(tmp_path / 'worker.log').read_text()}"
+    with open_session(db_url) as s:
+        units = {m.payload.get("unit") for m in s.scalars(select(OutboxMessage))}
+    assert "c-night" in units  # escalated at the replayed 06:00 deadline
 
+
+def _deploy_all(api_url: str, env: dict[str, str]) -> dict:
+    """`prefect deploy --all` from prefect.yaml; every declared flow's deployment, checked against its spec."""
     _prefect(["--no-prompt", "deploy", "--all"], env, PROJECT_ROOT)
 
     deployments = _off_loop(_read_deployments(api_url))
@@ -81,29 +108,7 @@ def test_deploy_all_registers_every_flow_with_its_bureau_local_cron(
         # Workers start each run in the project directory recorded at deploy time.
         [pull] = deployment.pull_steps
         assert pull["prefect.deployments.steps.set_working_directory"]["directory"] == str(PROJECT_ROOT)
-    assert set(p.name for p in PROJECT_ROOT.iterdir()) == before  # deploying leaves the checkout alone
-
-    # A process worker runs a deployed flow: the pull step and entrypoint resolve, the job has its effect.
-    _reports_bureau(db_url)
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "worker", "start", "--pool", WORK_POOL, "--prefetch-seconds", "5"],
-        env=env,
-        cwd=tmp_path,
-        stdout=(tmp_path / "worker.log").open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        state = _off_loop(_run_deployment(api_url, deployments["check-reports"].id, db_url))
-    finally:
-        # SIGINT, as docs/orchestration.md tells operators: an idle 3.8 process worker ignores SIGTERM for
-        # over 45 s (this test waited that long for it).
-        os.killpg(worker.pid, signal.SIGINT)
-        worker.wait(60)
-    assert state.is_completed(), f"{state}\n{(tmp_path / 'worker.log').read_text()}"
-    with open_session(db_url) as s:
-        units = {m.payload.get("unit") for m in s.scalars(select(OutboxMessage))}
-    assert "c-night" in units  # escalated at the replayed 06:00 deadline
+    return deployments
 
 
 def _reports_bureau(url: str) -> None:
