@@ -19,6 +19,7 @@ from collections import defaultdict
 
 from roster.solver.evaluate import person_violations
 from roster.solver.problem import Assignment, Person, Problem
+from roster.solver.seats import SeatLedger, request_weights, soft_cover_only
 
 Roster = dict[str, dict[int, Assignment]]
 WEEKEND_SLACK = 1  # weekends a line may work ahead of an even share of its limit
@@ -32,9 +33,7 @@ def build_lines(problem: Problem, seed: int = 0, order: list[str] | None = None,
         if c.role is None or len(problem.roles) == 1:
             open_seats[(c.day, c.shift)] += max(c.preferred or 0, c.min)
             weights[(c.day, c.shift)] = (c.under_weight + (1000 if c.min else 0), c.over_weight)
-    wishes: dict[tuple[str, int, str | None], int] = defaultdict(int)
-    for r in problem.requests:
-        wishes[(r.person, r.day, r.shift)] += r.weight if r.on else -r.weight
+    wishes = request_weights(problem)
     people = {p.id: p for p in problem.people}
     ids = order or sorted(people, key=lambda pid: rng.random())
     roster: Roster = {}
@@ -218,7 +217,7 @@ def retype(problem: Problem, roster: Roster, deadline: float | None = None, roun
     cell, a request met). Runs, days off, weekends and rest stay as they are; caps per type, rotation with
     the days either side and total minutes are checked. Single-role cover only (the benchmark's shape).
     Stops at ``deadline`` (perf_counter seconds) if given."""
-    if len(problem.roles) != 1 or any(c.min or c.max is not None for c in problem.cover):
+    if not soft_cover_only(problem):
         return roster
     state = _Retype(problem, roster)
     for _ in range(rounds):
@@ -232,33 +231,21 @@ def retype(problem: Problem, roster: Roster, deadline: float | None = None, roun
     return roster
 
 
-class _Retype:
+class _Retype(SeatLedger):
     """What ``retype`` keeps up to date as it moves: seats per cell, the cells still short, the wishes."""
 
     def __init__(self, problem: Problem, roster: Roster) -> None:
+        super().__init__(problem, roster)
         self.problem = problem
         self.shifts = {s.id: s for s in problem.shift_types}
-        self.cover = {(c.day, c.shift): c for c in problem.cover}
-        self.seats: dict[tuple[int, str], int] = defaultdict(int)
-        for days in roster.values():
-            for day, a in days.items():
-                self.seats[(day, a.shift)] += 1
-        self.wishes: dict[tuple[str, int, str | None], int] = defaultdict(int)
         self.wished: dict[tuple[str, int], set[str]] = defaultdict(set)
         for r in problem.requests:
-            self.wishes[(r.person, r.day, r.shift)] += r.weight if r.on else -r.weight
             if r.on and r.shift is not None:
                 self.wished[(r.person, r.day)].add(r.shift)
         self.short: dict[int, set[str]] = defaultdict(set)  # day -> shift types with seats still open
         for (day, sid), c in self.cover.items():
-            if c.preferred is not None and self.seats[(day, sid)] < c.preferred:
+            if self.seats[(day, sid)] < c.preferred:
                 self.short[day].add(sid)
-
-    def seat_cost(self, cell: tuple[int, str], n: int) -> int:
-        c = self.cover.get(cell)
-        if c is None or c.preferred is None:
-            return 0
-        return c.under_weight * max(0, c.preferred - n) + c.over_weight * max(0, n - c.preferred)
 
     def retype_line(self, person: Person, days: dict[int, Assignment]) -> int:
         """One pass over ``person``'s working days; the number of days moved to another shift type."""
@@ -303,10 +290,8 @@ class _Retype:
             total = minutes - shifts[old].minutes + s.minutes
             if total < person.min_minutes or (person.max_minutes is not None and total > person.max_minutes):
                 continue
-            a, b = (day, old), (day, sid)
-            gain = self.seat_cost(a, self.seats[a]) - self.seat_cost(a, self.seats[a] - 1)
-            gain += self.seat_cost(b, self.seats[b]) - self.seat_cost(b, self.seats[b] + 1)
-            gain += self.wishes.get((person.id, day, sid), 0) - self.wishes.get((person.id, day, old), 0)
+            gain = self.gain_out((day, old)) + self.gain_in((day, sid))
+            gain += self.wish(person.id, day, sid) - self.wish(person.id, day, old)
             if gain > best_gain:
                 best, best_gain = sid, gain
         return best
@@ -316,7 +301,7 @@ class _Retype:
         self.seats[(day, new)] += 1
         for cell in ((day, old), (day, new)):
             c = self.cover.get(cell)
-            if c is not None and c.preferred is not None and self.seats[cell] < c.preferred:
+            if c is not None and self.seats[cell] < c.preferred:
                 self.short[day].add(cell[1])
             else:
                 self.short[day].discard(cell[1])

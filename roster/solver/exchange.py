@@ -22,6 +22,7 @@ from collections import defaultdict
 
 from roster.solver.evaluate import person_violations
 from roster.solver.problem import Assignment, Person, Problem
+from roster.solver.seats import SeatLedger, soft_cover_only
 
 Roster = dict[str, dict[int, Assignment]]
 Move = tuple[int, str, int | None]  # (day taken, its shift type, day given up or None)
@@ -39,7 +40,7 @@ def exchange(
     """Move worked days onto short cells (see the module docstring) until no move pays, ``rounds`` passes
     are done or ``deadline`` (perf_counter seconds) passes. People whose line breaks a rule are left alone.
     ``roster`` is changed in place and returned."""
-    if len(problem.roles) != 1 or any(c.min or c.max is not None for c in problem.cover):
+    if not soft_cover_only(problem):
         return roster
     state = _Exchange(problem, roster)
     rng = random.Random(seed)
@@ -57,20 +58,13 @@ def exchange(
     return roster
 
 
-class _Exchange:
+class _Exchange(SeatLedger):
     """Seats per cell and each person's line facts, kept up to date as days move."""
 
     def __init__(self, problem: Problem, roster: Roster) -> None:
+        super().__init__(problem, roster)
         self.problem, self.roster = problem, roster
         self.shifts = {s.id: s for s in problem.shift_types}
-        self.cover = {(c.day, c.shift): c for c in problem.cover if c.preferred is not None}
-        self.seats: dict[tuple[int, str], int] = defaultdict(int)
-        for days in roster.values():
-            for day, a in days.items():
-                self.seats[(day, a.shift)] += 1
-        self.wishes: dict[tuple[str, int, str | None], int] = defaultdict(int)
-        for r in problem.requests:
-            self.wishes[(r.person, r.day, r.shift)] += r.weight if r.on else -r.weight
         self.weekend_of = {d: i for i, w in enumerate(problem.weekends) for d in w}
         self.people = [p for p in problem.people if not person_violations(problem, p, roster.get(p.id, {}))]
         self.lines = {p.id: _Line(problem, p, roster.setdefault(p.id, {}), self.weekend_of) for p in self.people}
@@ -83,25 +77,6 @@ class _Exchange:
                 self.who[(day, a.shift)].add(pid)
                 if self.gain_out((day, a.shift)) >= 0 and day not in line.person.fixed:
                     self.spare[pid].add(day)
-
-    def seat_cost(self, cell: tuple[int, str], n: int) -> int:
-        c = self.cover.get(cell)
-        if c is None:
-            return 0
-        return c.under_weight * max(0, c.preferred - n) + c.over_weight * max(0, n - c.preferred)
-
-    def gain_in(self, cell: tuple[int, str]) -> int:
-        """What one more person on ``cell`` saves."""
-        n = self.seats[cell]
-        return self.seat_cost(cell, n) - self.seat_cost(cell, n + 1)
-
-    def gain_out(self, cell: tuple[int, str]) -> int:
-        """What one person fewer on ``cell`` saves (negative: it costs)."""
-        n = self.seats[cell]
-        return self.seat_cost(cell, n) - self.seat_cost(cell, n - 1)
-
-    def wish(self, pid: str, day: int, sid: str) -> int:
-        return self.wishes.get((pid, day, sid), 0) + self.wishes.get((pid, day, None), 0)
 
     def fill(self, day: int, sid: str, chain: int = 0) -> int:
         """Make the best paying move that puts one more person on (day, sid); the gain made, 0 for none.
