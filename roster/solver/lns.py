@@ -53,6 +53,7 @@ SUB_TIME_S = 1.0
 LANES = 2
 # A repair only needs a feasible line; the search improves it afterwards.
 REPAIR_PARAMS: dict[str, Any] = {"stop_after_first_solution": True}
+FIRST_CELLS = 3000.0  # first neighbourhood size in freed cells; Sizes grows or shrinks it as sub-solves prove optimal
 PICK_TRIES = 10  # draws for a neighbourhood apart from those being solved, before waiting for one of them
 
 
@@ -130,7 +131,7 @@ def improve(
     started: float | None = None,
     params: Mapping[str, Any] | None = None,
     sub_time_s: float = 2.0,
-    cells: float | Sizes = 3000.0,
+    cells: float | Sizes = FIRST_CELLS,
     on_step: Callable[[Neighbourhood, int, int | None], None] | None = None,
     max_steps: int | None = None,
     lanes: int = 1,
@@ -259,7 +260,7 @@ def solve_lns(
     if progress:
         progress({"objective": cost(problem, roster), "bound": None, "seconds": time.perf_counter() - started})
     sub_params = {"max_deterministic_time": SUB_DETERMINISTIC_S, **(params or {})}
-    lanes, sizes = LANES if workers > 1 else 1, Sizes(3000.0)
+    lanes, sizes = LANES if workers > 1 else 1, Sizes(FIRST_CELLS)
     for segment in itertools.count():  # the search, with a cover-matching pass every EXCHANGE_EVERY_S
         stop = min(deadline, time.perf_counter() + EXCHANGE_EVERY_S)
         roster, _ = improve(
