@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from pathlib import Path
 
-from ruamel.yaml import YAML
 from sqlalchemy.orm import Session
 
 from roster.admin.current import document_of
@@ -15,13 +13,13 @@ from roster.admin.schema import BureauFile
 from roster.inspections.admin_apply import apply_section
 from roster.storage.models.people import BureauConfig, Group, GroupMembership, Leave, Person
 from roster.storage.models.shifts import Shift, ShiftAssignment
+from tests.planning_helpers import seed_document
 
-SEED_FILE = Path(__file__).resolve().parent.parent / "examples" / "chuxiong.yaml"
 UTC = dt.UTC
 
 
 def seed_bureau() -> BureauFile:
-    return BureauFile.model_validate(YAML(typ="safe").load(SEED_FILE.read_text(encoding="utf-8")))
+    return BureauFile.model_validate(seed_document())
 
 
 def install_bureau(session: Session, bureau: BureauFile, now: dt.datetime) -> None:

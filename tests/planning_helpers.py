@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -18,8 +20,18 @@ from roster.storage.models.people import BureauConfig, Leave, Person
 SEED = Path(__file__).resolve().parent.parent / "examples" / "chuxiong.yaml"
 
 
+def seed_document() -> dict[str, Any]:
+    """The seed file as plain data (YAML 1.2, as the admin loader reads it), a fresh copy each call."""
+    return copy.deepcopy(_seed_document())
+
+
+@functools.cache
+def _seed_document() -> dict[str, Any]:  # parsed once per test process: ruamel's constructor takes 0.07-0.25 s
+    return YAML(typ="safe").load(SEED.read_text(encoding="utf-8"))
+
+
 def seed_bureau(**overrides: Any) -> BureauFile:
-    data = YAML(typ="safe").load(SEED.read_text(encoding="utf-8"))
+    data = seed_document()
     data.update(overrides)
     return BureauFile.model_validate(data)
 
