@@ -7,12 +7,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-import pendulum
 import pytest
-from prefect import flow
 from sqlalchemy import exc as sa_exc
 
-from flows._jobs import run_job
 from roster.feature import Job, JobSummary
 
 pytest_plugins = ["tests.conftest_prefect"]
@@ -44,12 +41,20 @@ def flaky_job(now: dt.datetime, database_url: str | None = None, failures: int =
     return Attempt(attempt=attempt, now=now)
 
 
-@flow
-def flaky_flow(now: dt.datetime | None = None, failures: int = 0, kind: str = "transient") -> dict:
-    from flows._jobs import resolve_now
+@pytest.fixture(scope="module")
+def flaky_flow() -> Any:
+    """Built on first use: importing Prefect while collecting cost every xdist worker 1.8 s, and only the
+    worker that runs the ``prefect-harness`` group needs it."""
+    from prefect import flow
 
-    fast = run_job.with_options(retry_delay_seconds=0)  # the policy under test, minus the waiting
-    return fast(Job(flaky_job), resolve_now(now), {"failures": failures, "kind": kind}).as_dict()
+    from flows._jobs import resolve_now, run_job
+
+    @flow
+    def flaky_flow(now: dt.datetime | None = None, failures: int = 0, kind: str = "transient") -> dict:
+        fast = run_job.with_options(retry_delay_seconds=0)  # the policy under test, minus the waiting
+        return fast(Job(flaky_job), resolve_now(now), {"failures": failures, "kind": kind}).as_dict()
+
+    return flaky_flow
 
 
 @pytest.fixture(autouse=True)
@@ -57,24 +62,28 @@ def _clear_calls() -> None:
     CALLS.clear()
 
 
-def test_a_transient_fault_is_retried_until_the_job_succeeds() -> None:
+def test_a_transient_fault_is_retried_until_the_job_succeeds(flaky_flow: Any) -> None:
+    import pendulum
+
     result = flaky_flow(now=pendulum.datetime(2026, 3, 2, 1, tz="UTC"), failures=2)
     assert result["attempt"] == 3 and len(CALLS) == 3
 
 
-def test_a_real_error_is_not_retried() -> None:
+def test_a_real_error_is_not_retried(flaky_flow: Any) -> None:
     with pytest.raises(ValueError, match="row 7"):
         flaky_flow(failures=1, kind="bug")
     assert len(CALLS) == 1
 
 
-def test_retries_are_bounded() -> None:
+def test_retries_are_bounded(flaky_flow: Any) -> None:
+    from flows._jobs import run_job
+
     with pytest.raises(sa_exc.OperationalError):
         flaky_flow(failures=99)
     assert len(CALLS) == 1 + len(run_job.retry_delay_seconds)  # first try + one per configured delay
 
 
-def test_now_is_a_replayable_parameter_given_as_iso_text() -> None:
+def test_now_is_a_replayable_parameter_given_as_iso_text(flaky_flow: Any) -> None:
     # Prefect validates parameters: an ISO string (as typed in the UI or by `dutyflow flows run --now`)
     # becomes an aware instant, normalized to UTC before the job sees it.
     result = flaky_flow(now="2026-03-02T09:00:00+08:00")

@@ -6,18 +6,18 @@ import datetime as dt
 import importlib
 from pathlib import Path
 
-import pendulum
 import pytest
 from ruamel.yaml import YAML
 from sqlalchemy import exc as sa_exc
 from typer.testing import CliRunner
 
-from flows._jobs import is_transient, resolve_now
-from flows.plan_roster import plan_changed
 from flows.registry import FLOWS, SCHEDULE_TIMEZONE, WORK_POOL, UnknownFlow, spec_named
 from roster.cli import app
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# flows._jobs and flows.plan_roster import Prefect (1.2 s): they are imported inside the tests that need them,
+# and the module runs on the worker that already has Prefect loaded for the engine tests.
+pytestmark = pytest.mark.xdist_group("prefect-harness")
 
 
 def test_every_job_in_the_brief_has_exactly_one_flow() -> None:
@@ -80,6 +80,7 @@ def test_unknown_flow_names_the_known_ones() -> None:
 
 
 def test_every_flow_runs_a_job_its_feature_declares() -> None:
+    from flows._jobs import resolve_now
     from roster.feature import Feature, FlowSpec, Job
     from roster.features import FEATURES
 
@@ -114,10 +115,14 @@ def test_prefect_yaml_is_generated_from_the_declared_flows() -> None:
     ],
 )
 def test_only_transient_faults_are_retried(error: BaseException, transient: bool) -> None:
+    from flows._jobs import is_transient
+
     assert is_transient(error) is transient
 
 
 def test_postgres_unique_violation_is_a_lost_race_but_other_integrity_errors_are_not() -> None:
+    from flows._jobs import is_transient
+
     class PgError(Exception):
         def __init__(self, sqlstate: str) -> None:
             super().__init__(sqlstate)
@@ -128,11 +133,17 @@ def test_postgres_unique_violation_is_a_lost_race_but_other_integrity_errors_are
 
 
 def test_an_invalidated_connection_is_transient() -> None:
+    from flows._jobs import is_transient
+
     error = sa_exc.DBAPIError("SELECT 1", {}, Exception("server closed the connection"), connection_invalidated=True)
     assert is_transient(error)
 
 
 def test_now_defaults_to_the_clock_and_naive_means_utc() -> None:
+    import pendulum
+
+    from flows._jobs import resolve_now
+
     before = pendulum.now("UTC")
     assert before <= resolve_now(None) <= pendulum.now("UTC")
     assert resolve_now(dt.datetime(2026, 3, 2, 1, 0)) == pendulum.datetime(2026, 3, 2, 1, 0, tz="UTC")
@@ -153,6 +164,8 @@ def test_now_defaults_to_the_clock_and_naive_means_utc() -> None:
     ],
 )
 def test_plan_changed(summary: dict, changed: bool) -> None:
+    from flows.plan_roster import plan_changed
+
     assert plan_changed(summary) is changed
 
 

@@ -9,7 +9,6 @@ import pytest
 from conftest import _empty_postgres
 from notices_helpers import outbox, two_duties
 
-from flows.send_reminders import send_reminders
 from roster.storage import open_session
 
 pytest_plugins = ["tests.conftest_prefect"]
@@ -22,6 +21,8 @@ pytestmark = [
 
 
 def test_two_overlapping_runs_queue_each_reminder_once(pg_database: str) -> None:
+    from flows.send_reminders import send_reminders  # Prefect: imported on the harness worker only
+
     _empty_postgres(pg_database)
     url = two_duties(pg_database)
     now = dt.datetime(2026, 11, 30, 23, 40, tzinfo=dt.UTC)  # 07:40 in Chuxiong: 12-01's handover reminder

@@ -8,7 +8,6 @@ import uuid
 
 import httpx
 import pytest
-from prefect.settings import temporary_settings
 
 from roster.runs.jobs import reap_lost_runs
 
@@ -34,6 +33,8 @@ def _state(api: str, run_id: str) -> dict:
 
 
 def test_the_watchdog_crashes_the_silent_runs_of_deployments_and_nothing_else(prefect_harness: str) -> None:
+    from prefect.settings import temporary_settings  # imported on the harness worker only
+
     api = prefect_harness
     flow_id = _post(api, "/flows/", {"name": f"watched-{uuid.uuid4().hex[:8]}"})["id"]
     deployment_id = _post(api, "/deployments/", {"name": "watched", "flow_id": flow_id, "tags": ["dutyflow"]})["id"]
@@ -62,6 +63,8 @@ def test_the_watchdog_crashes_the_silent_runs_of_deployments_and_nothing_else(pr
 
 
 def test_without_heartbeats_the_watchdog_judges_nothing(prefect_harness: str) -> None:
+    from prefect.settings import temporary_settings  # imported on the harness worker only
+
     with temporary_settings(updates={"flows.heartbeat_frequency": None}):
         summary = reap_lost_runs(dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
     assert summary.crashed == [] and summary.watched == 0
