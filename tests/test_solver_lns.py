@@ -5,6 +5,7 @@ with short time limits: the point is correctness (hard rules kept, costs exact),
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from pathlib import Path
@@ -32,7 +33,7 @@ from roster.solver.lns import (
     restrict,
     solve_lns,
 )
-from roster.solver.neighbourhoods import aimed, short_cells, whole_weekends
+from roster.solver.neighbourhoods import LINE_CELLS, aimed, line_hood, short_cells, whole_weekends
 from roster.solver.problem import Assignment, Cover, Person, Problem, ShiftType, Solution
 from roster.solver.windows import _edge_run
 
@@ -196,6 +197,26 @@ def test_aimed_neighbourhoods_free_people_who_could_fill_the_short_cell(instance
                 person = people[pid]
                 assert person.max_shifts.get(shift, 1) != 0 and day not in person.days_off
                 assert roster.get(pid, {}).get(day, Assignment("-", "")).shift != shift
+
+
+def test_line_neighbourhoods_free_one_person_over_whole_weeks() -> None:
+    problem = Problem(
+        days=70,
+        shift_types=(ShiftType("D", 480), ShiftType("N", 480)),
+        roles=("r",),
+        people=(Person("a", ("r",)), Person("b", ("r",), days_off=frozenset({12}))),
+        cover=(Cover(12, "N", preferred=1, under_weight=100),),
+        weekends=tuple(frozenset({d, d + 1}) for d in range(5, 70, 7)),
+    )
+    rng = random.Random(0)
+    for _ in range(20):  # the short cell is day 12's N: only a (b is off) could take it, whole horizon
+        assert line_hood(problem, {}, rng) == Neighbourhood(("a",), 0, 70)
+    long = dataclasses.replace(problem, days=364, shift_types=tuple(ShiftType(f"S{i}", 480) for i in range(10)))
+    long = dataclasses.replace(long, cover=(), weekends=tuple(frozenset({d, d + 1}) for d in range(5, 364, 7)))
+    for _ in range(20):  # no short cell: anyone, over about LINE_CELLS cells, never cutting a weekend
+        hood = line_hood(long, {}, rng)
+        assert len(hood.people) == 1 and hood.last - hood.first <= LINE_CELLS / 10 + 2
+        assert whole_weekends(long, hood.first, hood.last) == (hood.first, hood.last)
 
 
 def test_edge_run_history() -> None:

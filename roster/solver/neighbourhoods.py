@@ -6,7 +6,12 @@ A *neighbourhood* is a group of people over a window of days. Two kinds are draw
 - **aimed at a short cell**: a cell whose preferred cover is not met, and people who could work it (not
   already on it, allowed to work that shift type that day) over a window around it, or everyone over the
   few days around it. An uncovered seat can only be filled by someone who could work it, and random groups
-  rarely contain them: on the 4-week benchmark instances nearly all of the remaining cost is uncovered seats.
+  rarely contain them: on the 4-week benchmark instances nearly all of the remaining cost is uncovered seats;
+- **one person's line** (``LINE_SHARE``, horizons longer than ``MAX_WEEKS`` only): someone who could take a
+  short cell, alone over a long window around it (the whole horizon, up to ``LINE_CELLS`` cells). On the long
+  instances the seats left short are weekend seats while many people work a single day of their weekends,
+  their days off falling on Sunday and Monday every week: re-solving the whole line can move that rhythm,
+  which windows of a few weeks cannot.
 
 Sizes are counted in freed (person, day, shift type) cells and adapt (``Sizes``): they grow while CP-SAT
 proves the sub-problems optimal within their time, and shrink when it does not.
@@ -25,6 +30,13 @@ AIMED_SHARE = 0.6  # of the neighbourhoods, when some cell is short of its prefe
 WHOLE_DAYS_SHARE = 0.3  # of the neighbourhoods: everyone over a few days (re-deals the cover there)
 MAX_WEEKS = 8  # longest window of a few people
 ROOMY_SHARE = 0.5  # of a group aimed at a short cell: people with the minutes left to work it
+# One person's line over a long window (the whole horizon up to LINE_CELLS freed cells): it can move the
+# rhythm of a line (which days of the week its days off fall on) so that it works whole weekends. Instance20,
+# 120 CPU s, seeds 0-1: 11,274/9,964 -> 9,803/9,171; whole year on Instance22 worse (the lines too long
+# for the sub-solve's work bound), 13 weeks better; on 4-week Instance9 worse (docs/benchmark.md). Only for
+# horizons longer than MAX_WEEKS: on shorter ones a group of people over the whole horizon is drawn anyway.
+LINE_SHARE = 0.3
+LINE_CELLS = 1200.0
 
 
 @dataclass(frozen=True)
@@ -62,10 +74,31 @@ def pick(
     problem: Problem, roster: Mapping[str, Mapping[int, Assignment]], rng: random.Random, cells: float
 ) -> Neighbourhood:
     """The next neighbourhood of about ``cells`` freed cells (see the module docstring)."""
+    if problem.days > 7 * MAX_WEEKS and rng.random() < LINE_SHARE:
+        return line_hood(problem, roster, rng)
     short = short_cells(problem, roster) if rng.random() < AIMED_SHARE else []
     if short:
         return aimed(problem, roster, rng, cells, rng.choice(short))
     return random_hood(problem, rng, cells)
+
+
+def line_hood(problem: Problem, roster: Mapping[str, Mapping[int, Assignment]], rng: random.Random) -> Neighbourhood:
+    """One person's line over a long window (``_line_window``) around a cell short of cover, someone who could
+    take that cell; anyone around any day when no cell is short."""
+    short = short_cells(problem, roster)
+    if short:
+        day, shift = rng.choice(short)
+        able = [p.id for p in problem.people if _could_work(p, day, shift) and _shift_on(roster, p.id, day) != shift]
+        if able:
+            return _line_window(problem, rng.choice(able), day, rng)
+    return _line_window(problem, rng.choice(problem.people).id, rng.randrange(problem.days), rng)
+
+
+def _line_window(problem: Problem, pid: str, day: int, rng: random.Random) -> Neighbourhood:
+    """``pid`` alone over whole weeks around ``day``: the whole horizon, or LINE_CELLS freed cells."""
+    width = min(problem.days, max(7, int(LINE_CELLS / max(1, len(problem.shift_types))) // 7 * 7))
+    first = max(0, min(problem.days - width, day - rng.randrange(width)))
+    return _widened(problem, (pid,), first, first + width)
 
 
 def _could_work(person: Person, day: int, shift: str) -> bool:
