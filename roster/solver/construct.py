@@ -206,7 +206,9 @@ def _weekend_pace(
 
     Weekends are paced like minutes: a line that works every open weekend seat early has used its weekends
     by mid-horizon, and the last weekends go uncovered (on Instance20 nearly every seat left short was on a
-    weekend). A weekend is started only within one of an even share of the limit, and not on its last day
+    weekend). A weekend is started only within one of an even share of the limit (a line that did not work
+    the weekend before: only once it is one behind that share, so weekends come in blocks, which whole
+    weekends need: alternating worked and free weekends leaves too few days to work), and not on its last day
     (the limit counts it whole: its first day is then not worked and so wasted). A day of a weekend already
     counted costs the limit nothing, so it is worked whenever a seat is open there."""
     wk = weekend_of.get(day)
