@@ -11,7 +11,7 @@ import pytest
 from nrp.convert import to_assignments, to_problem
 from nrp.evaluate import evaluate
 from nrp.parser import parse_file
-from roster.solver.construct import _weekend_pace
+from roster.solver.construct import _spoils_weekend, _weekend_pace
 from roster.solver.evaluate import violations
 from roster.solver.exchange import exchange
 from roster.solver.lns import cost, feasible_start
@@ -98,5 +98,31 @@ def test_lines_pace_their_weekends() -> None:
     assert _weekend_pace(problem, person, 6, {0}, weekend_of) == (True, False)  # already counted: free
     assert _weekend_pace(problem, person, 12, {0, 1}, weekend_of) == (True, False)
     assert _weekend_pace(problem, person, 19, {0, 1}, weekend_of) == (False, True)  # 2 used, 0.75 due + 1 slack
-    assert _weekend_pace(problem, person, 47, {0, 1}, weekend_of) == (False, False)  # 1.75 due + 1 slack
+    assert _weekend_pace(problem, person, 40, {0, 4}, weekend_of) == (False, False)  # 1.5 due + 1 slack
+    # Worked in blocks: off last weekend, a line stays off until it is a weekend behind its share.
+    assert _weekend_pace(problem, person, 47, {0, 1}, weekend_of) == (False, True)  # 2 used > 1.75 due - 1
+    assert _weekend_pace(problem, person, 47, {0}, weekend_of) == (False, True)  # 1 used > 0.75
+    assert _weekend_pace(problem, person, 54, {0}, weekend_of) == (False, False)  # 1 used, 2 due - 1
     assert _weekend_pace(problem, Person("B", ("nurse",)), 5, set(), weekend_of) == (False, False)  # no limit
+
+
+def test_lines_work_whole_weekends() -> None:
+    weekends = tuple(frozenset({7 * w + 5, 7 * w + 6}) for w in range(8))
+    shifts = (ShiftType("D", 480),)
+    problem = Problem(days=56, shift_types=shifts, roles=("nurse",), people=(), cover=(), weekends=weekends)
+    person = Person("A", ("nurse",), max_weekends=4, min_consecutive_off=2)
+    weekend_of = {d: i for i, w in enumerate(weekends) for d in w}
+    seats = {(d, "D"): 1 for d in range(56)}
+
+    def spoils(day: int, run: int, worked: set[int] | None = None, blocked: frozenset[int] = frozenset()) -> bool:
+        return _spoils_weekend(problem, person, day, run, 5, worked or set(), weekend_of, blocked, seats)
+
+    assert spoils(5, 4)  # Saturday would end a run of 5: Sunday forced off
+    assert not spoils(5, 3)  # the run reaches Sunday
+    assert spoils(5, 0, blocked=frozenset({6}))  # Sunday is a day off
+    assert not spoils(12, 4, {1})  # a weekend already counted costs nothing
+    assert spoils(3, 2)  # Thursday: stopping today brings the line back on Saturday
+    assert not spoils(3, 1)  # the run goes on through Sunday
+    assert not spoils(2, 4)  # Wednesday is not the last chance
+    assert not spoils(3, 0)  # not working: nothing to stop
+    assert not spoils(24, 2, {0, 1, 2})  # a line ahead of its share (3 used, 2 due) wants no weekend

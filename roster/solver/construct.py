@@ -23,6 +23,8 @@ from roster.solver.seats import SeatLedger, request_weights, soft_cover_only
 
 Roster = dict[str, dict[int, Assignment]]
 WEEKEND_SLACK = 1  # weekends a line may work ahead of an even share of its limit
+WEEKEND_BLOCKS = True  # weekends worked in blocks: a line off last weekend stays off until behind its share
+WHOLE_WEEKENDS = True  # lines start a weekend only if they can work all of it (``_spoils_weekend``)
 
 
 def build_lines(problem: Problem, seed: int = 0, order: list[str] | None = None, retries: int = 6) -> Roster:
@@ -187,6 +189,11 @@ def _choose(problem, person, day, line, counts, minutes, run, off, off_from_star
     counted, early = _weekend_pace(problem, person, day, weekends, weekend_of)
     if early and not must:
         return None
+    keep = must or (behind and pace > 1)  # a line drawn again at a brisker pace may spoil a weekend
+    if WHOLE_WEEKENDS and not keep and _spoils_weekend(
+        problem, person, day, run if working else 0, max_run, weekends, weekend_of, blocked, open_seats
+    ):
+        return None
     if must or behind or (gain > 0 and (not ahead or counted)):
         return sid
     return None
@@ -199,7 +206,9 @@ def _weekend_pace(
 
     Weekends are paced like minutes: a line that works every open weekend seat early has used its weekends
     by mid-horizon, and the last weekends go uncovered (on Instance20 nearly every seat left short was on a
-    weekend). A weekend is started only within one of an even share of the limit, and not on its last day
+    weekend). A weekend is started only within one of an even share of the limit (a line that did not work
+    the weekend before: only once it is one behind that share, so weekends come in blocks, which whole
+    weekends need: alternating worked and free weekends leaves too few days to work), and not on its last day
     (the limit counts it whole: its first day is then not worked and so wasted). A day of a weekend already
     counted costs the limit nothing, so it is worked whenever a seat is open there."""
     wk = weekend_of.get(day)
@@ -208,7 +217,35 @@ def _weekend_pace(
     if wk in weekends:
         return True, False
     due = person.max_weekends * (wk + 1) / max(1, len(problem.weekends))
+    if WEEKEND_BLOCKS and wk > 0 and wk - 1 not in weekends:  # off weekends: stay off until behind
+        return False, len(weekends) > due - WEEKEND_SLACK or weekend_of.get(day - 1) == wk
     return False, len(weekends) >= due + WEEKEND_SLACK or weekend_of.get(day - 1) == wk
+
+
+def _spoils_weekend(problem, person, day, run, max_run, weekends, weekend_of, blocked, open_seats) -> bool:  # noqa: ANN001
+    """Working ``day`` would leave a weekend half worked: the line takes a day off instead.
+
+    A weekend counts whole against the limit however many of its days are worked, so a line whose run
+    reaches its maximum on Saturday (Sunday then forced off) spends a weekend on one seat; on the long
+    instances most single-day weekends came from that (Instance20: 150 of 170). So a weekend is started only
+    when the run can go on to its last day and none of its days is blocked; and a working line that could
+    not reach the end of the next wanted weekend (not early by the pace) stops the day that lets it be back
+    on that weekend's first day after its minimum days off."""
+    wk = weekend_of.get(day)
+    if wk is not None and wk in weekends:
+        return False
+    nxt = wk if wk is not None else weekend_of.get(day + max(1, person.min_consecutive_off))
+    if nxt is None:
+        return False
+    days = sorted(problem.weekends[nxt])
+    if wk is not None:  # starting this weekend today
+        return run + days[-1] - day + 1 > max_run or any(d in blocked for d in days if d > day)
+    if run == 0 or days[0] - day != max(1, person.min_consecutive_off) or run + days[-1] - day + 1 <= max_run:
+        return False
+    early = _weekend_pace(problem, person, days[0], weekends, weekend_of)[1]
+    if early or any(d in blocked for d in days):
+        return False
+    return all(any(open_seats.get((d, s.id), 0) > 0 for s in problem.shift_types) for d in days)
 
 
 def retype(problem: Problem, roster: Roster, deadline: float | None = None, rounds: int = 3) -> Roster:
