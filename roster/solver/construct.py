@@ -190,8 +190,12 @@ def _choose(problem, person, day, line, counts, minutes, run, off, off_from_star
     if early and not must:
         return None
     keep = must or (behind and pace > 1)  # a line drawn again at a brisker pace may spoil a weekend
-    if WHOLE_WEEKENDS and not keep and _spoils_weekend(
-        problem, person, day, run if working else 0, max_run, weekends, weekend_of, blocked, open_seats
+    if (
+        WHOLE_WEEKENDS
+        and not keep
+        and _spoils_weekend(
+            problem, person, day, run if working else 0, max_run, weekends, weekend_of, blocked, open_seats
+        )
     ):
         return None
     if must or behind or (gain > 0 and (not ahead or counted)):
