@@ -23,8 +23,6 @@ from roster.solver.seats import SeatLedger, request_weights, soft_cover_only
 
 Roster = dict[str, dict[int, Assignment]]
 WEEKEND_SLACK = 1  # weekends a line may work ahead of an even share of its limit
-WEEKEND_BLOCKS = True  # weekends worked in blocks: a line off last weekend stays off until behind its share
-WHOLE_WEEKENDS = True  # lines start a weekend only if they can work all of it (``_spoils_weekend``)
 
 
 def build_lines(problem: Problem, seed: int = 0, order: list[str] | None = None, retries: int = 6) -> Roster:
@@ -190,12 +188,8 @@ def _choose(problem, person, day, line, counts, minutes, run, off, off_from_star
     if early and not must:
         return None
     keep = must or (behind and pace > 1)  # a line drawn again at a brisker pace may spoil a weekend
-    if (
-        WHOLE_WEEKENDS
-        and not keep
-        and _spoils_weekend(
-            problem, person, day, run if working else 0, max_run, weekends, weekend_of, blocked, open_seats
-        )
+    if not keep and _spoils_weekend(
+        problem, person, day, run if working else 0, max_run, weekends, weekend_of, blocked, open_seats
     ):
         return None
     if must or behind or (gain > 0 and (not ahead or counted)):
@@ -221,7 +215,7 @@ def _weekend_pace(
     if wk in weekends:
         return True, False
     due = person.max_weekends * (wk + 1) / max(1, len(problem.weekends))
-    if WEEKEND_BLOCKS and wk > 0 and wk - 1 not in weekends:  # off weekends: stay off until behind
+    if wk > 0 and wk - 1 not in weekends:  # off weekends: stay off until behind
         return False, len(weekends) > due - WEEKEND_SLACK or weekend_of.get(day - 1) == wk
     return False, len(weekends) >= due + WEEKEND_SLACK or weekend_of.get(day - 1) == wk
 
