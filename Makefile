@@ -28,9 +28,11 @@ run: install
 ## The whole test suite (SQLite, the real PostgreSQL on 127.0.0.1:5432, Prefect, SMTP and HTTP peers).
 ## Three workers on two cores: about a fifth of the time a test waits for a server, a subprocess or Chromium,
 ## and the third worker fills it (docs/testing.md). Bytecode is cached even where the machine turns it off:
-## the flow, CLI and server subprocesses then compile the project once, not each.
+## the flow, CLI and server subprocesses then compile the project once, not each (and compileall does it
+## first on both cores, so that the three workers do not each compile it at once in a fresh clone).
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/python -m compileall -q -j 2 roster flows notifications nrp bench
 	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n 3 --dist loadgroup
 
 ## The scale-out test (not part of `make test`): two Prefect API replicas on PostgreSQL + Redis, one services

@@ -51,6 +51,16 @@ def test_files_the_fast_path_cannot_take_whole_go_to_the_round_trip_parser() -> 
     assert loader._read_yaml(merged)[0] == {"base": {"x": 1}, "other": {"x": 1, "y": 2}}
 
 
+def test_a_yaml_1_1_directive_is_read_as_1_1() -> None:
+    """The C parser does not pass a ``%YAML`` directive to the resolver (1.2 rules for every file): a file that
+    asks for 1.1 goes to the round-trip parser, where ``yes`` is a boolean, as the file's author meant."""
+    text = "%YAML 1.1\n---\nenabled: yes\n"
+    with pytest.raises(loader.NotFast):
+        loader._read_yaml_fast(text)
+    assert loader._read_yaml(text)[0] == {"enabled": True}
+    assert loader._read_yaml("enabled: yes\n")[0] == {"enabled": "yes"}
+
+
 def test_a_clean_file_never_reaches_the_round_trip_parser(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(text: str) -> None:
         raise AssertionError("the round-trip parser was used for a clean file")
