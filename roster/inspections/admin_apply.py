@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from roster.storage.models.inspections import InspectionSite
@@ -31,10 +31,11 @@ def apply_section(session: Session, bureau, now: dt.datetime) -> list[str]:  # n
             }
     existing = {row.id: row for row in session.scalars(select(InspectionSite))}
     changes: list[str] = []
+    added: list[dict] = []
     for site_id, values in wanted.items():
         row = existing.get(site_id)
         if row is None:
-            session.add(InspectionSite(id=site_id, active=True, updated_at=now, **values))
+            added.append({"id": site_id, "active": True, "updated_at": now, **values})
             changes.append(f"inspections: site {site_id} added ({values['name']})")
             continue
         changed = [f for f in _FIELDS if getattr(row, f) != values[f]]
@@ -52,5 +53,7 @@ def apply_section(session: Session, bureau, now: dt.datetime) -> list[str]:  # n
             row.active = False
             row.updated_at = now
             changes.append(f"inspections: site {site_id} deactivated ({row.name}); its history is kept")
+    if added:  # one multi-row statement: a city's thousands of sites as ORM objects took most of an apply
+        session.execute(insert(InspectionSite), added)
     session.flush()
     return changes
