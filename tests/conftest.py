@@ -49,6 +49,18 @@ def _build_each_cli_once() -> None:
 
 _build_each_cli_once()
 
+
+def _no_hypothesis_deadline() -> None:
+    """Hypothesis fails an example that takes over 200 ms: a timed assertion, which a loaded machine breaks
+    (test_shifts failed so beside a solver run). Speed lives in bench/, so no property test has a deadline."""
+    from hypothesis import settings
+
+    settings.register_profile("dutyflow", deadline=None)
+    settings.load_profile("dutyflow")
+
+
+_no_hypothesis_deadline()
+
 PG_ADMIN_URL = os.environ.get("DUTYFLOW_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 

@@ -28,12 +28,15 @@ def prefect_env(prefect_home: Path, api_url: str | None = None) -> dict[str, str
 
 def wait_until_ok(url: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"process exited with {process.returncode} before {url} answered"
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
+    # One client for the whole wait: each new httpx client loads the CA bundle (~60 ms of CPU here), and a
+    # server's start under load meant a hundred of them.
+    with httpx.Client(timeout=2) as client:
+        while time.monotonic() < deadline:
+            assert process.poll() is None, f"process exited with {process.returncode} before {url} answered"
+            try:
+                if client.get(url).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
     raise AssertionError(f"{url} did not answer within {timeout} s")

@@ -51,8 +51,8 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _served_deployments(api_url: str) -> set[str]:
-    response = httpx.post(f"{api_url}/deployments/filter", json={}, timeout=5)
+def _served_deployments(api: httpx.Client, api_url: str) -> set[str]:
+    response = api.post(f"{api_url}/deployments/filter", json={})
     response.raise_for_status()
     return {d["name"] for d in response.json()}
 
@@ -85,9 +85,10 @@ def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> Non
             wait_until_ok(f"http://127.0.0.1:{http_port}/healthz", up, timeout=180)
             wait_until_ok(f"{api_url}/health", up)
             deadline = time.monotonic() + 120
-            while _served_deployments(api_url) != {s.name for s in FLOWS}:
-                assert up.poll() is None and time.monotonic() < deadline, log_path.read_text()
-                time.sleep(0.5)
+            with httpx.Client(timeout=5) as api:  # one client for the polling (each new one loads the CA bundle)
+                while _served_deployments(api, api_url) != {s.name for s in FLOWS}:
+                    assert up.poll() is None and time.monotonic() < deadline, log_path.read_text()
+                    time.sleep(0.5)
             # Prefect's state lives under DUTYFLOW_HOME, not in the user's ~/.prefect.
             assert (tmp_path / "home" / "prefect" / "prefect.db").is_file()
             # `flows run` with the same DUTYFLOW_HOME records its run on this server (no temporary one).
