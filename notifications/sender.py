@@ -19,7 +19,7 @@ import apprise
 import apprise.plugins.email.base as _apprise_email
 from apprise.decorators import notify as apprise_plugin
 
-from notifications import robot_replies
+from notifications import lazy_tls, robot_replies
 
 _local = threading.local()
 _console_stream: list[TextIO] = []
@@ -60,6 +60,7 @@ def _stable_msgid(idstring: str | None = None, domain: str | None = None) -> str
 
 
 _apprise_email.make_msgid = _stable_msgid
+lazy_tls.install(_apprise_email)  # its CA bundle loaded only when a message goes over TLS
 
 _handler = _PerThreadErrors(level=logging.WARNING)
 logging.getLogger("apprise").addHandler(_handler)
