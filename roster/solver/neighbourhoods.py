@@ -19,7 +19,6 @@ proves the sub-problems optimal within their time, and shrink when it does not.
 
 from __future__ import annotations
 
-import functools
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -139,38 +138,17 @@ def aimed(
     # Filling the seat takes one more shift from someone (there is rarely a spare one elsewhere): people with
     # the minutes left to work it go first, at least half of the group when there are enough of them.
     minutes = {s.id: s.minutes for s in problem.shift_types}
-    roomy = [p.id for p in candidates if _roomy(p, roster.get(p.id, {}), minutes, minutes[shift])]
+    roomy = [p.id for p in candidates if _minutes_left(p, roster.get(p.id, {}), minutes) >= minutes[shift]]
     first_pick = rng.sample(roomy, min(len(roomy), max(1, int(count * ROOMY_SHARE)))) if ROOMY_SHARE else []
     rest = [p.id for p in candidates if p.id not in first_pick]
     chosen = first_pick + rng.sample(rest, min(len(rest), count - len(first_pick)))
     return _widened(problem, tuple(sorted(chosen)), first, first + width)
 
 
-def _roomy(person: Person, days: Mapping[int, Assignment], minutes: Mapping[str, int], needed: int) -> bool:
-    """Whether ``person`` could work ``needed`` minutes more, or fill more of their maximum minutes with
-    another mix of shift types (on minute-tight instances the seats left short are the minutes people leave
-    unused: a person whose mix leaves more unused than the best mix would is where a seat can come from)."""
+def _minutes_left(person: Person, days: Mapping[int, Assignment], minutes: Mapping[str, int]) -> float:
     if person.max_minutes is None:
-        return True
-    used = sum(minutes[a.shift] for a in days.values())
-    caps = tuple(sorted((m, person.max_shifts.get(s, -1)) for s, m in minutes.items()))
-    return used + needed <= person.max_minutes or used < fullest(person.max_minutes, caps)
-
-
-@functools.lru_cache(maxsize=4096)
-def fullest(max_minutes: int, caps: tuple[tuple[int, int], ...]) -> int:
-    """The most minutes, at most ``max_minutes``, that shifts of the given (minutes, cap; -1 = no cap) can add
-    up to (days and every other rule ignored: an upper bound). A bounded knapsack on a bitset."""
-    reach, mask = 1, (1 << (max_minutes + 1)) - 1
-    for length, cap in caps:
-        if length <= 0 or cap == 0:
-            continue
-        left, chunk = (cap if cap > 0 else max_minutes // length), 1
-        while left > 0:  # binary split of the count: 1, 2, 4, ... copies of the shift
-            take = min(chunk, left)
-            reach = (reach | (reach << (take * length))) & mask
-            left, chunk = left - take, chunk * 2
-    return reach.bit_length() - 1
+        return float("inf")
+    return person.max_minutes - sum(minutes[a.shift] for a in days.values())
 
 
 def random_hood(problem: Problem, rng: random.Random, cells: float) -> Neighbourhood:
