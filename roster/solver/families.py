@@ -230,21 +230,24 @@ def minimal_change_family(m: Model, hint: Solution | None) -> None:
 
 def _add_hint(m: Model, start: Solution, people: Mapping[str, Person]) -> None:
     kept: set[tuple[str, int, str, str]] = set()
+    worked: set[tuple[str, int, str]] = set()  # (person, day, shift) worked in one of the person's roles
     for pid, days in start.assignments.items():
         if pid in people:
+            roles = people[pid].roles
             kept.update((pid, day, a.shift, a.role) for day, a in days.items())
+            worked.update((pid, day, a.shift) for day, a in days.items() if a.role in roles)
     values: dict[int, int] = {}
-    for (pid, day, shift), var in m.x.items():
-        roles = people[pid].roles
-        values[var.index] = int(any((pid, day, shift, r) in kept for r in roles))
+    for key, var in m.x.items():
+        values[var.index] = int(key in worked)
+        roles = people[key[0]].roles
         if len(roles) > 1:
             for r in roles:
-                values[m.role[(pid, day, shift, r)].index] = int((pid, day, shift, r) in kept)
+                values[m.role[(*key, r)].index] = int((*key, r) in kept)
     for var, kind, data in m.derived:  # in the order made: each follows from seats or earlier ones
         values[var.index] = _derived_value(kind, data, values)
-    for var, value in values.items():
-        m.cp.proto.solution_hint.vars.append(var)
-        m.cp.proto.solution_hint.values.append(value)
+    hint = m.cp.proto.solution_hint  # extended at once: appending one by one to the proto is slow
+    hint.vars.extend(values.keys())
+    hint.values.extend(values.values())
 
 
 def _derived_value(kind: str, data: Any, values: Mapping[int, int]) -> int:
