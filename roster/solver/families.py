@@ -16,12 +16,15 @@ from roster.solver.problem import Cell, Person, Solution
 
 def _cover(m: Model) -> None:
     people = {p.id: p for p in m.problem.people}
-    by_cell: dict[Cell, list[str]] = defaultdict(list)
-    for pid, day, shift in m.x:
-        by_cell[(day, shift)].append(pid)
+    by_cell: dict[Cell, list[tuple[str, Any]]] = defaultdict(list)
+    for (pid, day, shift), var in m.x.items():
+        by_cell[(day, shift)].append((pid, var))
     for c in m.problem.cover:
-        pids = by_cell.get((c.day, c.shift), [])
-        seats = [v for pid in pids if (v := m.seat(people[pid], c.day, c.shift, c.role)) is not None]
+        cell = by_cell.get((c.day, c.shift), [])
+        if c.role is None:  # any role: the seat is the shift's own variable
+            seats = [v for _, v in cell]
+        else:
+            seats = [v for pid, _ in cell if (v := m.seat(people[pid], c.day, c.shift, c.role)) is not None]
         n = cp_model.LinearExpr.sum(seats)
         if c.min:
             m.cp.add(n >= c.min)
@@ -64,20 +67,18 @@ def _successors(m: Model) -> None:
 
 def _minutes_and_counts(m: Model) -> None:
     p = m.problem
+    taken: dict[tuple[str, str], list[Any]] = defaultdict(list)  # (person, shift) -> its variables by day
+    for (pid, _, shift), var in m.x.items():
+        taken[(pid, shift)].append(var)
+    unit = min((s.minutes for s in p.shift_types if s.minutes > 0), default=1)
     for person in p.people:
         for shift, cap in person.max_shifts.items():
-            taken = [v for d in range(p.days) if (v := m.x.get((person.id, d, shift))) is not None]
-            if len(taken) > cap:  # a cap above the days it could be worked binds nothing
-                m.within(cp_model.LinearExpr.sum(taken), None, cap)
+            days = taken.get((person.id, shift), [])
+            if len(days) > cap:  # a cap above the days it could be worked binds nothing
+                m.within(cp_model.LinearExpr.sum(days), None, cap)
         if person.min_minutes or person.max_minutes is not None:
-            terms = [
-                (v, s.minutes)
-                for s in p.shift_types
-                for d in range(p.days)
-                if (v := m.x.get((person.id, d, s.id))) is not None
-            ]
+            terms = [(v, s.minutes) for s in p.shift_types for v in taken.get((person.id, s.id), [])]
             total = cp_model.LinearExpr.weighted_sum([v for v, _ in terms], [w for _, w in terms])
-            unit = min((s.minutes for s in p.shift_types if s.minutes > 0), default=1)
             m.within(total, person.min_minutes or None, person.max_minutes, unit)
 
 
