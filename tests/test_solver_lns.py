@@ -84,6 +84,23 @@ def test_window_sub_problems_are_exact(instance9) -> None:  # noqa: ANN001
         assert cost(problem, roster) - old_total == result.objective - old_sub
 
 
+def test_window_cover_is_net_of_the_kept_people(instance9) -> None:  # noqa: ANN001
+    """A window's preferred cover is the whole cover less the seats the kept people take that day, whether the
+    window is shorter than the kept lines (their days looked up) or not (their days filtered)."""
+    problem = to_problem(instance9)
+    roster = feasible_start(problem, time.perf_counter() + 20, seed=1)
+    assert roster is not None
+    rng = random.Random(3)
+    ids = [p.id for p in problem.people]
+    for first, last in ((0, 7), (5, 7), (0, 28), (14, 28)):
+        hood = Neighbourhood(tuple(sorted(rng.sample(ids, 5))), first, last)
+        seats = seat_counts(Solution({p: d for p, d in roster.items() if p not in hood.people}))
+        want = {(c.day - first, c.shift): max(0, c.preferred - seats[(c.day, c.shift, None)]) for c in problem.cover}
+        sub = restrict(problem, roster, hood)
+        assert len(sub.cover) == sum(1 for c in problem.cover if first <= c.day < last)
+        assert all(c.preferred == want[(c.day, c.shift)] for c in sub.cover)
+
+
 def test_a_move_found_beside_another_is_judged_on_the_roster_as_it_then_is(instance9) -> None:  # noqa: ANN001
     """Two neighbourhoods solved from the same roster (as two lanes do): one sharing the people but not the days
     of the other, one sharing the days but not the people. After the first is written back, ``_still_good``

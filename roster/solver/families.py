@@ -16,12 +16,15 @@ from roster.solver.problem import Cell, Person, Solution
 
 def _cover(m: Model) -> None:
     people = {p.id: p for p in m.problem.people}
-    by_cell: dict[Cell, list[str]] = defaultdict(list)
-    for pid, day, shift in m.x:
-        by_cell[(day, shift)].append(pid)
+    by_cell: dict[Cell, list[tuple[str, Any]]] = defaultdict(list)
+    for (pid, day, shift), var in m.x.items():
+        by_cell[(day, shift)].append((pid, var))
     for c in m.problem.cover:
-        pids = by_cell.get((c.day, c.shift), [])
-        seats = [v for pid in pids if (v := m.seat(people[pid], c.day, c.shift, c.role)) is not None]
+        cell = by_cell.get((c.day, c.shift), [])
+        if c.role is None:  # any role: the seat is the shift's own variable
+            seats = [v for _, v in cell]
+        else:
+            seats = [v for pid, _ in cell if (v := m.seat(people[pid], c.day, c.shift, c.role)) is not None]
         n = cp_model.LinearExpr.sum(seats)
         if c.min:
             m.cp.add(n >= c.min)
@@ -64,20 +67,18 @@ def _successors(m: Model) -> None:
 
 def _minutes_and_counts(m: Model) -> None:
     p = m.problem
+    taken: dict[tuple[str, str], list[Any]] = defaultdict(list)  # (person, shift) -> its variables by day
+    for (pid, _, shift), var in m.x.items():
+        taken[(pid, shift)].append(var)
+    unit = min((s.minutes for s in p.shift_types if s.minutes > 0), default=1)
     for person in p.people:
         for shift, cap in person.max_shifts.items():
-            taken = [v for d in range(p.days) if (v := m.x.get((person.id, d, shift))) is not None]
-            if len(taken) > cap:  # a cap above the days it could be worked binds nothing
-                m.within(cp_model.LinearExpr.sum(taken), None, cap)
+            days = taken.get((person.id, shift), [])
+            if len(days) > cap:  # a cap above the days it could be worked binds nothing
+                m.within(cp_model.LinearExpr.sum(days), None, cap)
         if person.min_minutes or person.max_minutes is not None:
-            terms = [
-                (v, s.minutes)
-                for s in p.shift_types
-                for d in range(p.days)
-                if (v := m.x.get((person.id, d, s.id))) is not None
-            ]
+            terms = [(v, s.minutes) for s in p.shift_types for v in taken.get((person.id, s.id), [])]
             total = cp_model.LinearExpr.weighted_sum([v for v, _ in terms], [w for _, w in terms])
-            unit = min((s.minutes for s in p.shift_types if s.minutes > 0), default=1)
             m.within(total, person.min_minutes or None, person.max_minutes, unit)
 
 
@@ -230,21 +231,24 @@ def minimal_change_family(m: Model, hint: Solution | None) -> None:
 
 def _add_hint(m: Model, start: Solution, people: Mapping[str, Person]) -> None:
     kept: set[tuple[str, int, str, str]] = set()
+    worked: set[tuple[str, int, str]] = set()  # (person, day, shift) worked in one of the person's roles
     for pid, days in start.assignments.items():
         if pid in people:
+            roles = people[pid].roles
             kept.update((pid, day, a.shift, a.role) for day, a in days.items())
+            worked.update((pid, day, a.shift) for day, a in days.items() if a.role in roles)
     values: dict[int, int] = {}
-    for (pid, day, shift), var in m.x.items():
-        roles = people[pid].roles
-        values[var.index] = int(any((pid, day, shift, r) in kept for r in roles))
+    for key, var in m.x.items():
+        values[var.index] = int(key in worked)
+        roles = people[key[0]].roles
         if len(roles) > 1:
             for r in roles:
-                values[m.role[(pid, day, shift, r)].index] = int((pid, day, shift, r) in kept)
+                values[m.role[(*key, r)].index] = int((*key, r) in kept)
     for var, kind, data in m.derived:  # in the order made: each follows from seats or earlier ones
         values[var.index] = _derived_value(kind, data, values)
-    for var, value in values.items():
-        m.cp.proto.solution_hint.vars.append(var)
-        m.cp.proto.solution_hint.values.append(value)
+    hint = m.cp.proto.solution_hint  # extended at once: appending one by one to the proto is slow
+    hint.vars.extend(values.keys())
+    hint.values.extend(values.values())
 
 
 def _derived_value(kind: str, data: Any, values: Mapping[int, int]) -> int:

@@ -31,7 +31,7 @@ from roster.solver.construct import build_lines, retype
 from roster.solver.cpsat import ProgressFn, solve
 from roster.solver.evaluate import penalties, person_violations, violations
 from roster.solver.exchange import exchange
-from roster.solver.neighbourhoods import Neighbourhood, Sizes, pick
+from roster.solver.neighbourhoods import Neighbourhood, Sizes, pick, short_cells
 from roster.solver.problem import Assignment, Problem, Result, Solution
 from roster.solver.windows import restrict
 
@@ -202,8 +202,9 @@ def _pick_apart(
     problem: Problem, roster: Roster, rng: random.Random, cells: float, busy: list[Neighbourhood]
 ) -> Neighbourhood | None:
     """The next neighbourhood sharing no person or no day with each of ``busy``; None after a few tries."""
+    short = short_cells(problem, roster)  # once for all the draws: the roster does not change meanwhile
     for _ in range(PICK_TRIES if busy else 1):
-        hood = pick(problem, roster, rng, cells)
+        hood = pick(problem, roster, rng, cells, short)
         if all(_apart(hood, other) for other in busy):
             return hood
     return None

@@ -71,21 +71,34 @@ def short_cells(problem: Problem, roster: Mapping[str, Mapping[int, Assignment]]
 
 
 def pick(
-    problem: Problem, roster: Mapping[str, Mapping[int, Assignment]], rng: random.Random, cells: float
+    problem: Problem,
+    roster: Mapping[str, Mapping[int, Assignment]],
+    rng: random.Random,
+    cells: float,
+    short: list[Cell] | None = None,
 ) -> Neighbourhood:
-    """The next neighbourhood of about ``cells`` freed cells (see the module docstring)."""
+    """The next neighbourhood of about ``cells`` freed cells (see the module docstring). ``short``: the
+    roster's ``short_cells`` when the caller has them (several draws on the same roster)."""
     if problem.days > 7 * MAX_WEEKS and rng.random() < LINE_SHARE:
-        return line_hood(problem, roster, rng)
-    short = short_cells(problem, roster) if rng.random() < AIMED_SHARE else []
+        return line_hood(problem, roster, rng, short)
+    if rng.random() >= AIMED_SHARE:
+        short = []
+    elif short is None:
+        short = short_cells(problem, roster)
     if short:
         return aimed(problem, roster, rng, cells, rng.choice(short))
     return random_hood(problem, rng, cells)
 
 
-def line_hood(problem: Problem, roster: Mapping[str, Mapping[int, Assignment]], rng: random.Random) -> Neighbourhood:
+def line_hood(
+    problem: Problem,
+    roster: Mapping[str, Mapping[int, Assignment]],
+    rng: random.Random,
+    short: list[Cell] | None = None,
+) -> Neighbourhood:
     """One person's line over a long window (``_line_window``) around a cell short of cover, someone who could
     take that cell; anyone around any day when no cell is short."""
-    short = short_cells(problem, roster)
+    short = short_cells(problem, roster) if short is None else short
     if short:
         day, shift = rng.choice(short)
         able = [p.id for p in problem.people if _could_work(p, day, shift) and _shift_on(roster, p.id, day) != shift]

@@ -12,7 +12,6 @@ import dataclasses
 from collections import Counter
 from collections.abc import Mapping
 
-from roster.solver.evaluate import seat_counts
 from roster.solver.neighbourhoods import Neighbourhood
 from roster.solver.problem import Assignment, Cover, Person, Problem, Request, Solution
 
@@ -27,9 +26,10 @@ def restrict(problem: Problem, roster: Mapping[str, Mapping[int, Assignment]], h
     neighbourhoods.whole_weekends)."""
     free = set(hood.people)
     span = range(hood.first, hood.last)
-    kept = seat_counts(Solution({p: d for p, d in roster.items() if p not in free and d}))
+    kept = _kept_seats(roster, free, span)
+    minutes = {s.id: s.minutes for s in problem.shift_types}
     people = tuple(
-        _windowed(problem, p, roster.get(p.id, {}), free, roster, span) for p in problem.people if p.id in free
+        _windowed(problem, p, roster.get(p.id, {}), free, roster, span, minutes) for p in problem.people if p.id in free
     )
     first = hood.first
 
@@ -84,19 +84,22 @@ def _windowed(
     free: set[str],
     roster: Mapping[str, Mapping[int, Assignment]],
     span: range,
+    minutes: Mapping[str, int],
 ) -> Person:
     first, last = span.start, span.stop
-    outside = [a for d, a in days.items() if d not in span]
-    counts = Counter(a.shift for a in outside)
-    minutes = {s.id: s.minutes for s in problem.shift_types}
-    worked = sum(minutes[a.shift] for a in outside)
-    weekends = sum(1 for w in problem.weekends if any(d not in span and d in days for d in w))
+    counts: Counter[str] = Counter()
+    worked = 0
+    for d, a in days.items():
+        if d < first or d >= last:
+            counts[a.shift] += 1
+            worked += minutes[a.shift]
+    weekends = sum(1 for w in problem.weekends if any((d < first or d >= last) and d in days for d in w))
     blocked = _boundary_blocked(problem, days, first, last)
     return dataclasses.replace(
         person,
         min_minutes=max(0, person.min_minutes - worked),
         max_minutes=None if person.max_minutes is None else person.max_minutes - worked,
-        max_shifts={s: cap - counts[s] for s, cap in person.max_shifts.items()},
+        max_shifts={s: cap - counts.get(s, 0) for s, cap in person.max_shifts.items()},
         max_weekends=None if person.max_weekends is None else person.max_weekends - weekends,
         days_off=frozenset(d - first for d in person.days_off if d in span),
         unavailable=frozenset((d - first, s) for d, s in person.unavailable if d in span)
@@ -113,6 +116,25 @@ def _windowed(
         ),
         **_edge_history(problem, person, days, first, last),
     )
+
+
+def _kept_seats(
+    roster: Mapping[str, Mapping[int, Assignment]], free: set[str], span: range
+) -> Counter[tuple[int, str, str | None]]:
+    """Seats taken by the kept people on the window's days, as ``seat_counts`` counts them."""
+    seats: Counter[tuple[int, str, str | None]] = Counter()
+    first, last = span.start, span.stop
+    for pid, days in roster.items():
+        if pid in free or not days:
+            continue
+        if len(days) > len(span):  # a short window of a long line: look its days up
+            cells = [(d, days[d]) for d in span if d in days]
+        else:
+            cells = [(d, a) for d, a in days.items() if first <= d < last]
+        for d, a in cells:
+            seats[(d, a.shift, a.role)] += 1
+            seats[(d, a.shift, None)] += 1
+    return seats
 
 
 def _boundary_blocked(problem: Problem, days: Mapping[int, Assignment], first: int, last: int) -> set[tuple[int, str]]:
