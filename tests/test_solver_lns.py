@@ -157,8 +157,10 @@ def test_lns_improves_and_stays_feasible(instance9) -> None:  # noqa: ANN001
     verdict = evaluate(instance9, to_assignments(Solution(roster)))
     assert verdict.feasible and verdict.penalty == best == cost(problem, roster)
     assert best < before and seen == sorted(seen, reverse=True) and seen[-1] == best  # better, step by step
-    quick = solve_lns(problem, 1.5)  # the whole path within its time, feasible whatever the load
-    assert quick.status == "feasible" and quick.wall_seconds < 3.0
+    quick = solve_lns(problem, 1.5)  # the whole path, feasible whatever the load
+    # Stopped by its deadline, not by running out of work: only a search that ignored the deadline takes 20 s
+    # (a loose bound on purpose: a loaded machine once took the 1.5 s run past 3 s).
+    assert quick.status == "feasible" and quick.wall_seconds < 20
 
 
 def _one_person(**rules) -> Problem:  # noqa: ANN003
