@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import signal
 import socket
@@ -38,6 +39,13 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
+
+
+def _prepare_child(stop_signal: int) -> None:  # pragma: no cover - runs in the child between fork and exec
+    # A supervisor started in the background (`nohup dutyflow up &`, a script's `&`) ignores SIGINT, and an
+    # ignored signal stays ignored across exec: the child's stop signal must reach it, not only SIGKILL.
+    signal.signal(stop_signal, signal.SIG_DFL)
+    _die_with_parent()
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
@@ -91,7 +99,7 @@ def start(
         stdout=output,
         stderr=output,
         start_new_session=True,
-        preexec_fn=_die_with_parent,
+        preexec_fn=functools.partial(_prepare_child, stop_signal),
     )
     return Child(name=name, process=process, stop_signal=stop_signal)
 

@@ -61,6 +61,19 @@ def _no_hypothesis_deadline() -> None:
 
 _no_hypothesis_deadline()
 
+
+def _sigint_as_in_a_terminal() -> None:
+    """A suite started in the background (`make test &` in a script, nohup) has SIGINT ignored, and every
+    process a test starts inherits that: a Prefect worker stopped with SIGINT then waits for its SIGKILL.
+    The tests' processes get the disposition a terminal gives them, however the suite was started."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+_sigint_as_in_a_terminal()
+
 PG_ADMIN_URL = os.environ.get("DUTYFLOW_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 

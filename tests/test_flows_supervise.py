@@ -59,6 +59,17 @@ def test_a_polite_child_stops_on_its_signal_with_its_exit_code() -> None:
     assert child.stop(timeout=10) == -signal.SIGINT
 
 
+def test_a_child_of_a_supervisor_ignoring_sigint_still_stops_on_it() -> None:
+    """`nohup dutyflow up &` starts with SIGINT ignored, which children inherit across exec: the sleeper would
+    then only stop by SIGKILL after the timeout (-9), as it did when the suite itself ran in the background."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        child = supervise.start("sleeper", ["sleep", "300"], dict(os.environ), stop_signal=signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert child.stop(timeout=10) == -signal.SIGINT
+
+
 def test_waiting_for_a_dead_child_fails_fast_naming_it() -> None:
     child = supervise.start("broken server", [sys.executable, "-c", "raise SystemExit(3)"], dict(os.environ))
     with pytest.raises(supervise.ChildExited, match="broken server exited with code 3"):
