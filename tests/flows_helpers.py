@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import time
 from pathlib import Path
-
-import httpx
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,19 +20,3 @@ def prefect_env(prefect_home: Path, api_url: str | None = None) -> dict[str, str
     if api_url:
         env["PREFECT_API_URL"] = api_url
     return env
-
-
-def wait_until_ok(url: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    # One client for the whole wait: each new httpx client loads the CA bundle (~60 ms of CPU here), and a
-    # server's start under load meant a hundred of them.
-    with httpx.Client(timeout=2) as client:
-        while time.monotonic() < deadline:
-            assert process.poll() is None, f"process exited with {process.returncode} before {url} answered"
-            try:
-                if client.get(url).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-    raise AssertionError(f"{url} did not answer within {timeout} s")

@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from flows.registry import FLOWS
+from roster import supervise
 from roster.supervise import free_port
-from tests.flows_helpers import PROJECT_ROOT, wait_until_ok
+from tests.flows_helpers import PROJECT_ROOT
 
 pytest_plugins = ["tests.conftest_prefect"]
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
@@ -82,8 +83,9 @@ def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> Non
         )
         try:
             api_url = f"http://127.0.0.1:{prefect_port}/api"
-            wait_until_ok(f"http://127.0.0.1:{http_port}/healthz", up, timeout=180)
-            wait_until_ok(f"{api_url}/health", up)
+            up_child = supervise.Child("dutyflow up", up)
+            supervise.wait_http_ok(f"http://127.0.0.1:{http_port}/healthz", up_child, timeout=180)
+            supervise.wait_http_ok(f"{api_url}/health", up_child, timeout=120)
             deadline = time.monotonic() + 120
             with httpx.Client(timeout=5) as api:  # one client for the polling (each new one loads the CA bundle)
                 while _served_deployments(api, api_url) != {s.name for s in FLOWS}:
