@@ -145,6 +145,21 @@ def db_url(sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 @pytest.fixture
+def app_schema(request: pytest.FixtureRequest):  # noqa: ANN201
+    """The web app's OpenAPI schema for schemathesis, loaded when a test asks for it
+    (``schemathesis.pytest.from_fixture("app_schema")``), not at collection: every xdist worker collects every
+    module, and schemathesis builds its coverage cases while it makes the tests (~1 s of CPU a worker). The
+    app reads DUTYFLOW_DATABASE_URL per request, so one app serves each test's fresh database."""
+    import schemathesis
+
+    from roster.web.app import create_app
+
+    # schemathesis 4.32 names each operation by rewriting `item._nodeid`, which pytest 9.2 no longer has.
+    request.node._nodeid = request.node.nodeid
+    return schemathesis.openapi.from_asgi("/openapi.json", create_app())
+
+
+@pytest.fixture
 def session(db_url: str) -> Iterator[Session]:
     s = open_session(db_url)
     try:

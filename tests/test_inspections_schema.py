@@ -13,21 +13,9 @@ from roster.inspections.jobs import assign_day
 from roster.inspections.results import issue_token
 from roster.storage import open_session
 from roster.timeutil import utc_now
-from roster.web.app import create_app
 from tests.inspections_helpers import install_bureau, seed_bureau
 
-
-@pytest.fixture
-def results_schema(request: pytest.FixtureRequest):  # noqa: ANN201
-    """The app reads DUTYFLOW_DATABASE_URL per request (db_url sets it): one app for the schema, fresh data per
-    test. Loaded when the test runs, not at collection: every xdist worker collects every module, and
-    schemathesis builds its coverage cases while it makes the tests (~1 s of CPU a worker)."""
-    # schemathesis 4.32 names each operation by rewriting `item._nodeid`, which pytest 9.2 no longer has.
-    request.node._nodeid = request.node.nodeid
-    return schemathesis.openapi.from_asgi("/openapi.json", create_app())
-
-
-schema = schemathesis.pytest.from_fixture("results_schema").include(path="/inspections/results")
+schema = schemathesis.pytest.from_fixture("app_schema").include(path="/inspections/results")
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from roster.storage import open_session
 from roster.storage.models.outbox import OutboxMessage
 from roster.storage.models.reports import ReportAck, ReportExpectation, ReportSubmission
 from roster.timeutil import local_date_of, utc_now
-from roster.web.app import create_app
 
 
 def _now() -> dt.datetime:
@@ -197,18 +196,8 @@ def test_serve_listens_on_loopback_by_default() -> None:
     assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
 
 
-@pytest.fixture
-def reports_schema(request: pytest.FixtureRequest):  # noqa: ANN201
-    """The app reads DUTYFLOW_DATABASE_URL per request (the db_url fixture sets it), so one app object serves
-    the schema and every test's fresh database. Loaded when the test runs, not at collection: every xdist
-    worker collects every module, and schemathesis builds its coverage cases while it makes the tests."""
-    # schemathesis 4.32 names each operation by rewriting `item._nodeid`, which pytest 9.2 no longer has.
-    request.node._nodeid = request.node.nodeid
-    return schemathesis.openapi.from_asgi("/openapi.json", create_app())
-
-
 # Only this feature's operations: other features' routes have their own tests.
-schema = schemathesis.pytest.from_fixture("reports_schema").include(path_regex="^/(reports|ack)")
+schema = schemathesis.pytest.from_fixture("app_schema").include(path_regex="^/(reports|ack)")
 
 
 @pytest.fixture
