@@ -81,11 +81,7 @@ def test_deploy_all_registers_every_flow_with_its_bureau_local_cron(
         # SIGINT, as docs/orchestration.md tells operators: an idle 3.8 process worker ignores SIGTERM for
         # over 45 s (this test waited that long for it).
         os.killpg(worker.pid, signal.SIGINT)
-        try:
-            worker.wait(30)
-        except subprocess.TimeoutExpired:  # a loaded machine can take longer still: cleanup, not a check
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(10)
+        worker.wait(60)
     assert set(p.name for p in PROJECT_ROOT.iterdir()) == before  # deploying leaves the checkout alone
     assert state.is_completed(), f"{state}\n{(tmp_path / 'worker.log').read_text()}"
     with open_session(db_url) as s:
