@@ -1,0 +1,271 @@
+"""Column generation and a dive: whole lines chosen by a linear program, for rosters whose people meet only in
+the cover.
+
+When every hard rule belongs to one person and the only soft term shared between people is the preferred
+cover (the public nurse-rostering benchmark; a bureau problem without fairness terms or pairs), a roster is
+one *line* (a person's shifts over the horizon) per person, and its cost is the lines' own costs (requests)
+plus the cover's under/over penalties. The *master* linear program chooses a convex mix of known lines per
+person; its dual prices say what one more seat on each cell is worth. *Pricing* finds each person's best line
+under those prices: a one-person CP-SAT model of the same generic rules (``roster.solver.cpsat.build``) whose
+objective is the person's requests minus the prices of the cells worked, built once per person and re-aimed
+each round. Lines whose reduced cost is negative join the master; when none does, the LP value is a lower
+bound of every roster's cost.
+
+The LP's mix is usually fractional, so a *dive* turns it into a roster: the people whose line the LP already
+chooses (value at least ``FIX_AT``), or else the one most chosen, keep that line; the master is priced again
+for the others (at most ``DIVE_ROUNDS`` rounds), and so on until everyone has a line. Every line meets its
+person's rules, so every roster the dive ends with is hard-feasible; the start's lines are columns from the
+first round, so the dive never ends without one, and when time runs out it finishes on the columns it has.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from ortools.linear_solver import pywraplp
+from ortools.sat.python import cp_model
+
+from roster.solver.cpsat import build
+from roster.solver.problem import Assignment, Cell, Person, Problem, Request
+
+Line = frozenset[Cell]
+Roster = dict[str, dict[int, Assignment]]
+PRICE_SCALE = 10_000  # dual prices are fractional, CP-SAT objectives integer: prices in 1/10,000
+# Pricing is exact up to that rounding, so the LP value less the most it can hide (half a unit per cell of each
+# free person's line) is a lower bound; the bound reported is that, rounded up to the integer costs.
+ROOT_ROUNDS = 20  # pricing rounds the root LP takes (13-24 on Instances 9-12): the dive is not begun when the
+# first round's time says they would not fit in the time given
+FIX_AT = 0.9  # a line the LP chooses at least this much is kept in the dive
+# Else the most chosen lines of this share of the free people (at least one): one at a time was better on
+# Instances 9 and 11 by a seat, and too slow for Instance12's 60 people in 60 s (docs/benchmark.md).
+FIX_SHARE = 0.1
+LATE_FIX_SHARE = 0.25  # once the time is up: no more pricing, and the rest fixed in a few LP solves
+DIVE_ROUNDS = 5  # pricing rounds after each fixing step of the dive
+PRICE_TIME_S = 2.0  # a guard per pricing solve; a 4-week line is priced optimally in milliseconds
+EPSILON = 1e-6
+
+
+def decomposes(problem: Problem) -> bool:
+    """True when people meet only in the preferred cover: no fairness terms, pairs, minimal-change terms,
+    hard cover bounds or roles to choose."""
+    return (
+        not problem.fairness
+        and not problem.not_together
+        and (problem.previous is None or not problem.change_weight)
+        and all(len(p.roles) == 1 for p in problem.people)
+        and all(c.role is None and not c.min and c.max is None for c in problem.cover)
+    )
+
+
+def line_cost(requests: Iterable[Request], line: Line) -> int:
+    """What a line's own requests cost (``roster.solver.evaluate.penalties``' rule)."""
+    days = dict(line)
+    cost = 0
+    for r in requests:
+        shift = days.get(r.day)
+        hit = shift is not None and (r.shift is None or shift == r.shift)
+        cost += r.weight if hit != r.on else 0
+    return cost
+
+
+class Pricer:
+    """One person's line model, built once; ``best`` re-aims its objective at new prices."""
+
+    def __init__(self, problem: Problem, person: Person) -> None:
+        self.person = person
+        self.requests = tuple(r for r in problem.requests if r.person == person.id)
+        alone = Problem(
+            problem.days,
+            problem.shift_types,
+            problem.roles,
+            (person,),
+            (),
+            problem.weekends,
+            self.requests,
+            conflicts=problem.conflicts,
+            outside_is_off=problem.outside_is_off,
+        )
+        self.model = build(alone)
+        self.cells = list(self.model.x)
+        self.own = sum(weight * expr for expr, weight in self.model.objective if weight)
+
+    def best(self, prices: Mapping[Cell, float], time_s: float) -> tuple[list[Line], bool]:
+        """Lines found on the way to the best one under ``prices`` (the best last), and whether it is proved
+        best."""
+        m = self.model.cp
+        coefficients = [-round(PRICE_SCALE * prices.get((day, shift), 0.0)) for _, day, shift in self.cells]
+        m.clear_objective()
+        m.minimize(PRICE_SCALE * self.own + cp_model.LinearExpr.weighted_sum(list(self.model.x.values()), coefficients))
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = max(0.01, time_s)
+        found = _Lines(self.model.x)
+        code = solver.solve(m, found)
+        return found.lines, code == cp_model.OPTIMAL
+
+
+class _Lines(cp_model.CpSolverSolutionCallback):
+    def __init__(self, x: Mapping[tuple[str, int, str], cp_model.IntVar]) -> None:
+        super().__init__()
+        self.x, self.lines = x, []
+
+    def on_solution_callback(self) -> None:
+        self.lines.append(frozenset((day, shift) for (_, day, shift), v in self.x.items() if self.boolean_value(v)))
+
+
+@dataclass
+class Column:
+    person: str
+    line: Line
+    cost: int
+    var: pywraplp.Variable
+
+
+class Master:
+    """The LP over known lines: one convexity row per person, one row per preferred cover cell."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.lp = pywraplp.Solver.CreateSolver("GLOP")
+        self.objective = self.lp.Objective()
+        self.rows: dict[Cell, pywraplp.Constraint] = {}
+        for c in problem.cover:
+            if c.preferred is None:
+                continue
+            row = self.lp.Constraint(c.preferred, c.preferred)
+            under, over = self.lp.NumVar(0, math.inf, ""), self.lp.NumVar(0, math.inf, "")
+            row.SetCoefficient(under, 1)
+            row.SetCoefficient(over, -1)
+            self.objective.SetCoefficient(under, c.under_weight)
+            self.objective.SetCoefficient(over, c.over_weight)
+            self.rows[(c.day, c.shift)] = row
+        self.one = {p.id: self.lp.Constraint(1, 1) for p in problem.people}
+        self.objective.SetMinimization()
+        self.columns: list[Column] = []
+        self._known: set[tuple[str, Line]] = set()
+
+    def add(self, person: str, line: Line, cost: int) -> bool:
+        if (person, line) in self._known:
+            return False
+        self._known.add((person, line))
+        var = self.lp.NumVar(0, math.inf, "")
+        self.objective.SetCoefficient(var, cost)
+        self.one[person].SetCoefficient(var, 1)
+        for cell in line:
+            if row := self.rows.get(cell):
+                row.SetCoefficient(var, 1)
+        self.columns.append(Column(person, line, cost, var))
+        return True
+
+    def solve(self) -> tuple[float, dict[Cell, float], dict[str, float]]:
+        """The LP value, the cover prices and each person's convexity price."""
+        if self.lp.Solve() != pywraplp.Solver.OPTIMAL:
+            raise RuntimeError("the master LP has no optimum")  # cannot happen: every person has a line
+        prices = {cell: row.dual_value() for cell, row in self.rows.items()}
+        return self.objective.Value(), prices, {p: row.dual_value() for p, row in self.one.items()}
+
+    def keep(self, chosen: Column) -> None:
+        """The dive's fixing: ``chosen`` becomes its person's only line."""
+        for column in self.columns:
+            if column.person == chosen.person and column is not chosen:
+                column.var.SetUb(0)
+        chosen.var.SetLb(1)
+
+
+@dataclass(frozen=True)
+class DiveResult:
+    roster: Roster  # the dive's roster, or the start when the dive was not begun
+    bound: int | None  # a lower bound of every roster's cost when the root LP was priced out, else None
+    columns: int
+    seconds: float
+    begun: bool = True
+
+
+def dive(
+    problem: Problem, start: Mapping[str, Mapping[int, Assignment]], deadline: float, workers: int = 2
+) -> DiveResult:
+    """A roster by column generation and a dive from the hard-feasible ``start`` (whose lines are the first
+    columns), until ``deadline`` (perf_counter seconds) at most. Not begun (the start returned) when the
+    first pricing round says the root LP would not be priced out in the time."""
+    began = time.perf_counter()
+    pricers = {p.id: Pricer(problem, p) for p in problem.people}
+    master = Master(problem)
+    for person in problem.people:
+        line = frozenset((d, a.shift) for d, a in start.get(person.id, {}).items())
+        master.add(person.id, line, line_cost(pricers[person.id].requests, line))
+    kept: dict[str, Column] = {}
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        round_began = time.perf_counter()
+        value = _generate(master, pricers, kept, pool, deadline, rounds=1)
+        if value is None and (time.perf_counter() - round_began) * ROOT_ROUNDS > deadline - round_began:
+            return DiveResult({p: dict(d) for p, d in start.items()}, None, len(master.columns), 0.0, False)
+        value = value if value is not None else _generate(master, pricers, kept, pool, deadline, rounds=None)
+        while len(kept) < len(problem.people):
+            late = time.perf_counter() >= deadline
+            for column in _to_keep(master, kept, LATE_FIX_SHARE if late else FIX_SHARE):
+                master.keep(column)
+                kept[column.person] = column
+            _generate(master, pricers, kept, pool, deadline, rounds=DIVE_ROUNDS)
+    roles = {p.id: p.roles[0] for p in problem.people}
+    roster = {pid: {d: Assignment(s, roles[pid]) for d, s in c.line} for pid, c in kept.items()}
+    bound = None if value is None else math.ceil(value - _rounding(problem) - EPSILON)
+    return DiveResult(roster, bound, len(master.columns), time.perf_counter() - began)
+
+
+def _rounding(problem: Problem) -> float:
+    """The most the prices' rounding can hide from pricing: half a unit on each cell of each line."""
+    return len(problem.people) * problem.days * 0.5 / PRICE_SCALE
+
+
+def _generate(
+    master: Master,
+    pricers: Mapping[str, Pricer],
+    kept: Mapping[str, Column],
+    pool: ThreadPoolExecutor,
+    deadline: float,
+    rounds: int | None,
+) -> float | None:
+    """Price and add lines until none improves the LP, ``rounds`` are done or the deadline passes. Returns the
+    LP value when it is priced out (no improving line, every pricing proved), else None."""
+    done = 0
+    while rounds is None or done < rounds:
+        value, prices, convexity = master.solve()
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return None
+        done += 1
+        free = [pid for pid in pricers if pid not in kept]
+        jobs = {pid: pool.submit(pricers[pid].best, prices, min(PRICE_TIME_S, left)) for pid in free}
+        added, proved = 0, True
+        for pid, job in jobs.items():
+            lines, optimal = job.result()
+            proved &= optimal
+            for line in lines:
+                cost = line_cost(pricers[pid].requests, line)
+                reduced = cost - sum(prices.get(cell, 0.0) for cell in line) - convexity[pid]
+                if reduced < -EPSILON and master.add(pid, line, cost):
+                    added += 1
+        if not added:
+            master.solve()  # leave the LP solved for the dive's next look at it
+            return value if proved and not kept else None
+    master.solve()
+    return None
+
+
+def _to_keep(master: Master, kept: Mapping[str, Column], share: float) -> list[Column]:
+    """The lines the LP chooses at least FIX_AT, or else the most chosen lines of the ``share`` of the free
+    people whose LP line is most chosen (at least one)."""
+    best: dict[str, tuple[float, Column]] = {}
+    for column in master.columns:
+        value = column.var.solution_value()
+        if column.person not in kept and value > best.get(column.person, (-1.0, column))[0]:
+            best[column.person] = (value, column)
+    ranked = sorted(best.values(), key=lambda vc: -vc[0])
+    sure = [c for v, c in ranked if v >= FIX_AT]
+    return sure or [c for _, c in ranked[: max(1, math.ceil(share * len(ranked)))]]
+
+
+__all__ = ["DiveResult", "Master", "Pricer", "decomposes", "dive", "line_cost"]

@@ -1,0 +1,81 @@
+"""Column generation and the dive (roster.solver.columns): the LP's prices, each person's best line under
+them, and the dive's roster, checked against the whole CP-SAT model and the benchmark's independent referee."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+from nrp.convert import to_assignments, to_problem
+from nrp.evaluate import evaluate
+from nrp.parser import parse_file
+from roster.solver.columns import Master, Pricer, decomposes, dive, line_cost
+from roster.solver.cpsat import solve
+from roster.solver.evaluate import violations
+from roster.solver.lns import cost, feasible_start
+from roster.solver.problem import Cover, FairnessTerm, Person, Problem, Request, ShiftType, Solution
+
+DATA = Path(__file__).resolve().parent.parent / "bench" / "data" / "nrp"
+
+
+def _two_days(**rules) -> Problem:  # noqa: ANN003
+    """Two people, one shift type, one seat a day (each missing seat costs 10, each extra one 1)."""
+    return Problem(
+        days=2,
+        shift_types=(ShiftType("D", 480),),
+        roles=("r",),
+        people=(Person("a", ("r",), **rules), Person("b", ("r",), **rules)),
+        cover=tuple(Cover(day=d, shift="D", preferred=1, under_weight=10, over_weight=1) for d in range(2)),
+        requests=(Request("a", 0, None, 3, on=False),),  # a would rather be off on day 0
+    )
+
+
+def test_the_masters_prices_are_what_a_seat_is_worth() -> None:
+    problem = _two_days()
+    master = Master(problem)
+    for pid in ("a", "b"):
+        master.add(pid, frozenset(), 0)
+    value, prices, convexity = master.solve()
+    assert value == 20 and prices == {(0, "D"): 10, (1, "D"): 10}  # both seats empty: each worth its 10
+    assert convexity == {"a": 0, "b": 0}
+    assert master.add("a", frozenset({(0, "D")}), 3) and not master.add("a", frozenset({(0, "D")}), 3)
+    value, _, _ = master.solve()
+    assert value == 13  # a takes day 0 at its request's 3, day 1 stays empty
+
+
+def test_a_pricer_finds_the_best_line_within_the_persons_rules() -> None:
+    problem = _two_days(max_shifts={"D": 1})
+    pricer = Pricer(problem, problem.people[0])
+    lines, proved = pricer.best({(0, "D"): 10.0, (1, "D"): 4.0}, 5.0)
+    # Day 0 pays 10 but a's request costs 3 there (net 7), day 1 pays 4; one shift at most: day 0.
+    assert proved and lines[-1] == frozenset({(0, "D")})
+    lines, proved = pricer.best({(0, "D"): 10.0, (1, "D"): 8.0}, 5.0)
+    assert proved and lines[-1] == frozenset({(1, "D")})  # now day 1's 8 beats day 0's net 7
+    assert line_cost(pricer.requests, frozenset({(0, "D")})) == 3 and line_cost(pricer.requests, frozenset()) == 0
+
+
+def test_only_rosters_whose_people_meet_in_the_cover_decompose() -> None:
+    problem = _two_days()
+    assert decomposes(problem)
+    fair = FairnessTerm("duties", 1, frozenset({(0, "D"), (1, "D")}), ("a", "b"))
+    assert not decomposes(dataclasses.replace(problem, fairness=(fair,)))
+    two_roles = dataclasses.replace(problem, roles=("r", "s"), people=(Person("a", ("r", "s")), problem.people[1]))
+    assert not decomposes(two_roles)
+    hard = dataclasses.replace(problem, cover=(Cover(day=0, shift="D", min=1),))
+    assert not decomposes(hard)
+
+
+def test_the_dive_on_instance1_reaches_the_whole_models_optimum_above_its_bound() -> None:
+    instance = parse_file(DATA / "Instance1.txt")
+    problem = to_problem(instance)
+    whole = solve(problem, 20.0, workers=1)
+    assert whole.status == "optimal" and whole.objective is not None
+    start = feasible_start(problem, time.perf_counter() + 20, workers=1)
+    assert start is not None
+    result = dive(problem, start, time.perf_counter() + 30, workers=1)
+    assert violations(problem, Solution(result.roster)) == []
+    verdict = evaluate(instance, to_assignments(Solution(result.roster)))  # the independent referee agrees
+    assert verdict.feasible and verdict.penalty == cost(problem, result.roster)
+    assert result.bound is not None and result.bound <= whole.objective <= cost(problem, result.roster)
+    assert cost(problem, result.roster) <= cost(problem, start)
