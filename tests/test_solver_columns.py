@@ -13,7 +13,7 @@ from nrp.parser import parse_file
 from roster.solver.columns import Master, Pricer, decomposes, dive, line_cost
 from roster.solver.cpsat import solve
 from roster.solver.evaluate import violations
-from roster.solver.lns import cost, feasible_start
+from roster.solver.lns import cost, feasible_start, solve_lns
 from roster.solver.problem import Cover, FairnessTerm, Person, Problem, Request, ShiftType, Solution
 
 DATA = Path(__file__).resolve().parent.parent / "bench" / "data" / "nrp"
@@ -79,3 +79,23 @@ def test_the_dive_on_instance1_reaches_the_whole_models_optimum_above_its_bound(
     assert verdict.feasible and verdict.penalty == cost(problem, result.roster)
     assert result.bound is not None and result.bound <= whole.objective <= cost(problem, result.roster)
     assert cost(problem, result.roster) <= cost(problem, start)
+
+
+def test_the_dive_is_not_begun_when_its_pricing_would_not_fit_in_the_time() -> None:
+    problem = _two_days()
+    start = {"a": {}, "b": {}}
+    result = dive(problem, start, time.perf_counter(), workers=1)  # no time at all
+    assert not result.begun and result.roster == start and result.bound is None
+
+
+def test_the_search_reports_the_dives_bound_and_stops_at_a_proved_optimum() -> None:
+    instance = parse_file(DATA / "Instance1.txt")
+    problem = to_problem(instance)
+    result = solve_lns(problem, 4.0, workers=1)
+    assert result.solution is not None and result.objective is not None and result.bound is not None
+    assert result.bound <= result.objective  # Instance1's LP bound is below its optimum: the search runs on
+    verdict = evaluate(instance, to_assignments(result.solution))
+    assert verdict.feasible and verdict.penalty == result.objective
+    # Two people, two seats: the LP's bound is met, so the roster is optimal and no search follows.
+    small = solve_lns(_two_days(), 30.0, workers=1)
+    assert small.status == "optimal" and small.objective == small.bound == 0 and small.wall_seconds < 10

@@ -191,18 +191,17 @@ def dive(
     columns), until ``deadline`` (perf_counter seconds) at most. Not begun (the start returned) when the
     first pricing round says the root LP would not be priced out in the time."""
     began = time.perf_counter()
-    pricers = {p.id: Pricer(problem, p) for p in problem.people}
     master = Master(problem)
     for person in problem.people:
         line = frozenset((d, a.shift) for d, a in start.get(person.id, {}).items())
-        master.add(person.id, line, line_cost(pricers[person.id].requests, line))
+        own = [r for r in problem.requests if r.person == person.id]
+        master.add(person.id, line, line_cost(own, line))
+    pricers = _pricers_in_time(problem, master, deadline, workers)
+    if pricers is None:
+        return DiveResult({p: dict(d) for p, d in start.items()}, None, len(master.columns), 0.0, False)
     kept: dict[str, Column] = {}
     with ThreadPoolExecutor(max(1, workers)) as pool:
-        round_began = time.perf_counter()
-        value = _generate(master, pricers, kept, pool, deadline, rounds=1)
-        if value is None and (time.perf_counter() - round_began) * ROOT_ROUNDS > deadline - round_began:
-            return DiveResult({p: dict(d) for p, d in start.items()}, None, len(master.columns), 0.0, False)
-        value = value if value is not None else _generate(master, pricers, kept, pool, deadline, rounds=None)
+        value = _generate(master, pricers, kept, pool, deadline, rounds=None)
         while len(kept) < len(problem.people):
             late = time.perf_counter() >= deadline
             for column in _to_keep(master, kept, LATE_FIX_SHARE if late else FIX_SHARE):
@@ -213,6 +212,22 @@ def dive(
     roster = {pid: {d: Assignment(s, roles[pid]) for d, s in c.line} for pid, c in kept.items()}
     bound = None if value is None else math.ceil(value - _rounding(problem) - EPSILON)
     return DiveResult(roster, bound, len(master.columns), time.perf_counter() - began)
+
+
+def _pricers_in_time(problem: Problem, master: Master, deadline: float, workers: int) -> dict[str, Pricer] | None:
+    """Everyone's pricer, or None when building and pricing the first person's says that the pricers and
+    ROOT_ROUNDS rounds of pricing would not fit before ``deadline`` (a year's lines, or 120 people)."""
+    first = problem.people[0]
+    began = time.perf_counter()
+    pricer = Pricer(problem, first)
+    built = time.perf_counter()
+    pricer.best(master.solve()[1], PRICE_TIME_S)
+    priced = time.perf_counter()
+    people = len(problem.people)
+    needed = (built - began) * people + (priced - built) * people / max(1, workers) * ROOT_ROUNDS
+    if needed > deadline - priced:
+        return None
+    return {first.id: pricer} | {p.id: Pricer(problem, p) for p in problem.people[1:]}
 
 
 def _rounding(problem: Problem) -> float:
