@@ -37,15 +37,17 @@ Roster = dict[str, dict[int, Assignment]]
 PRICE_SCALE = 10_000  # dual prices are fractional, CP-SAT objectives integer: prices in 1/10,000
 # Pricing is exact up to that rounding, so the LP value less the most it can hide (half a unit per cell of each
 # free person's line) is a lower bound; the bound reported is that, rounded up to the integer costs.
-ROOT_ROUNDS = 20  # pricing rounds the root LP takes (13-24 on Instances 9-12): the dive is not begun when the
-# first round's time says they would not fit in the time given
+# Pricing rounds the root LP takes (13-24 on Instances 9-12): the dive is not begun when the first person's
+# pricer says that building everyone's and that many rounds would not fit in the time, and given up (the start
+# kept) when a round of the root's, from the second on, says the rest of them would not.
+ROOT_ROUNDS = 20
 FIX_AT = 0.9  # a line the LP chooses at least this much is kept in the dive
 # Else the most chosen lines of this share of the free people (at least one): one at a time was better on
 # Instances 9 and 11 by a seat, and too slow for Instance12's 60 people in 60 s (docs/benchmark.md).
 FIX_SHARE = 0.1
 LATE_FIX_SHARE = 0.25  # once the time is up: no more pricing, and the rest fixed in a few LP solves
 DIVE_ROUNDS = 5  # pricing rounds after each fixing step of the dive
-PRICE_TIME_S = 2.0  # a guard per pricing solve; a 4-week line is priced optimally in milliseconds
+PRICE_TIME_S = 2.0  # a guard per pricing solve; a 4-week line is priced optimally in 10-200 ms
 EPSILON = 1e-6
 
 
@@ -93,19 +95,26 @@ class Pricer:
         self.cells = list(self.model.x)
         self.own = sum(weight * expr for expr, weight in self.model.objective if weight)
 
-    def best(self, prices: Mapping[Cell, float], time_s: float) -> tuple[list[Line], bool]:
+    def best(self, prices: Mapping[Cell, float], deadline: float) -> tuple[list[Line], bool]:
         """Lines found on the way to the best one under ``prices`` (the best last), and whether it is proved
-        best."""
+        best; at most PRICE_TIME_S, and nothing once ``deadline`` (perf_counter seconds) has passed."""
+        time_s = min(PRICE_TIME_S, deadline - time.perf_counter())
+        if time_s <= 0:
+            return [], False
         m = self.model.cp
         coefficients = [-round(PRICE_SCALE * prices.get((day, shift), 0.0)) for _, day, shift in self.cells]
         m.clear_objective()
         m.minimize(PRICE_SCALE * self.own + cp_model.LinearExpr.weighted_sum(list(self.model.x.values()), coefficients))
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
-        solver.parameters.max_time_in_seconds = max(0.01, time_s)
+        solver.parameters.max_time_in_seconds = time_s
         found = _Lines(self.model.x)
         code = solver.solve(m, found)
         return found.lines, code == cp_model.OPTIMAL
+
+
+class _OutOfTime(Exception):
+    """The root LP would not be priced out before the deadline."""
 
 
 class _Lines(cp_model.CpSolverSolutionCallback):
@@ -198,10 +207,13 @@ def dive(
         master.add(person.id, line, line_cost(own, line))
     pricers = _pricers_in_time(problem, master, deadline, workers)
     if pricers is None:
-        return DiveResult({p: dict(d) for p, d in start.items()}, None, len(master.columns), 0.0, False)
+        return _not_begun(start, master, began)
     kept: dict[str, Column] = {}
     with ThreadPoolExecutor(max(1, workers)) as pool:
-        value = _generate(master, pricers, kept, pool, deadline, rounds=None)
+        try:
+            value = _generate(master, pricers, kept, pool, deadline, rounds=None)
+        except _OutOfTime:
+            return _not_begun(start, master, began)
         while len(kept) < len(problem.people):
             late = time.perf_counter() >= deadline
             for column in _to_keep(master, kept, LATE_FIX_SHARE if late else FIX_SHARE):
@@ -214,6 +226,12 @@ def dive(
     return DiveResult(roster, bound, len(master.columns), time.perf_counter() - began)
 
 
+def _not_begun(start: Mapping[str, Mapping[int, Assignment]], master: Master, began: float) -> DiveResult:
+    return DiveResult(
+        {p: dict(d) for p, d in start.items()}, None, len(master.columns), time.perf_counter() - began, False
+    )
+
+
 def _pricers_in_time(problem: Problem, master: Master, deadline: float, workers: int) -> dict[str, Pricer] | None:
     """Everyone's pricer, or None when building and pricing the first person's says that the pricers and
     ROOT_ROUNDS rounds of pricing would not fit before ``deadline`` (a year's lines, or 120 people)."""
@@ -221,7 +239,7 @@ def _pricers_in_time(problem: Problem, master: Master, deadline: float, workers:
     began = time.perf_counter()
     pricer = Pricer(problem, first)
     built = time.perf_counter()
-    pricer.best(master.solve()[1], PRICE_TIME_S)
+    pricer.best(master.solve()[1], deadline)
     priced = time.perf_counter()
     people = len(problem.people)
     needed = (built - began) * people + (priced - built) * people / max(1, workers) * ROOT_ROUNDS
@@ -248,12 +266,12 @@ def _generate(
     done = 0
     while rounds is None or done < rounds:
         value, prices, convexity = master.solve()
-        left = deadline - time.perf_counter()
-        if left <= 0:
+        began = time.perf_counter()
+        if began >= deadline:
             return None
         done += 1
         free = [pid for pid in pricers if pid not in kept]
-        jobs = {pid: pool.submit(pricers[pid].best, prices, min(PRICE_TIME_S, left)) for pid in free}
+        jobs = {pid: pool.submit(pricers[pid].best, prices, deadline) for pid in free}
         added, proved = 0, True
         for pid, job in jobs.items():
             lines, optimal = job.result()
@@ -266,6 +284,10 @@ def _generate(
         if not added:
             master.solve()  # leave the LP solved for the dive's next look at it
             return value if proved and not kept else None
+        # The root's first round prices the start's lines, an easy round; from the second on, a round's time
+        # says whether the root would be priced out before the deadline.
+        if rounds is None and done >= 2 and (time.perf_counter() - began) * (ROOT_ROUNDS - done) > deadline - began:
+            raise _OutOfTime
     master.solve()
     return None
 
