@@ -13,7 +13,7 @@ from nrp.parser import parse_file
 from roster.solver.columns import Master, Pricer, decomposes, dive, line_cost
 from roster.solver.cpsat import solve
 from roster.solver.evaluate import violations
-from roster.solver.lns import cost, feasible_start, solve_lns
+from roster.solver.lns import cost, feasible_start, improve, solve_lns
 from roster.solver.problem import Cover, FairnessTerm, Person, Problem, Request, ShiftType, Solution
 
 DATA = Path(__file__).resolve().parent.parent / "bench" / "data" / "nrp"
@@ -99,3 +99,18 @@ def test_the_search_reports_the_dives_bound_and_stops_at_a_proved_optimum() -> N
     # Two people, two seats: the LP's bound is met, so the roster is optimal and no search follows.
     small = solve_lns(_two_days(), 30.0, workers=1)
     assert small.status == "optimal" and small.objective == small.bound == 0 and small.wall_seconds < 10
+
+
+def test_the_search_stops_once_its_roster_costs_the_bound() -> None:
+    problem = to_problem(parse_file(DATA / "Instance1.txt"))
+    start = feasible_start(problem, time.perf_counter() + 20, workers=1)
+    assert start is not None
+    steps: list[object] = []
+    began = time.perf_counter()
+    # The floor is the start's own cost: the search has nothing left to find and makes no step.
+    roster, best = improve(
+        problem, start, began + 30, workers=1, on_step=lambda *a: steps.append(a), floor=cost(problem, start)
+    )
+    assert best == cost(problem, start) and roster == start and not steps and time.perf_counter() - began < 10
+    improve(problem, start, began + 30, workers=1, on_step=lambda *a: steps.append(a), max_steps=3)
+    assert steps  # without the floor the same search does step

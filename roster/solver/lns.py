@@ -139,9 +139,11 @@ def improve(
     on_step: Callable[[Neighbourhood, int, int | None], None] | None = None,
     max_steps: int | None = None,
     lanes: int = 1,
+    floor: int | None = None,
 ) -> tuple[Roster, int]:
-    """Neighbourhood search from the hard-feasible ``roster`` until ``deadline`` (perf_counter seconds) or
-    after ``max_steps`` neighbourhoods. Returns the best roster and its cost.
+    """Neighbourhood search from the hard-feasible ``roster`` until ``deadline`` (perf_counter seconds),
+    after ``max_steps`` neighbourhoods, or once the cost is down to ``floor`` (a lower bound: the roster is
+    then optimal). Returns the best roster and its cost.
 
     ``lanes`` neighbourhoods are solved at once (threads: CP-SAT releases the GIL), each on ``workers``
     CP-SAT workers. Neighbourhoods solved together share no person or no day, and one whose roster around it
@@ -154,7 +156,7 @@ def improve(
     running: dict[Future[Result], tuple[Neighbourhood, int, Solution, int]] = {}
     with ThreadPoolExecutor(max(1, lanes)) as pool:
         while True:
-            while len(running) < max(1, lanes) and (max_steps is None or step < max_steps):
+            while len(running) < max(1, lanes) and (max_steps is None or step < max_steps) and best != floor:
                 left = deadline - time.perf_counter()
                 hood = _pick_apart(problem, roster, rng, sizes.cells, [h for h, *_ in running.values()])
                 if left <= 0.05 or hood is None:
@@ -273,7 +275,7 @@ def solve_lns(
     if progress:
         progress({"objective": cost(problem, roster), "bound": None, "seconds": time.perf_counter() - started})
     if bound is None or cost(problem, roster) > bound:  # else the dive's roster is proved optimal
-        roster = _search(problem, roster, started, deadline, workers, seed, progress, params)
+        roster = _search(problem, roster, started, deadline, workers, seed, progress, params, bound)
     solution = Solution({p: d for p, d in roster.items() if d})
     breakdown = penalties(problem, solution)
     objective = sum(breakdown.values())
@@ -290,8 +292,10 @@ def _search(
     seed: int,
     progress: ProgressFn | None,
     params: Mapping[str, Any] | None,
+    floor: int | None = None,
 ) -> Roster:
-    """The neighbourhood search until ``deadline``, with a cover-matching pass every EXCHANGE_EVERY_S."""
+    """The neighbourhood search until ``deadline`` or down to ``floor``, with a cover-matching pass every
+    EXCHANGE_EVERY_S."""
     sub_params = {"max_deterministic_time": SUB_DETERMINISTIC_S, **(params or {})}
     lanes, sizes = LANES if workers > 1 else 1, Sizes(FIRST_CELLS)
     for segment in itertools.count():
@@ -308,8 +312,9 @@ def _search(
             SUB_TIME_S,
             sizes,
             lanes=lanes,
+            floor=floor,
         )
-        if stop >= deadline:
+        if stop >= deadline or cost(problem, roster) == floor:
             return roster
         exchange(problem, roster, min(deadline, time.perf_counter() + EXCHANGE_BREAK_S), seed + segment)
     raise AssertionError("unreachable")
