@@ -33,7 +33,7 @@ from roster.solver.lns import (
     restrict,
     solve_lns,
 )
-from roster.solver.neighbourhoods import LINE_CELLS, aimed, line_hood, short_cells, whole_weekends
+from roster.solver.neighbourhoods import LINE_CELLS, aimed, line_hood, pick, short_cells, whole_weekends
 from roster.solver.problem import Assignment, Cover, Person, Problem, ShiftType, Solution
 from roster.solver.windows import _edge_run
 
@@ -216,6 +216,20 @@ def test_aimed_neighbourhoods_free_people_who_could_fill_the_short_cell(instance
                 person = people[pid]
                 assert person.max_shifts.get(shift, 1) != 0 and day not in person.days_off
                 assert roster.get(pid, {}).get(day, Assignment("-", "")).shift != shift
+
+
+def test_neighbourhoods_stay_inside_the_horizon_at_any_size(instance9) -> None:  # noqa: ANN001
+    # Sizes grow up to 60,000 cells after quick optimal sub-solves: "everyone over a few days" around a short
+    # cell once got a window of 36 days on a 28-day roster, whose solution put shifts on days that do not exist.
+    problem = to_problem(instance9)
+    roster = feasible_start(problem, time.perf_counter() + 20, seed=1)
+    assert roster is not None
+    short = short_cells(problem, roster)
+    rng = random.Random(7)
+    for cells in (800.0, 6_000.0, 60_000.0):
+        for _ in range(30):
+            for hood in (aimed(problem, roster, rng, cells, rng.choice(short)), pick(problem, roster, rng, cells)):
+                assert 0 <= hood.first < hood.last <= problem.days
 
 
 def test_line_neighbourhoods_free_one_person_over_whole_weeks() -> None:

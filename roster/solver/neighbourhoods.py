@@ -139,7 +139,7 @@ def aimed(
     day, shift = cell
     per_day = max(1, len(problem.shift_types))
     if rng.random() < WHOLE_DAYS_SHARE:
-        width = max(2, int(cells / (len(problem.people) * per_day)))
+        width = min(problem.days, max(2, int(cells / (len(problem.people) * per_day))))
         first = max(0, min(problem.days - width, day - rng.randrange(width)))
         return _widened(problem, tuple(p.id for p in problem.people), first, first + width)
     width = min(problem.days, 7 * rng.randint(1, MAX_WEEKS))
@@ -189,7 +189,7 @@ def random_hood(problem: Problem, rng: random.Random, cells: float) -> Neighbour
 
 def _widened(problem: Problem, people: tuple[str, ...], first: int, last: int) -> Neighbourhood:
     first, last = whole_weekends(problem, first, last)
-    return Neighbourhood(people, first, last)
+    return Neighbourhood(people, max(0, first), min(problem.days, last))  # a window never leaves the horizon
 
 
 def whole_weekends(problem: Problem, first: int, last: int) -> tuple[int, int]:
