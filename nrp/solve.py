@@ -2,15 +2,17 @@
 
 By size (``FULL_MODEL_CELLS`` = days x staff x shift types):
 
-- Small (Instances 1-3): the whole CP-SAT model, tuned on those three (docs/benchmark.md): a feasible start
-  from ``roster.solver.lns.feasible_start`` as a hint and a fallback; then ``COVER_FIRST_SHARE`` of the time
-  on the same problem with only the under-cover terms (it finds the best number of uncovered seats within
-  seconds); then the full problem hinted with that roster (``solve(hint=)``), both with
-  ``linearization_level=2`` (the fuller LP relaxation steers the search much sooner to good rosters).
+- Small (Instances 1-3): a feasible start from ``roster.solver.lns.feasible_start``; then, since every
+  benchmark instance's people meet only in the cover, column generation and a dive
+  (``roster.solver.columns``, at most ``SMALL_DIVE_SHARE`` of the time), whose roster is done when it costs
+  the LP's lower bound (Instances 2 and 3 in about a second); otherwise the whole CP-SAT model with
+  ``linearization_level=2`` (the fuller LP relaxation steers the search much sooner to good rosters), hinted
+  with the best roster so far and falling back on it (Instance1, whose LP bound is weak, is proved there).
 - Larger (Instances 9-24): ``roster.solver.lns.solve_lns``: lines built person by person within each
   person's rules, their shift types swapped where it pays, the few people still breaking a rule re-solved
-  alone, then a large-neighbourhood search around CP-SAT on exact window sub-problems until the time is up.
-  Building the whole model of a year for 150 people takes longer than the budget.
+  alone, the dive where it fits in the time, then a large-neighbourhood search around CP-SAT on exact window
+  sub-problems until the time is up. Building the whole model of a year for 150 people takes longer than the
+  budget.
 
 Nothing here is specific to an instance: all of it runs on the generic model.
 """
@@ -25,17 +27,21 @@ from typing import Any
 from nrp.convert import to_assignments, to_problem
 from nrp.evaluate import Assignment, Evaluation, evaluate
 from nrp.parser import NrpInstance
+from roster.solver.columns import decomposes, dive
 from roster.solver.cpsat import ProgressFn, solve
 from roster.solver.evaluate import penalties
-from roster.solver.lns import cost, feasible_start, solve_lns
+from roster.solver.lns import Roster, cost, feasible_start, solve_lns
 from roster.solver.problem import Problem, Result, Solution
 
 SOLVER_PARAMS: dict[str, Any] = {"linearization_level": 2}
-COVER_FIRST_SHARE = 0.3
 # Above this many (day, person, shift type) cells the neighbourhood search (roster.solver.lns) finds better
 # rosters in the time than the whole CP-SAT model (measured at 60 s on 28-day instances: Instances 9-11 and
 # smaller proxies cut from them, docs/benchmark.md); around it the two are even.
 FULL_MODEL_CELLS = 2_000
+# Below it, where people meet only in the cover, the dive (roster.solver.columns) goes first, within this share
+# of the time: it proved Instances 2 and 3 and most 4-week proxies optimal in seconds; where its LP bound is
+# weak (Instance1: 558 against 607) the whole model then starts from its roster and can prove it.
+SMALL_DIVE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,6 @@ class NrpOutcome:
     result: Result  # what the solver reports (status, objective, bound, total time of both phases)
     assignments: list[Assignment]  # the roster as (employee, day, shift); empty when none was found
     evaluation: Evaluation | None  # the independent verdict on that roster
-    cover_first: Result | None = None  # the cover-only phase
 
     @property
     def confirmed(self) -> bool:
@@ -53,13 +58,6 @@ class NrpOutcome:
             and self.evaluation.feasible
             and self.evaluation.penalty == self.result.objective
         )
-
-
-def cover_only(problem: Problem) -> Problem:
-    """The same rules with only the under-cover terms in the objective."""
-    return dataclasses.replace(
-        problem, requests=(), cover=tuple(dataclasses.replace(c, over_weight=0) for c in problem.cover)
-    )
 
 
 def cells(problem: Problem) -> int:
@@ -72,28 +70,27 @@ def solve_instance(
     workers: int = 2,
     seed: int = 0,
     progress: ProgressFn | None = None,
-    cover_first_share: float = COVER_FIRST_SHARE,
 ) -> NrpOutcome:
     started = time.perf_counter()
     problem = to_problem(instance)
     if cells(problem) > FULL_MODEL_CELLS:
         left = time_limit_s - (time.perf_counter() - started)
         result = solve_lns(problem, left, workers, seed, progress=progress, params=SOLVER_PARAMS)
-        return _outcome(instance, dataclasses.replace(result, wall_seconds=time.perf_counter() - started), None)
+        return _outcome(instance, dataclasses.replace(result, wall_seconds=time.perf_counter() - started))
     # A feasible roster first (seconds at most), so that there is always an answer to hint and fall back on.
     start = feasible_start(problem, started + 0.5 * time_limit_s, workers, seed)
+    bound = None
+    if start and decomposes(problem):  # the dive's roster, often proved optimal at once (docs/benchmark.md)
+        dived = dive(problem, start, started + SMALL_DIVE_SHARE * time_limit_s, workers)
+        start, bound = min(start, dived.roster, key=lambda r: cost(problem, r)), dived.bound
+        if bound is not None and cost(problem, start) == bound:
+            return _proved(instance, problem, start, bound, time.perf_counter() - started)
     hint = Solution(start) if start else None
     if start and progress:
-        progress({"objective": cost(problem, start), "bound": None, "seconds": time.perf_counter() - started})
-    first = None
-    if cover_first_share > 0:
-        budget = time_limit_s * cover_first_share
-        first = solve(cover_only(problem), budget, workers, seed=seed, params=SOLVER_PARAMS, hint=hint)
-        if first.solution is not None:
-            hint = first.solution
+        progress({"objective": cost(problem, start), "bound": bound, "seconds": time.perf_counter() - started})
     offset = time.perf_counter() - started
 
-    def shifted(event: dict[str, Any]) -> None:  # report seconds since the start of both phases
+    def shifted(event: dict[str, Any]) -> None:  # report seconds since the start
         if progress:
             progress({**event, "seconds": event["seconds"] + offset})
 
@@ -106,14 +103,23 @@ def solve_instance(
         params=SOLVER_PARAMS,
         hint=hint,
     )
-    if result.solution is None and start is not None:  # nothing better found: the feasible start stands
+    if start is not None and (result.objective is None or result.objective > cost(problem, start)):
+        # nothing better found: the start stands (the feasible lines, or the dive's roster)
         breakdown = penalties(problem, Solution(start))
-        result = Result("feasible", sum(breakdown.values()), None, breakdown, Solution(start), 0.0)
-    return _outcome(instance, dataclasses.replace(result, wall_seconds=time.perf_counter() - started), first)
+        result = Result("feasible", sum(breakdown.values()), result.bound, breakdown, Solution(start), 0.0)
+    if bound is not None and (result.bound is None or bound > result.bound):
+        result = dataclasses.replace(result, bound=bound)
+    return _outcome(instance, dataclasses.replace(result, wall_seconds=time.perf_counter() - started))
 
 
-def _outcome(instance: NrpInstance, result: Result, first: Result | None) -> NrpOutcome:
+def _proved(instance: NrpInstance, problem: Problem, roster: Roster, bound: int, seconds: float) -> NrpOutcome:
+    """The dive's roster, which costs its lower bound: optimal."""
+    breakdown = penalties(problem, Solution(roster))
+    return _outcome(instance, Result("optimal", bound, bound, breakdown, Solution(roster), seconds))
+
+
+def _outcome(instance: NrpInstance, result: Result) -> NrpOutcome:
     if result.solution is None:
-        return NrpOutcome(result, [], None, first)
+        return NrpOutcome(result, [], None)
     assignments = to_assignments(result.solution)
-    return NrpOutcome(result, assignments, evaluate(instance, assignments), first)
+    return NrpOutcome(result, assignments, evaluate(instance, assignments))

@@ -48,11 +48,16 @@ def test_instance1_solved_and_confirmed_by_the_evaluator(instance1: NrpInstance)
     assert result.ok and outcome.evaluation is not None
     assert outcome.evaluation.feasible, outcome.evaluation.violations
     assert outcome.evaluation.penalty == result.objective and outcome.confirmed
-    # 607 is the published optimum; the model proves it in well under a second on an idle machine.
-    assert result.status == "optimal" and result.objective == 607
-    # The cover-only phase ran first: 6 uncovered seats is the least possible (600 of the 607).
-    assert outcome.cover_first is not None and outcome.cover_first.objective == 600
-    assert dict(outcome.cover_first.breakdown).get("requests", 0) == 0
+    # 607 is the published optimum; the dive's LP bound (558) cannot prove it, the whole model then does in
+    # well under a second on an idle machine.
+    assert result.status == "optimal" and result.objective == 607 and result.bound == 607
+
+
+def test_instance3_proved_optimal_by_the_dive_alone() -> None:
+    outcome = solve_instance(parse_file(DATA / "Instance3.txt"), time_limit_s=30, workers=2)
+    # 1001 is the published optimum: the dive's roster meets its LP bound, so no whole model is built.
+    assert outcome.confirmed and outcome.result.status == "optimal" and outcome.result.objective == 1001
+    assert outcome.result.bound == 1001 and outcome.result.wall_seconds < 20
 
 
 def test_default_parameters_agree_too(instance1: NrpInstance) -> None:

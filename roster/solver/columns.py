@@ -31,6 +31,7 @@ from ortools.sat.python import cp_model
 
 from roster.solver.cpsat import build
 from roster.solver.problem import Assignment, Cell, Person, Problem, Request
+from roster.solver.seats import soft_cover_only
 
 Line = frozenset[Cell]
 Roster = dict[str, dict[int, Assignment]]
@@ -52,14 +53,13 @@ EPSILON = 1e-6
 
 
 def decomposes(problem: Problem) -> bool:
-    """True when people meet only in the preferred cover: no fairness terms, pairs, minimal-change terms,
-    hard cover bounds or roles to choose."""
+    """True when people meet only in the preferred cover (one role, no hard cover bounds: ``seats.
+    soft_cover_only``), with no fairness terms, pairs or minimal-change terms."""
     return (
-        not problem.fairness
+        soft_cover_only(problem)
+        and not problem.fairness
         and not problem.not_together
         and (problem.previous is None or not problem.change_weight)
-        and all(len(p.roles) == 1 for p in problem.people)
-        and all(c.role is None and not c.min and c.max is None for c in problem.cover)
     )
 
 
