@@ -12,8 +12,9 @@ each round. Lines whose reduced cost is negative join the master; when none does
 bound of every roster's cost.
 
 The LP's mix is usually fractional, so a *dive* turns it into a roster: the people whose line the LP already
-chooses (value at least ``FIX_AT``), or else the one most chosen, keep that line; the master is priced again
-for the others (at most ``DIVE_ROUNDS`` rounds), and so on until everyone has a line. Every line meets its
+chooses (value at least ``FIX_AT``), or else the ``FIX_SHARE`` of the free people whose line it chooses most,
+keep that line; the master is priced again for the others (at most ``DIVE_ROUNDS`` rounds), and so on until
+everyone has a line. Every line meets its
 person's rules, so every roster the dive ends with is hard-feasible; the start's lines are columns from the
 first round, so the dive never ends without one, and when time runs out it finishes on the columns it has.
 """
