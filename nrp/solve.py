@@ -83,11 +83,11 @@ def solve_instance(
     if start and decomposes(problem):  # the dive's roster, often proved optimal at once (docs/benchmark.md)
         dived = dive(problem, start, started + SMALL_DIVE_SHARE * time_limit_s, workers)
         start, bound = min(start, dived.roster, key=lambda r: cost(problem, r)), dived.bound
-        if bound is not None and cost(problem, start) == bound:
-            return _proved(instance, problem, start, bound, time.perf_counter() - started)
-    hint = Solution(start) if start else None
     if start and progress:
         progress({"objective": cost(problem, start), "bound": bound, "seconds": time.perf_counter() - started})
+    if start and bound is not None and cost(problem, start) == bound:
+        return _proved(instance, problem, start, bound, time.perf_counter() - started)
+    hint = Solution(start) if start else None
     offset = time.perf_counter() - started
 
     def shifted(event: dict[str, Any]) -> None:  # report seconds since the start
