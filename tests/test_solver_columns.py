@@ -64,6 +64,8 @@ def test_only_rosters_whose_people_meet_in_the_cover_decompose() -> None:
     assert not decomposes(two_roles)
     hard = dataclasses.replace(problem, cover=(Cover(day=0, shift="D", min=1),))
     assert not decomposes(hard)
+    twice = dataclasses.replace(problem, cover=(*problem.cover, Cover(day=0, shift="D", preferred=2, under_weight=1)))
+    assert not decomposes(twice)  # two covers of one cell would share the master's row
 
 
 def test_the_dive_on_instance1_reaches_the_whole_models_optimum_above_its_bound() -> None:

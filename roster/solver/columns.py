@@ -55,9 +55,11 @@ EPSILON = 1e-6
 
 def decomposes(problem: Problem) -> bool:
     """True when people meet only in the preferred cover (one role, no hard cover bounds: ``seats.
-    soft_cover_only``), with no fairness terms, pairs or minimal-change terms."""
+    soft_cover_only``; one cover per cell, the master's row), with no fairness terms, pairs or minimal-change
+    terms."""
     return (
         soft_cover_only(problem)
+        and len({(c.day, c.shift) for c in problem.cover}) == len(problem.cover)
         and not problem.fairness
         and not problem.not_together
         and (problem.previous is None or not problem.change_weight)
