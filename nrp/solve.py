@@ -27,10 +27,9 @@ from typing import Any
 from nrp.convert import to_assignments, to_problem
 from nrp.evaluate import Assignment, Evaluation, evaluate
 from nrp.parser import NrpInstance
-from roster.solver.columns import decomposes, dive
 from roster.solver.cpsat import ProgressFn, solve
 from roster.solver.evaluate import penalties
-from roster.solver.lns import Roster, cost, feasible_start, solve_lns
+from roster.solver.lns import Roster, cost, dive_first, feasible_start, solve_lns
 from roster.solver.problem import Problem, Result, Solution
 
 SOLVER_PARAMS: dict[str, Any] = {"linearization_level": 2}
@@ -80,9 +79,8 @@ def solve_instance(
     # A feasible roster first (seconds at most), so that there is always an answer to hint and fall back on.
     start = feasible_start(problem, started + 0.5 * time_limit_s, workers, seed)
     bound = None
-    if start and decomposes(problem):  # the dive's roster, often proved optimal at once (docs/benchmark.md)
-        dived = dive(problem, start, started + SMALL_DIVE_SHARE * time_limit_s, workers)
-        start, bound = min(start, dived.roster, key=lambda r: cost(problem, r)), dived.bound
+    if start:  # the dive's roster where it applies, often proved optimal at once (docs/benchmark.md)
+        start, bound = dive_first(problem, start, started + SMALL_DIVE_SHARE * time_limit_s, workers)
     if start and progress:
         progress({"objective": cost(problem, start), "bound": bound, "seconds": time.perf_counter() - started})
     if start and bound is not None and cost(problem, start) == bound:

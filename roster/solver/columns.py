@@ -80,9 +80,9 @@ def line_cost(requests: Iterable[Request], line: Line) -> int:
 class Pricer:
     """One person's line model, built once; ``best`` re-aims its objective at new prices."""
 
-    def __init__(self, problem: Problem, person: Person) -> None:
+    def __init__(self, problem: Problem, person: Person, requests: tuple[Request, ...]) -> None:
         self.person = person
-        self.requests = tuple(r for r in problem.requests if r.person == person.id)
+        self.requests = requests  # the person's own
         alone = Problem(
             problem.days,
             problem.shift_types,
@@ -200,15 +200,17 @@ def dive(
     problem: Problem, start: Mapping[str, Mapping[int, Assignment]], deadline: float, workers: int = 2
 ) -> DiveResult:
     """A roster by column generation and a dive from the hard-feasible ``start`` (whose lines are the first
-    columns), until ``deadline`` (perf_counter seconds) at most. Not begun (the start returned) when the
-    first pricing round says the root LP would not be priced out in the time."""
+    columns), until ``deadline`` (perf_counter seconds) at most. Not begun, or given up (the start returned),
+    when the pricing would not fit in the time (``_pricers_in_time``, and ``_generate`` at the root)."""
     began = time.perf_counter()
+    requests: dict[str, tuple[Request, ...]] = {p.id: () for p in problem.people}
+    for r in problem.requests:
+        requests[r.person] += (r,)
     master = Master(problem)
     for person in problem.people:
         line = frozenset((d, a.shift) for d, a in start.get(person.id, {}).items())
-        own = [r for r in problem.requests if r.person == person.id]
-        master.add(person.id, line, line_cost(own, line))
-    pricers = _pricers_in_time(problem, master, deadline, workers)
+        master.add(person.id, line, line_cost(requests[person.id], line))
+    pricers = _pricers_in_time(problem, master, requests, deadline, workers)
     if pricers is None:
         return _not_begun(start, master, began)
     kept: dict[str, Column] = {}
@@ -235,12 +237,14 @@ def _not_begun(start: Mapping[str, Mapping[int, Assignment]], master: Master, be
     )
 
 
-def _pricers_in_time(problem: Problem, master: Master, deadline: float, workers: int) -> dict[str, Pricer] | None:
+def _pricers_in_time(
+    problem: Problem, master: Master, requests: Mapping[str, tuple[Request, ...]], deadline: float, workers: int
+) -> dict[str, Pricer] | None:
     """Everyone's pricer, or None when building and pricing the first person's says that the pricers and
     ROOT_ROUNDS rounds of pricing would not fit before ``deadline`` (a year's lines, or 120 people)."""
     first = problem.people[0]
     began = time.perf_counter()
-    pricer = Pricer(problem, first)
+    pricer = Pricer(problem, first, requests[first.id])
     built = time.perf_counter()
     pricer.best(master.solve()[1], deadline)
     priced = time.perf_counter()
@@ -248,7 +252,7 @@ def _pricers_in_time(problem: Problem, master: Master, deadline: float, workers:
     needed = (built - began) * people + (priced - built) * people / max(1, workers) * ROOT_ROUNDS
     if needed > deadline - priced:
         return None
-    return {first.id: pricer} | {p.id: Pricer(problem, p) for p in problem.people[1:]}
+    return {first.id: pricer} | {p.id: Pricer(problem, p, requests[p.id]) for p in problem.people[1:]}
 
 
 def _rounding(problem: Problem) -> float:
@@ -284,8 +288,7 @@ def _generate(
                 reduced = cost - sum(prices.get(cell, 0.0) for cell in line) - convexity[pid]
                 if reduced < -EPSILON and master.add(pid, line, cost):
                     added += 1
-        if not added:
-            master.solve()  # leave the LP solved for the dive's next look at it
+        if not added:  # the LP solved above is unchanged: the dive reads its values next
             return value if proved and not kept else None
         # The root's first round prices the start's lines, an easy round; from the second on, a round's time
         # says whether the root would be priced out before the deadline.

@@ -20,7 +20,6 @@ gets worse.
 
 from __future__ import annotations
 
-import itertools
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -265,15 +264,10 @@ def solve_lns(
     roster = repair(problem, start, deadline, workers, seed, params=params)
     if roster is None:
         return Result("unknown", None, None, {}, None, time.perf_counter() - started)
-    bound = None
-    if columns.decomposes(problem):
-        dived = columns.dive(problem, roster, min(deadline, started + DIVE_SHARE * time_limit_s), workers)
-        bound = dived.bound
-        if cost(problem, dived.roster) < cost(problem, roster):
-            roster = dived.roster
+    roster, bound = dive_first(problem, roster, min(deadline, started + DIVE_SHARE * time_limit_s), workers)
     exchange(problem, roster, started + EXCHANGE_SHARE * time_limit_s, seed)
     if progress:
-        progress({"objective": cost(problem, roster), "bound": None, "seconds": time.perf_counter() - started})
+        progress({"objective": cost(problem, roster), "bound": bound, "seconds": time.perf_counter() - started})
     if bound is None or cost(problem, roster) > bound:  # else the dive's roster is proved optimal
         roster = _search(problem, roster, started, deadline, workers, seed, progress, params, bound)
     solution = Solution({p: d for p, d in roster.items() if d})
@@ -281,6 +275,15 @@ def solve_lns(
     objective = sum(breakdown.values())
     status = "unknown" if violations(problem, solution) else "optimal" if bound == objective else "feasible"
     return Result(status, objective, bound, breakdown, solution, time.perf_counter() - started)
+
+
+def dive_first(problem: Problem, roster: Roster, deadline: float, workers: int) -> tuple[Roster, int | None]:
+    """The dive's roster (``roster.solver.columns``) where it costs less than the hard-feasible ``roster``, else
+    ``roster``; and the dive's lower bound. ``roster`` and None where people meet in more than the cover."""
+    if not columns.decomposes(problem):
+        return roster, None
+    dived = columns.dive(problem, roster, deadline, workers)
+    return (dived.roster if cost(problem, dived.roster) < cost(problem, roster) else roster), dived.bound
 
 
 def _search(
@@ -298,7 +301,8 @@ def _search(
     EXCHANGE_EVERY_S."""
     sub_params = {"max_deterministic_time": SUB_DETERMINISTIC_S, **(params or {})}
     lanes, sizes = LANES if workers > 1 else 1, Sizes(FIRST_CELLS)
-    for segment in itertools.count():
+    segment = 0
+    while True:
         stop = min(deadline, time.perf_counter() + EXCHANGE_EVERY_S)
         roster, _ = improve(
             problem,
@@ -317,7 +321,7 @@ def _search(
         if stop >= deadline or cost(problem, roster) == floor:
             return roster
         exchange(problem, roster, min(deadline, time.perf_counter() + EXCHANGE_BREAK_S), seed + segment)
-    raise AssertionError("unreachable")
+        segment += 1
 
 
-__all__ = ["Neighbourhood", "cost", "feasible_start", "improve", "repair", "restrict", "solve_lns"]
+__all__ = ["Neighbourhood", "cost", "dive_first", "feasible_start", "improve", "repair", "restrict", "solve_lns"]

@@ -139,7 +139,7 @@ def aimed(
     day, shift = cell
     per_day = max(1, len(problem.shift_types))
     if rng.random() < WHOLE_DAYS_SHARE:
-        width = min(problem.days, max(2, int(cells / (len(problem.people) * per_day))))
+        width = max(2, int(cells / (len(problem.people) * per_day)))  # _widened keeps it inside the horizon
         first = max(0, min(problem.days - width, day - rng.randrange(width)))
         return _widened(problem, tuple(p.id for p in problem.people), first, first + width)
     width = min(problem.days, 7 * rng.randint(1, MAX_WEEKS))
