@@ -14,7 +14,7 @@ from roster.solver.columns import Master, Pricer, decomposes, dive, line_cost
 from roster.solver.cpsat import solve
 from roster.solver.evaluate import violations
 from roster.solver.lns import cost, feasible_start, improve, solve_lns
-from roster.solver.problem import Cover, FairnessTerm, Person, Problem, Request, ShiftType, Solution
+from roster.solver.problem import Assignment, Cover, FairnessTerm, Person, Problem, Request, ShiftType, Solution
 
 DATA = Path(__file__).resolve().parent.parent / "bench" / "data" / "nrp"
 
@@ -116,3 +116,25 @@ def test_the_search_stops_once_its_roster_costs_the_bound() -> None:
     assert best == cost(problem, start) and roster == start and not steps and time.perf_counter() - began < 10
     improve(problem, start, began + 30, workers=1, on_step=lambda *a: steps.append(a), max_steps=3)
     assert steps  # without the floor the same search does step
+
+
+def test_the_lagrangian_bound_is_below_every_roster_at_any_prices() -> None:
+    problem = _two_days(max_shifts={"D": 1})
+    requests = {p.id: tuple(r for r in problem.requests if r.person == p.id) for p in problem.people}
+    lines = [frozenset(), frozenset({(0, "D")}), frozenset({(1, "D")})]  # at most one shift each
+    rosters = {(la, lb): cost(problem, {"a": _days(la), "b": _days(lb)}) for la in lines for lb in lines}
+    optimum = min(rosters.values())
+    assert optimum == 0  # b on day 0, a on day 1
+    master = Master(problem)
+    for pid in ("a", "b"):
+        master.add(pid, frozenset(), 0)
+    for prices in ({(0, "D"): 10.0, (1, "D"): 10.0}, {(0, "D"): -1.0, (1, "D"): 3.0}, master.solve()[1]):
+        cheapest = sum(min(line_cost(requests[p], ln) - sum(prices[c] for c in ln) for ln in lines) for p in "ab")
+        assert master.fixed_part(prices) + cheapest <= optimum
+    start = {"a": {}, "b": {}}
+    result = dive(problem, start, time.perf_counter() + 30, workers=1)
+    assert result.bound == optimum == cost(problem, result.roster)  # the root's bound is tight here
+
+
+def _days(line: frozenset) -> dict:
+    return {d: Assignment(s, "r") for d, s in line}

@@ -23,10 +23,8 @@ from roster.solver.lns import (
     SUB_TIME_S,
     Neighbourhood,
     _apart,
-    _apply,
     _resolve,
     _still_good,
-    _window,
     cost,
     feasible_start,
     improve,
@@ -35,7 +33,7 @@ from roster.solver.lns import (
 )
 from roster.solver.neighbourhoods import LINE_CELLS, aimed, line_hood, pick, short_cells, whole_weekends
 from roster.solver.problem import Assignment, Cover, Person, Problem, ShiftType, Solution
-from roster.solver.windows import _edge_run
+from roster.solver.windows import _edge_run, incumbent, write_back
 
 DATA = Path(__file__).resolve().parent.parent / "bench" / "data" / "nrp"
 
@@ -117,14 +115,14 @@ def test_a_move_found_beside_another_is_judged_on_the_roster_as_it_then_is(insta
             result, _ = _resolve(problem, roster, hood, 2.0, 1, 0, {})
             assert result.solution is not None
             found[hood] = result.solution
-        before = _window(roster, second)
-        _apply(roster, first, found[first])
+        before = incumbent(roster, second)
+        write_back(roster, first, found[first])
         total = cost(problem, roster)
         judged = _still_good(problem, roster, second, before, found[second])
         if judged is None:
             continue
         old, new = judged
-        _apply(roster, second, found[second])
+        write_back(roster, second, found[second])
         assert violations(problem, Solution(roster)) == []
         assert cost(problem, roster) - total == new - old <= 0
 

@@ -50,6 +50,10 @@ FIX_SHARE = 0.1
 LATE_FIX_SHARE = 0.25  # once the time is up: no more pricing, and the rest fixed in a few LP solves
 DIVE_ROUNDS = 5  # pricing rounds after each fixing step of the dive
 PRICE_TIME_S = 2.0  # a guard per pricing solve; a 4-week line is priced optimally in 10-200 ms
+# The fuller LP relaxation proves a line best far sooner where its rules are long (runs, minutes, weekends over
+# 8-26 weeks): 0.11 s against 2.8 s (mostly unproved at 5 s) on Instance17, 0.39 s against 4.2 s on Instance20;
+# even on 4 weeks (docs/benchmark.md).
+PRICE_PARAMS = {"linearization_level": 2}
 EPSILON = 1e-6
 
 
@@ -111,6 +115,8 @@ class Pricer:
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.max_time_in_seconds = time_s
+        for name, value in PRICE_PARAMS.items():
+            setattr(solver.parameters, name, value)
         found = _Lines(self.model.x)
         code = solver.solve(m, found)
         return found.lines, code == cp_model.OPTIMAL
@@ -144,6 +150,7 @@ class Master:
         self.lp = pywraplp.Solver.CreateSolver("GLOP")
         self.objective = self.lp.Objective()
         self.rows: dict[Cell, pywraplp.Constraint] = {}
+        self.preferred: dict[Cell, int] = {}
         for c in problem.cover:
             if c.preferred is None:
                 continue
@@ -154,6 +161,7 @@ class Master:
             self.objective.SetCoefficient(under, c.under_weight)
             self.objective.SetCoefficient(over, c.over_weight)
             self.rows[(c.day, c.shift)] = row
+            self.preferred[(c.day, c.shift)] = c.preferred
         self.one = {p.id: self.lp.Constraint(1, 1) for p in problem.people}
         self.objective.SetMinimization()
         self.columns: list[Column] = []
@@ -178,6 +186,12 @@ class Master:
             raise RuntimeError("the master LP has no optimum")  # cannot happen: every person has a line
         prices = {cell: row.dual_value() for cell, row in self.rows.items()}
         return self.objective.Value(), prices, {p: row.dual_value() for p, row in self.one.items()}
+
+    def fixed_part(self, prices: Mapping[Cell, float]) -> float:
+        """The Lagrangian bound's part that does not depend on the lines: each cover row's price times its
+        preferred seats. (The under/over terms add nothing while the prices lie between -over_weight and
+        under_weight, as the LP's dual prices do.)"""
+        return sum(prices.get(cell, 0.0) * n for cell, n in self.preferred.items())
 
     def keep(self, chosen: Column) -> None:
         """The dive's fixing: ``chosen`` becomes its person's only line."""
@@ -215,19 +229,19 @@ def dive(
         return _not_begun(start, master, began)
     kept: dict[str, Column] = {}
     with ThreadPoolExecutor(max(1, workers)) as pool:
+        pricing = _Pricing(pricers, pool, deadline)
         try:
-            value = _generate(master, pricers, kept, pool, deadline, rounds=None)
+            lower = _generate(master, pricing, kept, rounds=None, slack=_rounding(problem))
         except _OutOfTime:
             return _not_begun(start, master, began)
         while len(kept) < len(problem.people):
-            late = time.perf_counter() >= deadline
-            for column in _to_keep(master, kept, LATE_FIX_SHARE if late else FIX_SHARE):
+            for column in _to_keep(master, kept, _fix_share(pricing)):
                 master.keep(column)
                 kept[column.person] = column
-            _generate(master, pricers, kept, pool, deadline, rounds=DIVE_ROUNDS)
+            _generate(master, pricing, kept, rounds=DIVE_ROUNDS)
     roles = {p.id: p.roles[0] for p in problem.people}
     roster = {pid: {d: Assignment(s, roles[pid]) for d, s in c.line} for pid, c in kept.items()}
-    bound = None if value is None else math.ceil(value - _rounding(problem) - EPSILON)
+    bound = None if lower is None else _whole(lower - _rounding(problem))
     return DiveResult(roster, bound, len(master.columns), time.perf_counter() - began)
 
 
@@ -260,42 +274,97 @@ def _rounding(problem: Problem) -> float:
     return len(problem.people) * problem.days * 0.5 / PRICE_SCALE
 
 
+@dataclass
+class _Pricing:
+    pricers: Mapping[str, Pricer]
+    pool: ThreadPoolExecutor
+    deadline: float
+    round_s: float = 0.0  # how long the last round of pricing took
+
+
+def _fix_share(pricing: _Pricing) -> float:
+    """The share of the free people the dive's next step fixes: FIX_SHARE, or more when the time left would not
+    do at that pace. A step's pricing takes at most DIVE_ROUNDS rounds, each shorter by the share fixed before
+    it, so fixing a share s a step prices about DIVE_ROUNDS / s rounds of the current length in all."""
+    left = pricing.deadline - time.perf_counter()
+    if left <= 0:
+        return LATE_FIX_SHARE
+    return max(FIX_SHARE, DIVE_ROUNDS * pricing.round_s / left)
+
+
 def _generate(
-    master: Master,
-    pricers: Mapping[str, Pricer],
-    kept: Mapping[str, Column],
-    pool: ThreadPoolExecutor,
-    deadline: float,
-    rounds: int | None,
+    master: Master, pricing: _Pricing, kept: Mapping[str, Column], rounds: int | None, slack: float = 0.0
 ) -> float | None:
-    """Price and add lines until none improves the LP, ``rounds`` are done or the deadline passes. Returns the
-    LP value when it is priced out (no improving line, every pricing proved), else None."""
-    done = 0
+    """Price and add lines until none improves the LP, ``rounds`` are done or the deadline passes.
+
+    At the root (nobody kept) every fully proved round also gives a lower bound of every roster's cost, the
+    Lagrangian bound: the cover's part (``Master.fixed_part``) plus each person's cheapest line under the
+    prices (their convexity price not taken off: with it, that is the LP value when no line improves). The
+    root stops as soon as that bound, less ``slack`` (what the prices' rounding can hide) and rounded up to the
+    integer costs, meets the LP value rounded the same way: more rounds could lower the LP value but not raise
+    that integer bound (on Instance14 the root stopped after 29 s instead of 50 s). Returns the best such bound
+    seen (the LP value when priced out), or None."""
+    done, lower = 0, None
     while rounds is None or done < rounds:
         value, prices, convexity = master.solve()
         began = time.perf_counter()
-        if began >= deadline:
-            return None
+        if began >= pricing.deadline:
+            return lower
         done += 1
-        free = [pid for pid in pricers if pid not in kept]
-        jobs = {pid: pool.submit(pricers[pid].best, prices, deadline) for pid in free}
-        added, proved = 0, True
-        for pid, job in jobs.items():
-            lines, optimal = job.result()
-            proved &= optimal
-            for line in lines:
-                cost = line_cost(pricers[pid].requests, line)
-                reduced = cost - sum(prices.get(cell, 0.0) for cell in line) - convexity[pid]
-                if reduced < -EPSILON and master.add(pid, line, cost):
-                    added += 1
+        added, proved, cheapest = _price_round(master, pricing, kept, prices, convexity)
+        pricing.round_s = time.perf_counter() - began
+        if proved and not kept:
+            bound = master.fixed_part(prices) + cheapest
+            lower = bound if lower is None else max(lower, bound)
+            if not added:
+                return max(lower, value)
+            if _whole(lower - slack) >= _whole(value - slack):
+                master.solve()  # the lines just added change the LP the dive reads next
+                return lower
         if not added:  # the LP solved above is unchanged: the dive reads its values next
-            return value if proved and not kept else None
+            return lower
         # The root's first round prices the start's lines, an easy round; from the second on, a round's time
         # says whether the root would be priced out before the deadline.
-        if rounds is None and done >= 2 and (time.perf_counter() - began) * (ROOT_ROUNDS - done) > deadline - began:
+        if rounds is None and done >= 2 and pricing.round_s * (ROOT_ROUNDS - done) > pricing.deadline - began:
             raise _OutOfTime
     master.solve()
-    return None
+    return lower
+
+
+def _price_round(
+    master: Master,
+    pricing: _Pricing,
+    kept: Mapping[str, Column],
+    prices: Mapping[Cell, float],
+    convexity: Mapping[str, float],
+) -> tuple[int, bool, float]:
+    """Each free person's best lines under ``prices`` into the master where they improve it: how many were
+    added, whether every pricing was proved best, and the sum of each person's cheapest line's cost less the
+    prices of its cells."""
+    pricers = pricing.pricers
+    jobs = {
+        pid: pricing.pool.submit(pricer.best, prices, pricing.deadline)
+        for pid, pricer in pricers.items()
+        if pid not in kept
+    }
+    added, proved, cheapest = 0, True, 0.0
+    for pid, job in jobs.items():
+        lines, optimal = job.result()
+        proved &= optimal
+        best = math.inf
+        for line in lines:
+            cost = line_cost(pricers[pid].requests, line)
+            priced = cost - sum(prices.get(cell, 0.0) for cell in line)
+            best = min(best, priced)
+            if priced - convexity[pid] < -EPSILON and master.add(pid, line, cost):
+                added += 1
+        cheapest += best
+    return added, proved, cheapest
+
+
+def _whole(value: float) -> int:
+    """The least integer cost at or above ``value``."""
+    return math.ceil(value - EPSILON)
 
 
 def _to_keep(master: Master, kept: Mapping[str, Column], share: float) -> list[Column]:

@@ -33,7 +33,7 @@ from roster.solver.evaluate import penalties, person_violations, violations
 from roster.solver.exchange import exchange
 from roster.solver.neighbourhoods import Neighbourhood, Sizes, pick, short_cells
 from roster.solver.problem import Assignment, Problem, Result, Solution
-from roster.solver.windows import restrict
+from roster.solver.windows import incumbent, restrict, write_back
 
 Roster = dict[str, dict[int, Assignment]]
 RETYPE_SHARE = 0.2  # of the budget, at most, for the type-swapping pass over the constructed lines
@@ -64,12 +64,6 @@ def cost(problem: Problem, roster: Mapping[str, Mapping[int, Assignment]]) -> in
     return sum(penalties(problem, Solution(dict(roster))).values())
 
 
-def _window(roster: Roster, hood: Neighbourhood) -> Solution:
-    """The incumbent's cells of ``hood``, its days counted from the window's first."""
-    window = range(hood.first, hood.last)
-    return Solution({p: {d - hood.first: a for d, a in roster.get(p, {}).items() if d in window} for p in hood.people})
-
-
 def _resolve(
     problem: Problem,
     roster: Roster,
@@ -82,18 +76,9 @@ def _resolve(
 ) -> tuple[Result, int]:
     """Solve one neighbourhood; returns the result and the incumbent's cost on the same sub-problem."""
     sub = restrict(problem, roster, hood)
-    before = _window(roster, hood)
+    before = incumbent(roster, hood)
     result = solve(sub, time_limit_s, workers, seed=seed, params=params, hint=before, soften=soften)
     return result, cost(sub, before.assignments)
-
-
-def _apply(roster: Roster, hood: Neighbourhood, solution: Solution) -> None:
-    """Write a sub-problem's solution (its days counted from the window's first) back into ``roster``."""
-    window = range(hood.first, hood.last)
-    for pid in hood.people:
-        days = {d: a for d, a in roster.get(pid, {}).items() if d not in window}
-        days.update({d + hood.first: a for d, a in solution.assignments.get(pid, {}).items()})
-        roster[pid] = days
 
 
 def repair(
@@ -118,7 +103,7 @@ def repair(
         result, _ = _resolve(problem, roster, hood, left, workers, seed, {**(params or {}), **REPAIR_PARAMS})
         if result.solution is None:
             return None
-        _apply(roster, hood, result.solution)
+        write_back(roster, hood, result.solution)
         if person_violations(problem, people[pid], roster.get(pid, {})):
             return None
     return roster
@@ -160,7 +145,7 @@ def improve(
                 hood = _pick_apart(problem, roster, rng, sizes.cells, [h for h, *_ in running.values()])
                 if left <= 0.05 or hood is None:
                     break
-                sub, before = restrict(problem, roster, hood), _window(roster, hood)
+                sub, before = restrict(problem, roster, hood), incumbent(roster, hood)
                 job = pool.submit(
                     solve, sub, min(left, sub_time_s), workers, seed=seed + step, params=params, hint=before
                 )
@@ -199,7 +184,7 @@ def _accept(
         if judged is None:
             return None
         old, new = judged
-    _apply(roster, hood, result.solution)
+    write_back(roster, hood, result.solution)
     return old, new
 
 
@@ -226,7 +211,7 @@ def _still_good(
     rules or costs more. Neighbourhoods solved together are apart (``_apart``), so ``hood``'s own cells are
     as they were; what can have changed is the cover net of the others and, for a person in both, the days
     outside the window (totals, runs at its edges): the window's sub-problem is built again and checked."""
-    if _window(roster, hood) != before:
+    if incumbent(roster, hood) != before:
         return None
     sub = restrict(problem, roster, hood)
     if violations(sub, found):

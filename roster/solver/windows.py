@@ -16,6 +16,21 @@ from roster.solver.neighbourhoods import Neighbourhood
 from roster.solver.problem import Assignment, Cover, Person, Problem, Request, Solution
 
 
+def incumbent(roster: Mapping[str, Mapping[int, Assignment]], hood: Neighbourhood) -> Solution:
+    """The roster's cells of ``hood``, its days counted from the window's first."""
+    window = range(hood.first, hood.last)
+    return Solution({p: {d - hood.first: a for d, a in roster.get(p, {}).items() if d in window} for p in hood.people})
+
+
+def write_back(roster: dict[str, dict[int, Assignment]], hood: Neighbourhood, solution: Solution) -> None:
+    """Write a sub-problem's solution (its days counted from the window's first) back into ``roster``."""
+    window = range(hood.first, hood.last)
+    for pid in hood.people:
+        days = {d: a for d, a in roster.get(pid, {}).items() if d not in window}
+        days.update({d + hood.first: a for d, a in solution.assignments.get(pid, {}).items()})
+        roster[pid] = days
+
+
 def restrict(problem: Problem, roster: Mapping[str, Mapping[int, Assignment]], hood: Neighbourhood) -> Problem:
     """Days ``hood.first``..``hood.last - 1`` for ``hood.people`` as a problem of their own (its day 0 is
     ``hood.first``), everything else kept as in ``roster``: the runs just before and after the window become
