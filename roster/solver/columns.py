@@ -8,8 +8,10 @@ plus the cover's under/over penalties. The *master* linear program chooses a con
 person; its dual prices say what one more seat on each cell is worth. *Pricing* finds each person's best line
 under those prices: a one-person CP-SAT model of the same generic rules (``roster.solver.cpsat.build``) whose
 objective is the person's requests minus the prices of the cells worked, built once per person and re-aimed
-each round. Lines whose reduced cost is negative join the master; when none does, the LP value is a lower
-bound of every roster's cost.
+each round (with CP-SAT's fuller LP relaxation, which proves an 8-26-week line best 10-25 times sooner).
+Lines whose reduced cost is negative join the master; when none does, the LP value is a lower bound of every
+roster's cost, and before that each round whose pricing is proved gives one too (the Lagrangian bound), so
+the root stops once that bound meets the LP value in whole units.
 
 The LP's mix is usually fractional, so a *dive* turns it into a roster: the people whose line the LP already
 chooses (value at least ``FIX_AT``), or else the ``FIX_SHARE`` of the free people whose line it chooses most,
@@ -49,10 +51,10 @@ FIX_AT = 0.9  # a line the LP chooses at least this much is kept in the dive
 FIX_SHARE = 0.1
 LATE_FIX_SHARE = 0.25  # once the time is up: no more pricing, and the rest fixed in a few LP solves
 DIVE_ROUNDS = 5  # pricing rounds after each fixing step of the dive
-PRICE_TIME_S = 2.0  # a guard per pricing solve; a 4-week line is priced optimally in 10-200 ms
+PRICE_TIME_S = 5.0  # a guard per pricing solve; a 4-week line is priced optimally in 10-200 ms, a few in 1-1.5 s
 # The fuller LP relaxation proves a line best far sooner where its rules are long (runs, minutes, weekends over
 # 8-26 weeks): 0.11 s against 2.8 s (mostly unproved at 5 s) on Instance17, 0.39 s against 4.2 s on Instance20;
-# even on 4 weeks (docs/benchmark.md).
+# no slower on 4 weeks (docs/benchmark.md).
 PRICE_PARAMS = {"linearization_level": 2}
 EPSILON = 1e-6
 
