@@ -107,6 +107,8 @@ def solve_instance(
         result = Result("feasible", sum(breakdown.values()), result.bound, breakdown, Solution(start), 0.0)
     if bound is not None and (result.bound is None or bound > result.bound):
         result = dataclasses.replace(result, bound=bound)
+    if result.objective is not None and result.objective == result.bound:  # the dive's bound met: proved
+        result = dataclasses.replace(result, status="optimal")
     return _outcome(instance, dataclasses.replace(result, wall_seconds=time.perf_counter() - started))
 
 

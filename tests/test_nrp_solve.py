@@ -53,9 +53,11 @@ def test_instance1_solved_and_confirmed_by_the_evaluator(instance1: NrpInstance)
     assert result.status == "optimal" and result.objective == 607 and result.bound == 607
 
 
-def test_instance3_proved_optimal_by_the_dive_alone() -> None:
-    outcome = solve_instance(parse_file(DATA / "Instance3.txt"), time_limit_s=30, workers=2)
-    # 1001 is the published optimum: the dive's roster meets its LP bound, so no whole model is built.
+def test_instance3_proved_optimal_with_the_dives_bound() -> None:
+    # One worker: steadier on a loaded test run (on two, under load, 1 run in 25 missed the optimum in 30 s).
+    outcome = solve_instance(parse_file(DATA / "Instance3.txt"), time_limit_s=30, workers=1)
+    # 1001 is the published optimum: the dive's roster meets its LP bound (so no whole model is built), or in a
+    # rare run the whole model then reaches the bound, which proves it.
     assert outcome.confirmed and outcome.result.status == "optimal" and outcome.result.objective == 1001
     assert outcome.result.bound == 1001 and outcome.result.wall_seconds < 20
 
