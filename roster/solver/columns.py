@@ -39,8 +39,8 @@ from roster.solver.seats import soft_cover_only
 Line = frozenset[Cell]
 Roster = dict[str, dict[int, Assignment]]
 PRICE_SCALE = 10_000  # dual prices are fractional, CP-SAT objectives integer: prices in 1/10,000
-# Pricing is exact up to that rounding, so the LP value less the most it can hide (half a unit per cell of each
-# free person's line) is a lower bound; the bound reported is that, rounded up to the integer costs.
+# Pricing is exact up to that rounding, so the bound less the most it can hide (``_rounding``) is a lower bound;
+# the bound reported is that, rounded up to the integer costs.
 # Pricing rounds the root LP takes (13-24 on Instances 9-12): the dive is not begun when the first person's
 # pricer says that building everyone's and that many rounds would not fit in the time, and given up (the start
 # kept) when a round of the root's, from the second on, says the rest of them would not.
@@ -273,8 +273,9 @@ def _pricers_in_time(
 
 
 def _rounding(problem: Problem) -> float:
-    """The most the prices' rounding can hide from pricing: half a unit on each cell of each line."""
-    return len(problem.people) * problem.days * 0.5 / PRICE_SCALE
+    """The most the prices' rounding can hide from pricing: half a unit on each cell of the line found best under
+    the rounded prices and half a unit on each cell of the truly best one, for each person."""
+    return len(problem.people) * problem.days * 1.0 / PRICE_SCALE
 
 
 @dataclass
