@@ -81,9 +81,10 @@ def solve_instance(
     bound = None
     if start:  # the dive's roster where it applies, often proved optimal at once (docs/benchmark.md)
         start, bound = dive_first(problem, start, started + SMALL_DIVE_SHARE * time_limit_s, workers)
+    start_cost = None if start is None else cost(problem, start)
     if start and progress:
-        progress({"objective": cost(problem, start), "bound": bound, "seconds": time.perf_counter() - started})
-    if start and bound is not None and cost(problem, start) == bound:
+        progress({"objective": start_cost, "bound": bound, "seconds": time.perf_counter() - started})
+    if start and bound is not None and start_cost == bound:
         return _proved(instance, problem, start, bound, time.perf_counter() - started)
     hint = Solution(start) if start else None
     offset = time.perf_counter() - started
@@ -101,7 +102,7 @@ def solve_instance(
         params=SOLVER_PARAMS,
         hint=hint,
     )
-    if start is not None and (result.objective is None or result.objective > cost(problem, start)):
+    if start is not None and start_cost is not None and (result.objective is None or result.objective > start_cost):
         # nothing better found: the start stands (the feasible lines, or the dive's roster)
         breakdown = penalties(problem, Solution(start))
         result = Result("feasible", sum(breakdown.values()), result.bound, breakdown, Solution(start), 0.0)

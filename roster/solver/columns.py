@@ -233,8 +233,9 @@ def dive(
     kept: dict[str, Column] = {}
     with ThreadPoolExecutor(max(1, workers)) as pool:
         pricing = _Pricing(pricers, pool, deadline, began)
+        slack = _rounding(problem)
         try:
-            lower = _generate(master, pricing, kept, rounds=None, slack=_rounding(problem))
+            lower = _generate(master, pricing, kept, rounds=None, slack=slack)
         except _OutOfTime:
             return _not_begun(start, master, began)
         while len(kept) < len(problem.people):
@@ -244,7 +245,7 @@ def dive(
             _generate(master, pricing, kept, rounds=DIVE_ROUNDS)
     roles = {p.id: p.roles[0] for p in problem.people}
     roster = {pid: {d: Assignment(s, roles[pid]) for d, s in c.line} for pid, c in kept.items()}
-    bound = None if lower is None else _whole(lower - _rounding(problem))
+    bound = None if lower is None else _whole(lower - slack)
     return DiveResult(roster, bound, len(master.columns), time.perf_counter() - began)
 
 

@@ -251,9 +251,10 @@ def solve_lns(
         return Result("unknown", None, None, {}, None, time.perf_counter() - started)
     roster, bound = dive_first(problem, roster, min(deadline, started + DIVE_SHARE * time_limit_s), workers)
     exchange(problem, roster, started + EXCHANGE_SHARE * time_limit_s, seed)
+    found = cost(problem, roster)
     if progress:
-        progress({"objective": cost(problem, roster), "bound": bound, "seconds": time.perf_counter() - started})
-    if bound is None or cost(problem, roster) > bound:  # else the dive's roster is proved optimal
+        progress({"objective": found, "bound": bound, "seconds": time.perf_counter() - started})
+    if bound is None or found > bound:  # else the dive's roster is proved optimal
         roster = _search(problem, roster, started, deadline, workers, seed, progress, params, bound)
     solution = Solution({p: d for p, d in roster.items() if d})
     breakdown = penalties(problem, solution)
@@ -289,7 +290,7 @@ def _search(
     segment = 0
     while True:
         stop = min(deadline, time.perf_counter() + EXCHANGE_EVERY_S)
-        roster, _ = improve(
+        roster, best = improve(
             problem,
             roster,
             stop,
@@ -303,7 +304,7 @@ def _search(
             lanes=lanes,
             floor=floor,
         )
-        if stop >= deadline or cost(problem, roster) == floor:
+        if stop >= deadline or best == floor:
             return roster
         exchange(problem, roster, min(deadline, time.perf_counter() + EXCHANGE_BREAK_S), seed + segment)
         segment += 1
