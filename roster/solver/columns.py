@@ -56,8 +56,10 @@ PRICE_TIME_S = 5.0  # a guard per pricing solve; a 4-week line is priced optimal
 # 8-26 weeks): 0.11 s against 2.8 s (mostly unproved at 5 s) on Instance17, 0.39 s against 4.2 s on Instance20;
 # no slower on 4 weeks (docs/benchmark.md).
 PRICE_PARAMS = {"linearization_level": 2}
+ROOT_SHARE = 0.6  # of the dive's time, at most, for the root: see _root_end
 EARLY_STOP_SHARE = 0.25  # of the dive's time: see _late
 EPSILON = 1e-6
+SMOOTHING = 0.5  # of the best-bound prices in the root's pricing (Wentges): see _generate
 
 
 def decomposes(problem: Problem) -> bool:
@@ -295,6 +297,14 @@ def _late(pricing: _Pricing) -> bool:
     return time.perf_counter() - pricing.began > EARLY_STOP_SHARE * (pricing.deadline - pricing.began)
 
 
+def _root_end(pricing: _Pricing) -> float:
+    """When the root stops pricing, priced out or not: after ROOT_SHARE of the dive's time, so that a root
+    that would take it all (Instance19 at 300 s: 255 s, its LP 11% above its bound) leaves the dive time to
+    price. A dive without pricing fixes lines the LP chose beside others, not each other: 11468 against a
+    bound of 2903 there."""
+    return pricing.began + ROOT_SHARE * (pricing.deadline - pricing.began)
+
+
 def _fix_share(pricing: _Pricing) -> float:
     """The share of the free people the dive's next step fixes: FIX_SHARE, or more when the time left would not
     do at that pace. A step's pricing takes at most DIVE_ROUNDS rounds, each shorter by the share fixed before
@@ -311,31 +321,36 @@ def _generate(
     """Price and add lines until none improves the LP, ``rounds`` are done or the deadline passes.
 
     At the root (nobody kept) every fully proved round also gives a lower bound of every roster's cost, the
-    Lagrangian bound: the cover's part (``Master.fixed_part``) plus each person's cheapest line under the
-    prices (their convexity price not taken off: with it, that is the LP value when no line improves). The
-    root stops as soon as that bound, less ``slack`` (what the prices' rounding can hide) and rounded up to the
-    integer costs, meets the LP value rounded the same way, once it is ``_late``: more rounds could lower the LP
-    value but not raise that integer bound (on Instance14 the root stopped after 29 s instead of 50 s). Returns
-    the best such bound seen (the LP value when priced out), or None."""
-    done, lower = 0, None
+    Lagrangian bound (``_price_round``). The root prices at a mix of the prices of the best bound so far and
+    the LP's (Wentges' smoothing, SMOOTHING): the LP's own prices swing from round to round, the mix reaches
+    the bound in fewer rounds. A round at the mix that adds nothing is priced again at the LP's prices, which
+    alone can show the LP priced out. The root stops as soon as the best bound, less ``slack`` (what the
+    prices' rounding can hide) and rounded up to the integer costs, meets the LP value rounded the same way,
+    once it is ``_late``: more rounds could lower the LP value but not raise that integer bound. Returns the
+    best such bound seen (the LP value when priced out), or None."""
+    done, lower, centre = 0, None, None
     while rounds is None or done < rounds:
         value, prices, convexity = master.solve()
         began = time.perf_counter()
-        if began >= pricing.deadline:
+        if began >= (pricing.deadline if kept or rounds is not None else _root_end(pricing)):
             return lower
         done += 1
-        added, proved, cheapest = _price_round(master, pricing, kept, prices, convexity)
+        at = prices if centre is None or kept else _mix(centre, prices, SMOOTHING)
+        added, proved, cheapest = _price_round(master, pricing, kept, at, (prices, convexity))
         pricing.round_s = time.perf_counter() - began
         if proved and not kept:
-            bound = master.fixed_part(prices) + cheapest
-            lower = bound if lower is None else max(lower, bound)
-            if not added:
+            bound = master.fixed_part(at) + cheapest
+            if lower is None or bound > lower:
+                lower, centre = bound, at
+            if not added and at is prices:
                 return max(lower, value)
             if _whole(lower - slack) >= _whole(value - slack) and _late(pricing):
                 master.solve()  # the lines just added change the LP the dive reads next
                 return lower
-        if not added:  # the LP solved above is unchanged: the dive reads its values next
+        if not added and at is prices:  # the LP solved above is unchanged: the dive reads its values next
             return lower
+        if not added:
+            centre = None  # a mis-price: the LP's own prices next
         # The root's first round prices the start's lines, an easy round; from the second on, a round's time
         # says whether the root would be priced out before the deadline.
         if rounds is None and done >= 2 and pricing.round_s * (ROOT_ROUNDS - done) > pricing.deadline - began:
@@ -344,19 +359,27 @@ def _generate(
     return lower
 
 
+def _mix(centre: Mapping[Cell, float], prices: Mapping[Cell, float], share: float) -> dict[Cell, float]:
+    """``share`` of ``centre`` and the rest of ``prices``, cell by cell; both lie between each row's bounds
+    (-over_weight, under_weight), and so does the mix."""
+    return {cell: share * centre[cell] + (1 - share) * price for cell, price in prices.items()}
+
+
 def _price_round(
     master: Master,
     pricing: _Pricing,
     kept: Mapping[str, Column],
-    prices: Mapping[Cell, float],
-    convexity: Mapping[str, float],
+    at: Mapping[Cell, float],
+    lp: tuple[Mapping[Cell, float], Mapping[str, float]],
 ) -> tuple[int, bool, float]:
-    """Each free person's best lines under ``prices`` into the master where they improve it: how many were
-    added, whether every pricing was proved best, and the sum of each person's cheapest line's cost less the
-    prices of its cells."""
+    """Each free person's best lines under the prices ``at`` into the master where they improve it at the
+    LP's prices and convexity prices ``lp``: how many were added, whether every pricing was proved best, and
+    the sum of each person's cheapest line's cost less the prices ``at`` of its cells (with
+    ``Master.fixed_part(at)``, the Lagrangian bound at ``at`` when proved)."""
+    prices, convexity = lp
     pricers = pricing.pricers
     jobs = {
-        pid: pricing.pool.submit(pricer.best, prices, pricing.deadline)
+        pid: pricing.pool.submit(pricer.best, at, pricing.deadline)
         for pid, pricer in pricers.items()
         if pid not in kept
     }
@@ -367,9 +390,9 @@ def _price_round(
         best = math.inf
         for line in lines:
             cost = line_cost(pricers[pid].requests, line)
-            priced = cost - sum(prices.get(cell, 0.0) for cell in line)
-            best = min(best, priced)
-            if priced - convexity[pid] < -EPSILON and master.add(pid, line, cost):
+            best = min(best, cost - sum(at.get(cell, 0.0) for cell in line))
+            reduced = cost - sum(prices.get(cell, 0.0) for cell in line) - convexity[pid]
+            if reduced < -EPSILON and master.add(pid, line, cost):
                 added += 1
         cheapest += best
     return added, proved, cheapest
