@@ -7,9 +7,12 @@ import dataclasses
 import time
 from pathlib import Path
 
+import pytest
+
 from nrp.convert import to_assignments, to_problem
 from nrp.evaluate import evaluate
 from nrp.parser import parse_file
+from roster.solver import columns
 from roster.solver.columns import Master, Pricer, decomposes, dive, line_cost
 from roster.solver.cpsat import solve
 from roster.solver.evaluate import violations
@@ -88,6 +91,19 @@ def test_the_dive_is_not_begun_when_its_pricing_would_not_fit_in_the_time() -> N
     start = {"a": {}, "b": {}}
     result = dive(problem, start, time.perf_counter(), workers=1)  # no time at all
     assert not result.begun and result.roster == start and result.bound is None
+
+
+def test_a_root_out_of_time_leaves_the_pricing_to_the_dive(monkeypatch: pytest.MonkeyPatch) -> None:
+    instance = parse_file(DATA / "Instance1.txt")
+    problem = to_problem(instance)
+    start = feasible_start(problem, time.perf_counter() + 20, workers=1)
+    assert start is not None
+    monkeypatch.setattr(columns, "ROOT_SHARE", 0.0)  # the root's time is up before its first round
+    result = dive(problem, start, time.perf_counter() + 30, workers=1)
+    assert result.begun and result.bound is None  # no round of the root: no bound
+    assert violations(problem, Solution(result.roster)) == []
+    # Only the start's lines were known at the root: the dive's own pricing found the better ones.
+    assert result.columns > len(problem.people) and cost(problem, result.roster) < cost(problem, start)
 
 
 def test_the_search_reports_the_dives_bound_and_stops_at_a_proved_optimum() -> None:

@@ -45,7 +45,7 @@ PRICE_SCALE = 10_000  # dual prices are fractional, CP-SAT objectives integer: p
 # pricer says that building everyone's and that many rounds would not fit in the time, and given up (the start
 # kept) when a round of the root's, from the second on, says the rest of them would not.
 ROOT_ROUNDS = 20
-FIX_AT = 0.9  # a line the LP chooses at least this much is kept in the dive
+FIX_AT = 0.999  # a line the LP chooses wholly is kept in the dive: see _to_keep
 # Else the most chosen lines of this share of the free people (at least one): one at a time was better on
 # Instances 9 and 11 by a seat, and too slow for Instance12's 60 people in 60 s (docs/benchmark.md).
 FIX_SHARE = 0.1
@@ -241,7 +241,7 @@ def dive(
         except _OutOfTime:
             return _not_begun(start, master, began)
         while len(kept) < len(problem.people):
-            for column in _to_keep(master, kept, _fix_share(pricing)):
+            for column in _to_keep(master, kept, _fix_share(pricing), pricing.settled):
                 master.keep(column)
                 kept[column.person] = column
             _generate(master, pricing, kept, rounds=DIVE_ROUNDS)
@@ -288,6 +288,7 @@ class _Pricing:
     deadline: float
     began: float  # when the dive began
     round_s: float = 0.0  # how long the last round of pricing took
+    settled: bool = False  # whether the last ``_generate`` ended priced out, or at the root on its bound
 
 
 def _late(pricing: _Pricing) -> bool:
@@ -329,6 +330,7 @@ def _generate(
     once it is ``_late``: more rounds could lower the LP value but not raise that integer bound. Returns the
     best such bound seen (the LP value when priced out), or None."""
     done, lower, centre = 0, None, None
+    pricing.settled = False
     while rounds is None or done < rounds:
         value, prices, convexity = master.solve()
         began = time.perf_counter()
@@ -343,11 +345,14 @@ def _generate(
             if lower is None or bound > lower:
                 lower, centre = bound, at
             if not added and at is prices:
+                pricing.settled = True
                 return max(lower, value)
             if _whole(lower - slack) >= _whole(value - slack) and _late(pricing):
                 master.solve()  # the lines just added change the LP the dive reads next
+                pricing.settled = True
                 return lower
         if not added and at is prices:  # the LP solved above is unchanged: the dive reads its values next
+            pricing.settled = True
             return lower
         if not added:
             centre = None  # a mis-price: the LP's own prices next
@@ -403,16 +408,18 @@ def _whole(value: float) -> int:
     return math.ceil(value - EPSILON)
 
 
-def _to_keep(master: Master, kept: Mapping[str, Column], share: float) -> list[Column]:
-    """The lines the LP chooses at least FIX_AT, or else the most chosen lines of the ``share`` of the free
-    people whose LP line is most chosen (at least one)."""
+def _to_keep(master: Master, kept: Mapping[str, Column], share: float, settled: bool) -> list[Column]:
+    """The lines the LP chooses at least FIX_AT when it is ``settled`` (priced out, or its bound met), or else
+    the most chosen lines of the ``share`` of the free people whose LP line is most chosen (at least one). An
+    LP still pricing chooses a line wholly when nobody's better lines are known yet: a root stopped after no
+    round at all chose every start line wholly, and fixing them all left the start as it was."""
     best: dict[str, tuple[float, Column]] = {}
     for column in master.columns:
         value = column.var.solution_value()
         if column.person not in kept and value > best.get(column.person, (-1.0, column))[0]:
             best[column.person] = (value, column)
     ranked = sorted(best.values(), key=lambda vc: -vc[0])
-    sure = [c for v, c in ranked if v >= FIX_AT]
+    sure = [c for v, c in ranked if v >= FIX_AT] if settled else []
     return sure or [c for _, c in ranked[: max(1, math.ceil(share * len(ranked)))]]
 
 
