@@ -4,6 +4,7 @@ them, and the dive's roster, checked against the whole CP-SAT model and the benc
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from pathlib import Path
 
@@ -150,6 +151,26 @@ def test_the_lagrangian_bound_is_below_every_roster_at_any_prices() -> None:
     start = {"a": {}, "b": {}}
     result = dive(problem, start, time.perf_counter() + 30, workers=1)
     assert result.bound == optimum == cost(problem, result.roster)  # the root's bound is tight here
+
+
+def test_an_early_roots_bound_is_never_below_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = _two_days()
+    both = {d: Assignment("D", "r") for d in range(2)}  # everyone on every day: each cell over its seat
+    rounds: list[int] = []
+
+    def one_round(pricing: object) -> float:  # the root's time is up after its first round
+        rounds.append(1)
+        return math.inf if len(rounds) == 1 else -math.inf
+
+    monkeypatch.setattr(columns, "_root_end", one_round)
+    # At the first round's prices (each seat worth -1: over-cover) the Lagrangian bound is -2 ...
+    with monkeypatch.context() as negative_allowed:
+        negative_allowed.setattr(columns, "_no_negative_weight", lambda p: False)
+        assert dive(problem, {"a": dict(both), "b": dict(both)}, time.perf_counter() + 30, workers=1).bound == -2
+    rounds.clear()
+    # ... which says less than that no roster costs below 0, which holds where no weight is negative.
+    result = dive(problem, {"a": dict(both), "b": dict(both)}, time.perf_counter() + 30, workers=1)
+    assert result.bound == 0 == cost(problem, result.roster)
 
 
 def _days(line: frozenset) -> dict:

@@ -11,12 +11,13 @@ objective is the person's requests minus the prices of the cells worked, built o
 each round (with CP-SAT's fuller LP relaxation, which proves an 8-26-week line best 10-25 times sooner).
 Lines whose reduced cost is negative join the master; when none does, the LP value is a lower bound of every
 roster's cost, and before that each round whose pricing is proved gives one too (the Lagrangian bound), so
-the root stops once that bound meets the LP value in whole units.
+the root stops once that bound meets the LP value in whole units. The root prices at prices smoothed towards
+those of its best bound, and stops after ``ROOT_SHARE`` of the time in any case, so that the dive can price.
 
-The LP's mix is usually fractional, so a *dive* turns it into a roster: the people whose line the LP already
-chooses (value at least ``FIX_AT``), or else the ``FIX_SHARE`` of the free people whose line it chooses most,
-keep that line; the master is priced again for the others (at most ``DIVE_ROUNDS`` rounds), and so on until
-everyone has a line. Every line meets its
+The LP's mix is usually fractional, so a *dive* turns it into a roster: once the LP is settled, the people
+whose line it chooses wholly, or else the ``FIX_SHARE`` of the free people whose line it chooses most (more
+when time is short), keep that line; the master is priced again for the others (at most ``DIVE_ROUNDS``
+rounds), and so on until everyone has a line. Every line meets its
 person's rules, so every roster the dive ends with is hard-feasible; the start's lines are columns from the
 first round, so the dive never ends without one, and when time runs out it finishes on the columns it has.
 """
@@ -248,7 +249,17 @@ def dive(
     roles = {p.id: p.roles[0] for p in problem.people}
     roster = {pid: {d: Assignment(s, roles[pid]) for d, s in c.line} for pid, c in kept.items()}
     bound = None if lower is None else _whole(lower - slack)
+    if bound is not None and _no_negative_weight(problem):  # no roster costs less than nothing
+        bound = max(bound, 0)
     return DiveResult(roster, bound, len(master.columns), time.perf_counter() - began)
+
+
+def _no_negative_weight(problem: Problem) -> bool:
+    """Whether every cost term (requests, the cover) weighs at least nothing, so every roster costs at least 0:
+    the Lagrangian bound of an early root can lie far below that (-3751 on Instance13)."""
+    weights = [r.weight for r in problem.requests]
+    weights += [w for c in problem.cover for w in (c.under_weight, c.over_weight)]
+    return min(weights, default=0) >= 0
 
 
 def _not_begun(start: Mapping[str, Mapping[int, Assignment]], master: Master, began: float) -> DiveResult:
