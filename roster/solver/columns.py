@@ -42,10 +42,13 @@ Roster = dict[str, dict[int, Assignment]]
 PRICE_SCALE = 10_000  # dual prices are fractional, CP-SAT objectives integer: prices in 1/10,000
 # Pricing is exact up to that rounding, so the bound less the most it can hide (``_rounding``) is a lower bound;
 # the bound reported is that, rounded up to the integer costs.
-# Pricing rounds the root LP takes (13-24 on Instances 9-12): the dive is not begun when the first person's
-# pricer says that building everyone's and that many rounds would not fit in the time, and given up (the start
-# kept) when a round of the root's, from the second on, says the rest of them would not.
-ROOT_ROUNDS = 20
+# Pricing rounds the root needs at least to lead the dive (it takes 13-33 to be priced out on Instances 9-17):
+# the dive is not begun when the first person's pricer says that building everyone's and that many rounds would
+# not fit in the time, and given up (the start kept) when the root's second round says the rest would not. Once
+# past that, the root runs to its cap (ROOT_SHARE): a later give-up wasted what it had spent (Instance13 at 60 s:
+# 20 s, 5389 against 4714). 10 rather than 20 since the cap: at 60 s on a slow machine Instances 15, 17 and 18
+# dive instead of giving up, 4707, 6011 and 5142 against 5701, 6918 and 5640 (docs/benchmark.md).
+ROOT_ROUNDS = 10
 FIX_AT = 0.999  # a line the LP chooses wholly is kept in the dive: see _to_keep
 # Else the most chosen lines of this share of the free people (at least one): one at a time was better on
 # Instances 9 and 11 by a seat, and too slow for Instance12's 60 people in 60 s (docs/benchmark.md).
@@ -129,7 +132,7 @@ class Pricer:
 
 
 class _OutOfTime(Exception):
-    """The root LP would not be priced out before the deadline."""
+    """The root's second round says that ROOT_ROUNDS would not fit before the deadline."""
 
 
 class _Lines(cp_model.CpSolverSolutionCallback):
@@ -367,9 +370,9 @@ def _generate(
             return lower
         if not added:
             centre = None  # a mis-price: the LP's own prices next
-        # The root's first round prices the start's lines, an easy round; from the second on, a round's time
-        # says whether the root would be priced out before the deadline.
-        if rounds is None and done >= 2 and pricing.round_s * (ROOT_ROUNDS - done) > pricing.deadline - began:
+        # The root's first round prices the start's lines, an easy round; the second's time says whether
+        # ROOT_ROUNDS would fit before the deadline.
+        if rounds is None and done == 2 and pricing.round_s * (ROOT_ROUNDS - done) > pricing.deadline - began:
             raise _OutOfTime
     master.solve()
     return lower
