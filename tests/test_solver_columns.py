@@ -14,10 +14,11 @@ from nrp.convert import to_assignments, to_problem
 from nrp.evaluate import evaluate
 from nrp.parser import parse_file
 from roster.solver import columns
-from roster.solver.columns import Master, Pricer, decomposes, dive, line_cost
+from roster.solver.columns import Master, decomposes, dive
 from roster.solver.cpsat import solve
 from roster.solver.evaluate import violations
 from roster.solver.lns import cost, feasible_start, improve, solve_lns
+from roster.solver.pricing import Pricer, line_cost
 from roster.solver.problem import Assignment, Cover, FairnessTerm, Person, Problem, Request, ShiftType, Solution
 
 DATA = Path(__file__).resolve().parent.parent / "bench" / "data" / "nrp"
