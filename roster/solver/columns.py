@@ -144,7 +144,7 @@ class Master:
 @dataclass(frozen=True)
 class DiveResult:
     roster: Roster  # the dive's roster, or the start when the dive was not begun
-    bound: int | None  # a lower bound of every roster's cost when the root LP was priced out, else None
+    bound: int | None  # the root's best lower bound of every roster's cost; None when no round was proved
     columns: int
     seconds: float
     begun: bool = True
@@ -274,7 +274,7 @@ def _generate(
     prices' rounding can hide) and rounded up to the integer costs, meets the LP value rounded the same way,
     once it is ``_late``: more rounds could lower the LP value but not raise that integer bound. Returns the
     best such bound seen (the LP value when priced out), or None."""
-    done, lower, centre = 0, None, None
+    done, lower, centre, exact = 0, None, None, False
     pricing.settled = False
     while rounds is None or done < rounds:
         value, prices, convexity = master.solve()
@@ -282,7 +282,7 @@ def _generate(
         if began >= (pricing.deadline if kept or rounds is not None else _root_end(pricing)):
             return lower
         done += 1
-        at = prices if centre is None or kept else _mix(centre, prices, SMOOTHING)
+        at = prices if centre is None or kept or exact else _mix(centre, prices, SMOOTHING)
         added, proved, cheapest = _price_round(master, pricing, kept, at, (prices, convexity))
         pricing.round_s = time.perf_counter() - began
         if proved and not kept:
@@ -299,8 +299,7 @@ def _generate(
         if not added and at is prices:  # the LP solved above is unchanged: the dive reads its values next
             pricing.settled = True
             return lower
-        if not added:
-            centre = None  # a mis-price: the LP's own prices next
+        exact = not added  # a mis-price at the mix: the LP's own prices next
         # The root's first round prices the start's lines, an easy round; the second's time says whether
         # ROOT_ROUNDS would fit before the deadline.
         if rounds is None and done == 2 and pricing.round_s * (ROOT_ROUNDS - done) > pricing.deadline - began:
