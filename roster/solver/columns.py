@@ -266,26 +266,27 @@ def _generate(
 ) -> float | None:
     """Price and add lines until none improves the LP, ``rounds`` are done or the deadline passes.
 
-    At the root (nobody kept) every fully proved round also gives a lower bound of every roster's cost, the
-    Lagrangian bound (``_price_round``). The root prices at a mix of the prices of the best bound so far and
-    the LP's (Wentges' smoothing, SMOOTHING): the LP's own prices swing from round to round, the mix reaches
-    the bound in fewer rounds. A round at the mix that adds nothing is priced again at the LP's prices, which
-    alone can show the LP priced out. The root stops as soon as the best bound, less ``slack`` (what the
-    prices' rounding can hide) and rounded up to the integer costs, meets the LP value rounded the same way,
-    once it is ``_late``: more rounds could lower the LP value but not raise that integer bound. Returns the
-    best such bound seen (the LP value when priced out), or None."""
+    At the root (``rounds`` None: the dive's first call, nobody kept yet) every fully proved round also gives a
+    lower bound of every roster's cost, the Lagrangian bound (``_price_round``). The root prices at a mix of the
+    prices of the best bound so far and the LP's (Wentges' smoothing, SMOOTHING): the LP's own prices swing from
+    round to round, the mix reaches the bound in fewer rounds. A round at the mix that adds nothing is priced again
+    at the LP's prices, which alone can show the LP priced out. The root stops as soon as the best bound, less
+    ``slack`` (what the prices' rounding can hide) and rounded up to the integer costs, meets the LP value rounded
+    the same way, once it is ``_late``: more rounds could lower the LP value but not raise that integer bound.
+    Returns the best such bound seen (the LP value when priced out), or None."""
     done, lower, centre, exact = 0, None, None, False
+    root = rounds is None
     pricing.settled = False
-    while rounds is None or done < rounds:
+    while root or done < rounds:
         value, prices, convexity = master.solve()
         began = time.perf_counter()
-        if began >= (pricing.deadline if kept or rounds is not None else _root_end(pricing)):
+        if began >= (_root_end(pricing) if root else pricing.deadline):
             return lower
         done += 1
-        at = prices if centre is None or kept or exact else _mix(centre, prices, SMOOTHING)
+        at = prices if centre is None or exact else _mix(centre, prices, SMOOTHING)  # centre: root only
         added, proved, cheapest = _price_round(master, pricing, kept, at, (prices, convexity))
         pricing.round_s = time.perf_counter() - began
-        if proved and not kept:
+        if proved and root:
             bound = master.fixed_part(at) + cheapest
             if lower is None or bound > lower:
                 lower, centre = bound, at
@@ -302,7 +303,7 @@ def _generate(
         exact = not added  # a mis-price at the mix: the LP's own prices next
         # The root's first round prices the start's lines, an easy round; the second's time says whether
         # ROOT_ROUNDS would fit before the deadline.
-        if rounds is None and done == 2 and pricing.round_s * (ROOT_ROUNDS - done) > pricing.deadline - began:
+        if root and done == 2 and pricing.round_s * (ROOT_ROUNDS - done) > pricing.deadline - began:
             raise _OutOfTime
     master.solve()
     return lower
