@@ -29,10 +29,12 @@ run: install
 ## Three workers on two cores: about a fifth of the time a test waits for a server, a subprocess or Chromium,
 ## and the third worker fills it (docs/testing.md). Bytecode is cached even where the machine turns it off:
 ## the flow, CLI and server subprocesses then compile the project once, not each (and compileall does it
-## first on both cores, so that the three workers do not each compile it at once in a fresh clone).
+## first on both cores, so that the three workers do not each compile it at once in a fresh clone). The same for
+## the pricing sweep's machine code (numba's cache, about 4 s once).
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m compileall -q -j 2 roster flows notifications nrp bench
+	$(BIN)/python -c "from roster.solver.linedp import warm; warm()"
 	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n 3 --dist loadgroup
 
 ## The scale-out test (not part of `make test`): two Prefect API replicas on PostgreSQL + Redis, one services

@@ -52,11 +52,11 @@ def test_the_masters_prices_are_what_a_seat_is_worth() -> None:
 def test_a_pricer_finds_the_best_line_within_the_persons_rules() -> None:
     problem = _two_days(max_shifts={"D": 1})
     pricer = Pricer(problem, problem.people[0], tuple(r for r in problem.requests if r.person == "a"))
-    lines, proved = pricer.best({(0, "D"): 10.0, (1, "D"): 4.0}, time.perf_counter() + 5)
+    priced = pricer.best({(0, "D"): 10.0, (1, "D"): 4.0}, time.perf_counter() + 5)
     # Day 0 pays 10 but a's request costs 3 there (net 7), day 1 pays 4; one shift at most: day 0.
-    assert proved and lines[-1] == frozenset({(0, "D")})
-    lines, proved = pricer.best({(0, "D"): 10.0, (1, "D"): 8.0}, time.perf_counter() + 5)
-    assert proved and lines[-1] == frozenset({(1, "D")})  # now day 1's 8 beats day 0's net 7
+    assert priced.proved and priced.lines[-1] == frozenset({(0, "D")}) and priced.lower == pytest.approx(-7)
+    priced = pricer.best({(0, "D"): 10.0, (1, "D"): 8.0}, time.perf_counter() + 5)
+    assert priced.proved and priced.lines[-1] == frozenset({(1, "D")})  # now day 1's 8 beats day 0's net 7
     assert line_cost(pricer.requests, frozenset({(0, "D")})) == 3 and line_cost(pricer.requests, frozenset()) == 0
 
 

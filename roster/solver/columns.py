@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ortools.linear_solver import pywraplp
 
+from roster.solver import linedp
 from roster.solver.pricing import PRICE_SCALE, Line, Pricer, line_cost
 from roster.solver.problem import Assignment, Cell, Problem, Request
 from roster.solver.seats import soft_cover_only
@@ -208,6 +209,7 @@ def _pricers_in_time(
     """Everyone's pricer, or None when building and pricing the first person's says that the pricers and
     ROOT_ROUNDS rounds of pricing would not fit before ``deadline`` (a year's lines, or 120 people)."""
     first = problem.people[0]
+    linedp.warm()
     began = time.perf_counter()
     pricer = Pricer(problem, first, requests[first.id])
     built = time.perf_counter()
@@ -284,9 +286,9 @@ def _generate(
             return lower
         done += 1
         at = prices if centre is None or exact else _mix(centre, prices, SMOOTHING)  # centre: root only
-        added, proved, cheapest = _price_round(master, pricing, kept, at, (prices, convexity))
+        added, bounded, cheapest = _price_round(master, pricing, kept, at, (prices, convexity))
         pricing.round_s = time.perf_counter() - began
-        if proved and root:
+        if bounded and root:
             bound = master.fixed_part(at) + cheapest
             if lower is None or bound > lower:
                 lower, centre = bound, at
@@ -323,29 +325,27 @@ def _price_round(
     lp: tuple[Mapping[Cell, float], Mapping[str, float]],
 ) -> tuple[int, bool, float]:
     """Each free person's best lines under the prices ``at`` into the master where they improve it at the
-    LP's prices and convexity prices ``lp``: how many were added, whether every pricing was proved best, and
-    the sum of each person's cheapest line's cost less the prices ``at`` of its cells (with
-    ``Master.fixed_part(at)``, the Lagrangian bound at ``at`` when proved)."""
+    LP's prices and convexity prices ``lp``: how many were added, whether every pricing bounded its best line,
+    and the sum of those lower bounds of each person's cheapest line's cost less the prices ``at`` of its cells
+    (with ``Master.fixed_part(at)``, a Lagrangian bound at ``at``)."""
     prices, convexity = lp
     pricers = pricing.pricers
-    jobs = {
-        pid: pricing.pool.submit(pricer.best, at, pricing.deadline)
-        for pid, pricer in pricers.items()
-        if pid not in kept
-    }
-    added, proved, cheapest = 0, True, 0.0
+    improves = {pid: _improves(pricer, prices, convexity[pid]) for pid, pricer in pricers.items() if pid not in kept}
+    jobs = {pid: pricing.pool.submit(pricers[pid].best, at, pricing.deadline, test) for pid, test in improves.items()}
+    added, bounded, cheapest = 0, True, 0.0
     for pid, job in jobs.items():
-        lines, optimal = job.result()
-        proved &= optimal
-        best = math.inf
-        for line in lines:
-            cost = line_cost(pricers[pid].requests, line)
-            best = min(best, cost - sum(at.get(cell, 0.0) for cell in line))
-            reduced = cost - sum(prices.get(cell, 0.0) for cell in line) - convexity[pid]
-            if reduced < -EPSILON and master.add(pid, line, cost):
+        priced = job.result()
+        bounded &= math.isfinite(priced.lower)
+        cheapest += priced.lower
+        for line in priced.lines:
+            if improves[pid](line) and master.add(pid, line, pricers[pid].cost(line)):
                 added += 1
-        cheapest += best
-    return added, proved, cheapest
+    return added, bounded, cheapest
+
+
+def _improves(pricer: Pricer, prices: Mapping[Cell, float], convexity: float) -> Callable[[Line], bool]:
+    """Whether a line of ``pricer``'s person would improve the master: its reduced cost is negative."""
+    return lambda line: pricer.value(line, prices) - convexity < -EPSILON
 
 
 def _whole(value: float) -> int:

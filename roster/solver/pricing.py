@@ -1,21 +1,27 @@
 """Pricing for column generation (``roster.solver.columns``): one person's best line under the master's prices.
 
-A line is a person's shifts over the horizon; its own cost is what its requests cost. The pricer is a one-person
-CP-SAT model of the generic rules (``roster.solver.cpsat.build``), built once and re-aimed at each round's
-prices: the person's requests minus the prices of the cells worked.
+A line is a person's shifts over the horizon; its own cost is what its requests cost, and under the master's
+prices it costs that less the prices of the cells worked. The sweep (``roster.solver.linedp``) prices first: in
+milliseconds it finds the best line and proves it, or finds good lines and a lower bound where a cap on one
+shift type's count leaves a gap. Where it proves nothing and offers nothing that improves the master, or
+cannot walk the person's rules, a one-person CP-SAT model of the generic rules (``roster.solver.cpsat.build``,
+built on first use and re-aimed at each round's prices) prices exactly.
 """
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from ortools.sat.python import cp_model
 
+from roster.solver import linedp
 from roster.solver.cpsat import build
+from roster.solver.linedp import Line, Priced
+from roster.solver.model import Model
 from roster.solver.problem import Cell, Person, Problem, Request
 
-Line = frozenset[Cell]
 PRICE_SCALE = 10_000  # dual prices are fractional, CP-SAT objectives integer: prices in 1/10,000
 PRICE_TIME_S = 5.0  # a guard per pricing solve; a 4-week line is priced optimally in 10-200 ms, a few in 1-1.5 s
 # The fuller LP relaxation proves a line best far sooner where its rules are long (runs, minutes, weekends over
@@ -36,12 +42,14 @@ def line_cost(requests: Iterable[Request], line: Line) -> int:
 
 
 class Pricer:
-    """One person's line model, built once; ``best`` re-aims its objective at new prices."""
+    """One person's pricing: the sweep's rules, built at once, and the CP-SAT line model, built on first use;
+    ``best`` re-aims them at new prices."""
 
     def __init__(self, problem: Problem, person: Person, requests: tuple[Request, ...]) -> None:
         self.person = person
         self.requests = requests  # the person's own
-        alone = Problem(
+        self.rules = linedp.rules(problem, person, requests)
+        self._alone = Problem(
             problem.days,
             problem.shift_types,
             problem.roles,
@@ -52,26 +60,53 @@ class Pricer:
             conflicts=problem.conflicts,
             outside_is_off=problem.outside_is_off,
         )
-        self.model = build(alone)
-        self.cells = list(self.model.x)
-        self.own = sum(weight * expr for expr, weight in self.model.objective if weight)
+        self._model: Model | None = None
+        self._own: cp_model.LinearExpr | int = 0  # the model's request terms
 
-    def best(self, prices: Mapping[Cell, float], deadline: float) -> tuple[list[Line], bool]:
-        """Lines found on the way to the best one under ``prices`` (the best last), and whether it is proved
-        best; at most PRICE_TIME_S, and nothing once ``deadline`` (perf_counter seconds) has passed."""
+    def best(
+        self, prices: Mapping[Cell, float], deadline: float, improves: Callable[[Line], bool] = lambda _: False
+    ) -> Priced:
+        """Lines found on the way to the best one under ``prices``, and a lower bound of its cost (-inf when
+        unknown): the sweep's, unless it proves nothing and no line of its ``improves`` the master; then
+        CP-SAT's too, at most PRICE_TIME_S, and nothing once ``deadline`` (perf_counter seconds) has passed."""
+        lines, lower = [], -math.inf
+        if self.rules is not None:
+            swept = linedp.best_lines(self.rules, prices)
+            if swept.proved or any(improves(line) for line in swept.lines):
+                return swept
+            lines, lower = swept.lines, swept.lower
+        found, optimal = self._solve(prices, deadline)
+        if optimal:
+            lower = max(lower, min(self.value(line, prices) for line in found))
+        return Priced(lines + found, lower, optimal)
+
+    def cost(self, line: Line) -> int:
+        """What ``line``'s own requests cost."""
+        return line_cost(self.requests, line)
+
+    def value(self, line: Line, prices: Mapping[Cell, float]) -> float:
+        """What ``line`` costs under ``prices``: its requests less the prices of its cells."""
+        return self.cost(line) - sum(prices.get(cell, 0.0) for cell in line)
+
+    def _solve(self, prices: Mapping[Cell, float], deadline: float) -> tuple[list[Line], bool]:
+        """CP-SAT's lines on the way to the best (the best last) and whether it is proved best."""
         time_s = min(PRICE_TIME_S, deadline - time.perf_counter())
         if time_s <= 0:
             return [], False
-        m = self.model.cp
-        coefficients = [-round(PRICE_SCALE * prices.get((day, shift), 0.0)) for _, day, shift in self.cells]
+        if self._model is None:
+            self._model = build(self._alone)
+            self._own = sum(weight * expr for expr, weight in self._model.objective if weight)
+        model = self._model
+        m = model.cp
+        coefficients = [-round(PRICE_SCALE * prices.get((day, shift), 0.0)) for _, day, shift in model.x]
         m.clear_objective()
-        m.minimize(PRICE_SCALE * self.own + cp_model.LinearExpr.weighted_sum(list(self.model.x.values()), coefficients))
+        m.minimize(PRICE_SCALE * self._own + cp_model.LinearExpr.weighted_sum(list(model.x.values()), coefficients))
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.max_time_in_seconds = time_s
         for name, value in PRICE_PARAMS.items():
             setattr(solver.parameters, name, value)
-        found = _Lines(self.model.x)
+        found = _Lines(model.x)
         code = solver.solve(m, found)
         return found.lines, code == cp_model.OPTIMAL
 
@@ -85,4 +120,4 @@ class _Lines(cp_model.CpSolverSolutionCallback):
         self.lines.append(frozenset((day, shift) for (_, day, shift), v in self.x.items() if self.boolean_value(v)))
 
 
-__all__ = ["PRICE_SCALE", "Line", "Pricer", "line_cost"]
+__all__ = ["PRICE_SCALE", "Line", "Priced", "Pricer", "line_cost"]

@@ -1,0 +1,142 @@
+"""The compiled day-by-day sweep behind ``roster.solver.linedp``: the cheapest line that meets a person's run,
+successor, minutes and weekend rules, over costs per (day, shift) and per day off.
+
+States, each on a grid of (minutes worked, weekends worked):
+
+- a run worked: ``(first, group, length)``, ``first`` when the run touches an unknown start (it is then not held
+  to ``min_on``), ``group`` the forbidden-successor group of its last shift, ``length`` 1..``run_max`` (at
+  ``run_max`` it stays there when that is no maximum);
+- a run off: ``(first, length)``, ``length`` 1..``off_max`` (it stays at ``off_max``, the minimum).
+
+A day's choice is kept per state and cell (int16: where from, and the shift or -1 for off), and the line is read
+back from the cheapest accepted end. Compiled once (``cache``); it releases the GIL so that the pricing pool's
+threads sweep side by side.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True, nogil=True)
+def _sweep(
+    on, off, weekend, weekend_price, minutes, group, allowed, run_max, capped, min_on, off_max, min_off,
+    m_lo, m_hi, w_hi, start_known, end_held,
+):  # fmt: skip
+    days, shifts = on.shape
+    groups = allowed.shape[0]
+    runs = 2 * groups * run_max
+    states = runs + 2 * off_max
+    cells_w = w_hi + 1 if w_hi >= 0 else 1
+    inf = np.inf
+    value = np.full((states, m_hi + 1, cells_w), inf)
+    nxt = np.full((states, m_hi + 1, cells_w), inf)
+    choice = np.full((days, states, m_hi + 1, cells_w), -1, np.int16)
+    width = shifts + 1
+    first0 = 0 if start_known else 1
+    for t in range(shifts):  # day 0, from outside the horizon
+        counted = 1 if weekend[0] > 0 else 0
+        m, w = _add(0, 0, minutes[t], counted, m_hi, w_hi)
+        if on[0, t] < inf and m >= 0 and w >= 0:
+            s = (first0 * groups + group[t]) * run_max
+            cost = on[0, t] + counted * weekend_price
+            if cost < value[s, m, w]:
+                value[s, m, w] = cost
+                choice[0, s, m, w] = t + 1
+    if off[0] < inf:
+        s = runs + off_max  # a first run off: outside is off, or unknown
+        value[s, 0, 0] = off[0]
+        choice[0, s, 0, 0] = 0
+    for d in range(1, days):
+        nxt[:] = inf
+        for s in range(states):
+            if s < runs:
+                first, g, r = s // (groups * run_max), (s // run_max) % groups, s % run_max + 1
+                leave = off[d] < inf and (r >= min_on or first == 1)
+                to_off = runs
+            else:
+                k = s - runs
+                first, g, r = k // off_max, -1, k % off_max + 1
+                leave = off[d] < inf
+                to_off = runs + first * off_max + min(r + 1, off_max) - 1
+            may_work = s < runs or r >= min_off or first == 1
+            for m in range(m_hi + 1):
+                for w in range(cells_w):
+                    v = value[s, m, w]
+                    if v == inf:
+                        continue
+                    if leave and v + off[d] < nxt[to_off, m, w]:
+                        nxt[to_off, m, w] = v + off[d]
+                        choice[d, to_off, m, w] = s * width
+                    if not may_work:
+                        continue
+                    for t in range(shifts):
+                        c = on[d, t]
+                        if c == inf:
+                            continue
+                        if s < runs:
+                            if not allowed[g, t]:
+                                continue
+                            r2 = r + 1
+                            if r2 > run_max:
+                                if capped:
+                                    continue
+                                r2 = run_max
+                            target = (first * groups + group[t]) * run_max + r2 - 1
+                            counted = 1 if weekend[d] == 1 else 0
+                        else:
+                            target = group[t] * run_max
+                            counted = 1 if weekend[d] > 0 else 0
+                        m2, w2 = _add(m, w, minutes[t], counted, m_hi, w_hi)
+                        if m2 < 0 or w2 < 0:
+                            continue
+                        cost = v + c + counted * weekend_price
+                        if cost < nxt[target, m2, w2]:
+                            nxt[target, m2, w2] = cost
+                            choice[d, target, m2, w2] = s * width + t + 1
+        value, nxt = nxt, value
+    return _read_back(value, choice, minutes, weekend, groups, run_max, min_on, m_lo, end_held, runs, width)
+
+
+@numba.njit(cache=True, nogil=True)
+def _add(m, w, minutes, counted, m_hi, w_hi):
+    """The grid cell after working a shift of ``minutes``, or -1 where it leaves the grid."""
+    m2 = m + minutes
+    if m2 > m_hi:
+        return -1, -1
+    w2 = w + counted if w_hi >= 0 else 0
+    if w2 > max(w_hi, 0):
+        return -1, -1
+    return m2, w2
+
+
+@numba.njit(cache=True, nogil=True)
+def _read_back(value, choice, minutes, weekend, groups, run_max, min_on, m_lo, end_held, runs, width):
+    """The cheapest accepted end and its line (each day's shift index, -1 off)."""
+    days = choice.shape[0]
+    best, at = np.inf, (-1, -1, -1)
+    for s in range(value.shape[0]):
+        if s < runs and end_held and s % run_max + 1 < min_on and s // (groups * run_max) == 0:
+            continue
+        for m in range(m_lo, value.shape[1]):
+            for w in range(value.shape[2]):
+                if value[s, m, w] < best:
+                    best, at = value[s, m, w], (s, m, w)
+    worked = np.full(days, -1, np.int64)
+    if best == np.inf:
+        return best, worked
+    s, m, w = at
+    for d in range(days - 1, -1, -1):
+        code = choice[d, s, m, w]
+        t = code % width - 1
+        source = code // width
+        worked[d] = t
+        if d == 0:
+            break
+        if t >= 0:
+            counted = weekend[d] == 1 or (weekend[d] == 2 and source >= runs)
+            m -= minutes[t]
+            w = w - 1 if counted and value.shape[2] > 1 else w
+        s = source
+    return best, worked

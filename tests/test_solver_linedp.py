@@ -1,0 +1,91 @@
+"""The pricing sweep (roster.solver.linedp) against every line of small random problems, checked by the
+independent rule checker (roster.solver.evaluate.person_violations)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+
+import pytest
+
+from roster.solver import linedp
+from roster.solver.evaluate import person_violations
+from roster.solver.pricing import line_cost
+from roster.solver.problem import Assignment, Person, Problem, Request, ShiftType
+
+
+def _random_problem(rng: random.Random) -> Problem:
+    days = rng.choice((5, 6, 7))
+    kinds = rng.choice((1, 2, 2, 3)) if days < 7 else rng.choice((1, 2))
+    ids = ["E", "D", "N"][:kinds]
+    shift_types = tuple(
+        ShiftType(s, rng.choice((240, 480, 480, 600)), frozenset(t for t in ids if rng.random() < 0.3)) for s in ids
+    )
+    person = Person(
+        "p",
+        ("r",),
+        max_shifts={s: rng.choice((0, 1, 2, 3)) for s in ids if rng.random() < 0.5},
+        min_minutes=rng.choice((0, 0, 480, 960, 1440)),
+        max_minutes=rng.choice((None, 1440, 1920, 2400)),
+        min_consecutive=rng.choice((1, 1, 2, 3)),
+        max_consecutive=rng.choice((None, 2, 3, 4)),
+        min_consecutive_off=rng.choice((1, 1, 2, 3)),
+        max_weekends=rng.choice((None, 0, 1)),
+        days_off=frozenset(d for d in range(days) if rng.random() < 0.1),
+        unavailable=frozenset((d, s) for d in range(days) for s in ids if rng.random() < 0.1),
+    )
+    requests = tuple(
+        Request("p", d, rng.choice([None, *ids]), rng.randint(1, 5), on=rng.random() < 0.5)
+        for d in range(days)
+        if rng.random() < 0.4
+    )
+    weekends = (frozenset({0}), frozenset({5, 6} & set(range(days))))
+    return Problem(days, shift_types, ("r",), (person,), (), weekends, requests, outside_is_off=rng.random() < 0.3)
+
+
+def _every_line(problem: Problem) -> list[frozenset[tuple[int, str]]]:
+    """Every line the person's rules allow, by brute force."""
+    person, ids = problem.people[0], [s.id for s in problem.shift_types]
+    lines = []
+    for choice in itertools.product([None, *ids], repeat=problem.days):
+        days = {d: Assignment(s, "r") for d, s in enumerate(choice) if s is not None}
+        if not person_violations(problem, person, days):
+            lines.append(frozenset((d, a.shift) for d, a in days.items()))
+    return lines
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_sweep_finds_the_best_line_or_a_true_bound(seed: int) -> None:
+    rng = random.Random(seed)
+    problem = _random_problem(rng)
+    rules = linedp.rules(problem, problem.people[0], problem.requests)
+    assert rules is not None
+    prices = {(d, s.id): rng.uniform(-3, 8) for d in range(problem.days) for s in problem.shift_types}
+    allowed = _every_line(problem)
+
+    def value(line: frozenset[tuple[int, str]]) -> float:
+        return line_cost(problem.requests, line) - sum(prices[c] for c in line)
+
+    priced = linedp.best_lines(rules, prices)
+    exact = not any(rules.caps >= 0)  # nothing priced instead of tracked
+    if not allowed:  # only the sweep that tracks every rule can know
+        assert not priced.lines and (not exact or priced.proved and priced.lower == math.inf)
+        return
+    best = min(value(line) for line in allowed)
+    assert set(priced.lines) <= set(allowed)  # every line offered keeps every rule
+    assert priced.lower <= best + 1e-9  # the bound is a bound
+    if priced.proved:
+        assert value(priced.lines[-1]) == pytest.approx(best)
+    if exact:
+        assert priced.proved and value(priced.lines[-1]) == pytest.approx(best)
+
+
+def test_rules_it_cannot_walk_are_left_to_cp_sat() -> None:
+    problem = _random_problem(random.Random(1))
+    person = problem.people[0]
+    assert linedp.rules(problem, person, ()) is not None
+    history = Person("p", ("r",), worked_before=2)
+    assert linedp.rules(problem, history, ()) is None
+    long_weekend = Problem(problem.days, problem.shift_types, ("r",), (person,), (), (frozenset({2, 3, 4}),))
+    assert linedp.rules(long_weekend, person, ()) is None
