@@ -6,11 +6,10 @@ cover (the public nurse-rostering benchmark; a bureau problem without fairness t
 one *line* (a person's shifts over the horizon) per person, and its cost is the lines' own costs (requests)
 plus the cover's under/over penalties. The *master* linear program chooses a convex mix of known lines per
 person; its dual prices say what one more seat on each cell is worth. *Pricing* finds each person's best line
-under those prices: a one-person CP-SAT model of the same generic rules (``roster.solver.cpsat.build``) whose
-objective is the person's requests minus the prices of the cells worked, built once per person and re-aimed
-each round (with CP-SAT's fuller LP relaxation, which proves an 8-26-week line best 10-25 times sooner).
+under those prices, its requests minus the prices of the cells worked (``roster.solver.pricing``: a compiled
+day-by-day sweep, and a one-person CP-SAT model of the same generic rules where the sweep proves nothing).
 Lines whose reduced cost is negative join the master; when none does, the LP value is a lower bound of every
-roster's cost, and before that each round whose pricing is proved gives one too (the Lagrangian bound), so
+roster's cost, and before that each round whose pricing bounds every line gives one too (the Lagrangian bound), so
 the root stops once that bound meets the LP value in whole units. The root prices at prices smoothed towards
 those of its best bound, and stops after ``ROOT_SHARE`` of the time in any case, so that the dive can price.
 
@@ -47,6 +46,7 @@ Roster = dict[str, dict[int, Assignment]]
 # 20 s, 5389 against 4714). 10 rather than 20 since the cap: at 60 s on a slow machine Instances 15, 17 and 18
 # dive instead of giving up, 4707, 6011 and 5142 against 5701, 6918 and 5640 (docs/benchmark.md).
 ROOT_ROUNDS = 10
+SAMPLE = 4  # people priced to time a round: see _pricers_in_time
 FIX_AT = 0.999  # a line the LP chooses wholly is kept in the dive: see _to_keep
 # Else the most chosen lines of this share of the free people (at least one): one at a time was better on
 # Instances 9 and 11 by a seat, and too slow for Instance12's 60 people in 60 s (docs/benchmark.md).
@@ -206,20 +206,25 @@ def _not_begun(start: Mapping[str, Mapping[int, Assignment]], master: Master, be
 def _pricers_in_time(
     problem: Problem, master: Master, requests: Mapping[str, tuple[Request, ...]], deadline: float, workers: int
 ) -> dict[str, Pricer] | None:
-    """Everyone's pricer, or None when building and pricing the first person's says that the pricers and
-    ROOT_ROUNDS rounds of pricing would not fit before ``deadline`` (a year's lines, or 120 people)."""
-    first = problem.people[0]
+    """Everyone's pricer, or None when building and pricing the first SAMPLE people's says that the pricers and
+    ROOT_ROUNDS rounds of pricing would not fit before ``deadline`` (a year's lines, or 120 people). A few, since
+    the sweep proves most lines in one pass and a few only after a dozen (Instance19: 12 ms against 0.3 s)."""
     linedp.warm()
-    began = time.perf_counter()
-    pricer = Pricer(problem, first, requests[first.id])
-    built = time.perf_counter()
-    pricer.best(master.solve()[1], deadline)
-    priced = time.perf_counter()
+    _, prices, convexity = master.solve()
+    sample = problem.people[:SAMPLE]
+    built_s = priced_s = 0.0
+    pricers = {}
+    for person in sample:
+        began = time.perf_counter()
+        pricer = pricers[person.id] = Pricer(problem, person, requests[person.id])
+        built = time.perf_counter()
+        pricer.best(prices, deadline, _improves(pricer, prices, convexity[person.id]))
+        built_s, priced_s = built_s + built - began, priced_s + time.perf_counter() - built
     people = len(problem.people)
-    needed = (built - began) * people + (priced - built) * people / max(1, workers) * ROOT_ROUNDS
-    if needed > deadline - priced:
+    needed = (built_s + priced_s / max(1, workers) * ROOT_ROUNDS) * people / len(sample)
+    if needed > deadline - time.perf_counter():
         return None
-    return {first.id: pricer} | {p.id: Pricer(problem, p, requests[p.id]) for p in problem.people[1:]}
+    return pricers | {p.id: Pricer(problem, p, requests[p.id]) for p in problem.people[len(sample) :]}
 
 
 def _rounding(problem: Problem) -> float:

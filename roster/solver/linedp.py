@@ -32,7 +32,10 @@ Line = frozenset[Cell]
 # 16 M cells of choices are 32 MB; a year's lines for 50 people with their weekends would be 440 MB.
 GRID_CELLS = 16_000_000
 MINUTE_CELLS = 10_000  # minute counts on the grid at most
-STEPS = 40  # subgradient steps at most per pricing
+# Subgradient steps at most per pricing: on Instance19 at the start's prices 28 of 40 lines are proved within 16
+# steps and 26 within 8, in half the time (each step is a sweep, 15 ms there).
+STEPS = 8
+STALL = 3  # steps without a better bound before the step is halved
 PROVED = 1e-6  # a line whose cost is this close to the bound is best (the costs are sums of weights and prices)
 INF = math.inf
 
@@ -194,7 +197,7 @@ def best_lines(rules: Rules, prices: Mapping[Cell, float]) -> Priced:
     binding = rules.caps >= 0
     relax_weekends = rules.max_weekends >= 0 and not rules.track_weekends
     multipliers = np.zeros(len(rules.shifts))
-    weekend_price = 0.0
+    weekend_price, theta, stalled = 0.0, 1.0, 0
     lower, upper, lines = -INF, INF, []
     for _ in range(STEPS if binding.any() or relax_weekends else 1):
         value, worked = _sweep_rules(rules, base + multipliers, weekend_price)
@@ -204,6 +207,7 @@ def best_lines(rules: Rules, prices: Mapping[Cell, float]) -> Priced:
         weekends = _weekends_worked(rules.weekend, worked)
         priced_caps = float(multipliers @ np.where(binding, rules.caps, 0)) + weekend_price * max(rules.max_weekends, 0)
         bound = value - priced_caps
+        stalled = 0 if bound > lower + PROVED else stalled + 1
         lower = max(lower, bound)
         over = np.where(binding, counts - rules.caps, 0)
         weekends_over = weekends - rules.max_weekends if relax_weekends else 0
@@ -214,12 +218,17 @@ def best_lines(rules: Rules, prices: Mapping[Cell, float]) -> Priced:
                 upper = cost
         if math.isfinite(upper) and upper - lower <= PROVED * max(1.0, abs(upper)):
             return Priced(lines, lower, True)
-        # A Polyak step towards the best line's cost (or a little past the bound before one is known).
+        # A Polyak step towards the best line's cost (or a little past the bound before one is known), halved
+        # after STALL steps that did not raise the bound (Held and Karp).
+        if stalled >= STALL:
+            theta, stalled = theta / 2, 0
+        over = np.where((multipliers <= 0) & (over < 0), 0, over)  # a multiplier at 0 stays there
+        weekends_over = 0 if weekend_price <= 0 and weekends_over < 0 else weekends_over
         norm = float(over @ over) + weekends_over**2
         if norm == 0:
-            continue
-        target = upper if math.isfinite(upper) else lower + 0.1 * abs(lower) + 1.0
-        step = (target - bound) / norm
+            break
+        target = upper if math.isfinite(upper) else bound + 0.05 * abs(bound) + 1.0
+        step = theta * (target - bound) / norm
         multipliers = np.maximum(0.0, multipliers + step * over)
         weekend_price = max(0.0, weekend_price + step * weekends_over)
     return Priced(lines, lower, False)

@@ -33,6 +33,10 @@ def _sweep(
     value = np.full((states, m_hi + 1, cells_w), inf)
     nxt = np.full((states, m_hi + 1, cells_w), inf)
     choice = np.full((days, states, m_hi + 1, cells_w), -1, np.int16)
+    # Each state's live minutes, lo..hi (empty when hi < lo): most of the grid is unreachable on a given day.
+    lo, hi = np.full(states, m_hi + 1), np.full(states, -1)
+    nlo, nhi = np.full(states, m_hi + 1), np.full(states, -1)
+    most = minutes.max()
     width = shifts + 1
     first0 = 0 if start_known else 1
     for t in range(shifts):  # day 0, from outside the horizon
@@ -44,13 +48,19 @@ def _sweep(
             if cost < value[s, m, w]:
                 value[s, m, w] = cost
                 choice[0, s, m, w] = t + 1
+                lo[s], hi[s] = min(lo[s], m), max(hi[s], m)
     if off[0] < inf:
         s = runs + off_max  # a first run off: outside is off, or unknown
         value[s, 0, 0] = off[0]
         choice[0, s, 0, 0] = 0
+        lo[s], hi[s] = 0, max(hi[s], 0)
     for d in range(1, days):
         nxt[:] = inf
+        nlo[:], nhi[:] = m_hi + 1, -1
+        floor = m_lo - (days - d) * most  # below it the minimum can no longer be met
         for s in range(states):
+            if hi[s] < max(lo[s], floor):
+                continue
             if s < runs:
                 first, g, r = s // (groups * run_max), (s // run_max) % groups, s % run_max + 1
                 leave = off[d] < inf and (r >= min_on or first == 1)
@@ -61,7 +71,7 @@ def _sweep(
                 leave = off[d] < inf
                 to_off = runs + first * off_max + min(r + 1, off_max) - 1
             may_work = s < runs or r >= min_off or first == 1
-            for m in range(m_hi + 1):
+            for m in range(max(lo[s], floor), hi[s] + 1):
                 for w in range(cells_w):
                     v = value[s, m, w]
                     if v == inf:
@@ -69,6 +79,7 @@ def _sweep(
                     if leave and v + off[d] < nxt[to_off, m, w]:
                         nxt[to_off, m, w] = v + off[d]
                         choice[d, to_off, m, w] = s * width
+                        nlo[to_off], nhi[to_off] = min(nlo[to_off], m), max(nhi[to_off], m)
                     if not may_work:
                         continue
                     for t in range(shifts):
@@ -95,7 +106,10 @@ def _sweep(
                         if cost < nxt[target, m2, w2]:
                             nxt[target, m2, w2] = cost
                             choice[d, target, m2, w2] = s * width + t + 1
+                            nlo[target], nhi[target] = min(nlo[target], m2), max(nhi[target], m2)
         value, nxt = nxt, value
+        lo, nlo = nlo, lo
+        hi, nhi = nhi, hi
     return _read_back(value, choice, minutes, weekend, groups, run_max, min_on, m_lo, end_held, runs, width)
 
 
