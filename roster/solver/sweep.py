@@ -36,6 +36,7 @@ def _sweep(
     # Each state's live minutes, lo..hi (empty when hi < lo): most of the grid is unreachable on a given day.
     lo, hi = np.full(states, m_hi + 1), np.full(states, -1)
     nlo, nhi = np.full(states, m_hi + 1), np.full(states, -1)
+    targets, counts = np.empty(shifts, np.int64), np.empty(shifts, np.int64)
     most = minutes.max()
     width = shifts + 1
     first0 = 0 if start_known else 1
@@ -44,16 +45,9 @@ def _sweep(
         m, w = _add(0, 0, minutes[t], counted, m_hi, w_hi)
         if on[0, t] < inf and m >= 0 and w >= 0:
             s = (first0 * groups + group[t]) * run_max
-            cost = on[0, t] + counted * weekend_price
-            if cost < value[s, m, w]:
-                value[s, m, w] = cost
-                choice[0, s, m, w] = t + 1
-                lo[s], hi[s] = min(lo[s], m), max(hi[s], m)
-    if off[0] < inf:
-        s = runs + off_max  # a first run off: outside is off, or unknown
-        value[s, 0, 0] = off[0]
-        choice[0, s, 0, 0] = 0
-        lo[s], hi[s] = 0, max(hi[s], 0)
+            _keep(value, choice, lo, hi, 0, s, m, w, on[0, t] + counted * weekend_price, t + 1)
+    if off[0] < inf:  # a first run off: outside is off, or unknown
+        _keep(value, choice, lo, hi, 0, runs + off_max, 0, 0, off[0], 0)
     for d in range(1, days):
         nxt[:] = inf
         nlo[:], nhi[:] = m_hi + 1, -1
@@ -61,56 +55,64 @@ def _sweep(
         for s in range(states):
             if hi[s] < max(lo[s], floor):
                 continue
-            if s < runs:
-                first, g, r = s // (groups * run_max), (s // run_max) % groups, s % run_max + 1
-                leave = off[d] < inf and (r >= min_on or first == 1)
-                to_off = runs
-            else:
-                k = s - runs
-                first, g, r = k // off_max, -1, k % off_max + 1
-                leave = off[d] < inf
-                to_off = runs + first * off_max + min(r + 1, off_max) - 1
-            may_work = s < runs or r >= min_off or first == 1
+            to_off = _after_off(s, runs, groups, run_max, min_on, off_max)
+            if off[d] == inf:
+                to_off = -1
+            for t in range(shifts):
+                targets[t], counts[t] = _after_work(s, t, d, runs, groups, run_max, capped, group, allowed, weekend)
+            # From a run off, only once it is long enough or touches an unknown start (first).
+            works = s < runs or (s - runs) % off_max + 1 >= min_off or s - runs >= off_max
             for m in range(max(lo[s], floor), hi[s] + 1):
                 for w in range(cells_w):
                     v = value[s, m, w]
                     if v == inf:
                         continue
-                    if leave and v + off[d] < nxt[to_off, m, w]:
-                        nxt[to_off, m, w] = v + off[d]
-                        choice[d, to_off, m, w] = s * width
-                        nlo[to_off], nhi[to_off] = min(nlo[to_off], m), max(nhi[to_off], m)
-                    if not may_work:
+                    if to_off >= 0:
+                        _keep(nxt, choice, nlo, nhi, d, to_off, m, w, v + off[d], s * width)
+                    if not works:
                         continue
                     for t in range(shifts):
-                        c = on[d, t]
-                        if c == inf:
+                        if targets[t] < 0 or on[d, t] == inf:
                             continue
-                        if s < runs:
-                            if not allowed[g, t]:
-                                continue
-                            r2 = r + 1
-                            if r2 > run_max:
-                                if capped:
-                                    continue
-                                r2 = run_max
-                            target = (first * groups + group[t]) * run_max + r2 - 1
-                            counted = 1 if weekend[d] == 1 else 0
-                        else:
-                            target = group[t] * run_max
-                            counted = 1 if weekend[d] > 0 else 0
-                        m2, w2 = _add(m, w, minutes[t], counted, m_hi, w_hi)
-                        if m2 < 0 or w2 < 0:
-                            continue
-                        cost = v + c + counted * weekend_price
-                        if cost < nxt[target, m2, w2]:
-                            nxt[target, m2, w2] = cost
-                            choice[d, target, m2, w2] = s * width + t + 1
-                            nlo[target], nhi[target] = min(nlo[target], m2), max(nhi[target], m2)
+                        m2, w2 = _add(m, w, minutes[t], counts[t], m_hi, w_hi)
+                        if m2 >= 0:
+                            cost = v + on[d, t] + counts[t] * weekend_price
+                            _keep(nxt, choice, nlo, nhi, d, targets[t], m2, w2, cost, s * width + t + 1)
         value, nxt = nxt, value
         lo, nlo = nlo, lo
         hi, nhi = nhi, hi
     return _read_back(value, choice, minutes, weekend, groups, run_max, min_on, m_lo, end_held, runs, width)
+
+
+@numba.njit(cache=True, nogil=True)
+def _keep(value, choice, lo, hi, d, s, m, w, cost, code):
+    """Keep ``cost`` at state ``s``, cell (m, w) on day ``d``, where it is the cheapest yet."""
+    if cost < value[s, m, w]:
+        value[s, m, w] = cost
+        choice[d, s, m, w] = code
+        lo[s], hi[s] = min(lo[s], m), max(hi[s], m)
+
+
+@numba.njit(cache=True, nogil=True)
+def _after_off(s, runs, groups, run_max, min_on, off_max):
+    """The state after a day off from state ``s``, or -1 where its run worked is still too short."""
+    if s < runs:
+        first, r = s // (groups * run_max), s % run_max + 1
+        return runs if r >= min_on or first == 1 else -1
+    first, r = (s - runs) // off_max, (s - runs) % off_max + 1
+    return runs + first * off_max + min(r + 1, off_max) - 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _after_work(s, t, d, runs, groups, run_max, capped, group, allowed, weekend):
+    """The state after working shift ``t`` on day ``d`` from state ``s`` (-1 where a rule bars it), and whether
+    that day starts a weekend worked."""
+    if s >= runs:  # after a run off (whether it was long enough is the caller's)
+        return group[t] * run_max, 1 if weekend[d] > 0 else 0
+    first, g, r = s // (groups * run_max), (s // run_max) % groups, s % run_max + 1
+    if not allowed[g, t] or (r == run_max and capped):
+        return -1, 0
+    return (first * groups + group[t]) * run_max + min(r + 1, run_max) - 1, 1 if weekend[d] == 1 else 0
 
 
 @numba.njit(cache=True, nogil=True)
