@@ -52,7 +52,12 @@ FIX_AT = 0.999  # a line the LP chooses wholly is kept in the dive: see _to_keep
 # Instances 9 and 11 by a seat, and too slow for Instance12's 60 people in 60 s (docs/benchmark.md).
 FIX_SHARE = 0.1
 LATE_FIX_SHARE = 0.25  # once the time is up: no more pricing, and the rest fixed in a few LP solves
-DIVE_ROUNDS = 5  # pricing rounds after each fixing step of the dive
+# Pricing rounds at most after each fixing step of the dive. More after a settled root (priced out, or its bound
+# met), whose steps re-settle in a few rounds (Instance12's dive at 50 s: 4044 against 4582 with 5); fewer after a
+# root cut short, whose steps would eat the time that the later steps need (Instance19: 15423 against 6361).
+DIVE_ROUNDS = 5
+SETTLED_DIVE_ROUNDS = 15
+PACE_ROUNDS = 5.0  # the rounds a dive step is expected to take before any has: see _fix_share
 ROOT_SHARE = 0.6  # of the dive's time, at most, for the root: see _root_end
 EARLY_STOP_SHARE = 0.25  # of the dive's time: see _late
 EPSILON = 1e-6
@@ -176,11 +181,14 @@ def dive(
             lower = _generate(master, pricing, kept, rounds=None, slack=slack)
         except _OutOfTime:
             return _not_begun(start, master, began)
+        step_rounds = SETTLED_DIVE_ROUNDS if pricing.settled else DIVE_ROUNDS
         while len(kept) < len(problem.people):
             for column in _to_keep(master, kept, _fix_share(pricing), pricing.settled):
                 master.keep(column)
                 kept[column.person] = column
-            _generate(master, pricing, kept, rounds=DIVE_ROUNDS)
+            before = pricing.rounds
+            _generate(master, pricing, kept, rounds=step_rounds)
+            pricing.step_rounds = (pricing.step_rounds + pricing.rounds - before) / 2
     roles = {p.id: p.roles[0] for p in problem.people}
     roster = {pid: {d: Assignment(s, roles[pid]) for d, s in c.line} for pid, c in kept.items()}
     bound = None if lower is None else _whole(lower - slack)
@@ -240,6 +248,8 @@ class _Pricing:
     deadline: float
     began: float  # when the dive began
     round_s: float = 0.0  # how long the last round of pricing took
+    rounds: int = 0  # rounds priced so far
+    step_rounds: float = PACE_ROUNDS  # rounds a dive step takes, a moving average
     settled: bool = False  # whether the last ``_generate`` ended priced out, or at the root on its bound
 
 
@@ -260,12 +270,13 @@ def _root_end(pricing: _Pricing) -> float:
 
 def _fix_share(pricing: _Pricing) -> float:
     """The share of the free people the dive's next step fixes: FIX_SHARE, or more when the time left would not
-    do at that pace. A step's pricing takes at most DIVE_ROUNDS rounds, each shorter by the share fixed before
-    it, so fixing a share s a step prices about DIVE_ROUNDS / s rounds of the current length in all."""
+    do at that pace. A step prices ``step_rounds`` rounds (until priced out, at most its cap), each shorter by
+    the share fixed before it, so fixing a share s a step prices about step_rounds / s rounds of the current
+    length in all."""
     left = pricing.deadline - time.perf_counter()
     if left <= 0:
         return LATE_FIX_SHARE
-    return max(FIX_SHARE, DIVE_ROUNDS * pricing.round_s / left)
+    return max(FIX_SHARE, pricing.step_rounds * pricing.round_s / left)
 
 
 def _generate(
@@ -290,6 +301,7 @@ def _generate(
         if began >= (_root_end(pricing) if root else pricing.deadline):
             return lower
         done += 1
+        pricing.rounds += 1
         at = prices if centre is None or exact else _mix(centre, prices, SMOOTHING)  # centre: root only
         added, bounded, cheapest = _price_round(master, pricing, kept, at, (prices, convexity))
         pricing.round_s = time.perf_counter() - began
