@@ -19,6 +19,7 @@ the horizon, window limits, rest conflicts, weekends of more than two days) leav
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -187,8 +188,9 @@ class Priced:
     proved: bool
 
 
-def best_lines(rules: Rules, prices: Mapping[Cell, float]) -> Priced:
-    """The person's cheapest lines under ``prices`` (its requests less the prices of the cells worked)."""
+def best_lines(rules: Rules, prices: Mapping[Cell, float], deadline: float = INF) -> Priced:
+    """The person's cheapest lines under ``prices`` (its requests less the prices of the cells worked); no more
+    subgradient steps once ``deadline`` (perf_counter seconds) has passed."""
     price = np.zeros_like(rules.requests_on)
     for i, s in enumerate(rules.shifts):
         for day in range(price.shape[0]):
@@ -199,7 +201,9 @@ def best_lines(rules: Rules, prices: Mapping[Cell, float]) -> Priced:
     multipliers = np.zeros(len(rules.shifts))
     weekend_price, theta, stalled = 0.0, 1.0, 0
     lower, upper, lines = -INF, INF, []
-    for _ in range(STEPS if binding.any() or relax_weekends else 1):
+    for step in range(STEPS if binding.any() or relax_weekends else 1):
+        if step and time.perf_counter() > deadline:
+            break
         value, worked = _sweep_rules(rules, base + multipliers, weekend_price)
         if not math.isfinite(value):
             return Priced([], INF, True)  # no line meets the rules

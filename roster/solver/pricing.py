@@ -70,8 +70,10 @@ class Pricer:
         unknown): the sweep's, unless it proves nothing and no line of its ``improves`` the master; then
         CP-SAT's too, at most PRICE_TIME_S, and nothing once ``deadline`` (perf_counter seconds) has passed."""
         lines, lower = [], -math.inf
+        if time.perf_counter() >= deadline:
+            return Priced(lines, lower, False)
         if self.rules is not None:
-            swept = linedp.best_lines(self.rules, prices)
+            swept = linedp.best_lines(self.rules, prices, deadline)
             if swept.proved or any(improves(line) for line in swept.lines):
                 return swept
             lines, lower = swept.lines, swept.lower
