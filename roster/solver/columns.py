@@ -222,16 +222,15 @@ def _pricers_in_time(
     sample = problem.people[:SAMPLE]
     built_s = priced_s = 0.0
     pricers = {}
-    for person in sample:
+    for n, person in enumerate(sample, 1):
         began = time.perf_counter()
         pricer = pricers[person.id] = Pricer(problem, person, requests[person.id])
         built = time.perf_counter()
         pricer.best(prices, deadline, _improves(pricer, prices, convexity[person.id]))
         built_s, priced_s = built_s + built - began, priced_s + time.perf_counter() - built
-    people = len(problem.people)
-    needed = (built_s + priced_s / max(1, workers) * ROOT_ROUNDS) * people / len(sample)
-    if needed > deadline - time.perf_counter():
-        return None
+        needed = (built_s + priced_s / max(1, workers) * ROOT_ROUNDS) * len(problem.people) / n
+        if needed > deadline - time.perf_counter():  # no need to price the rest of the sample to know
+            return None
     return pricers | {p.id: Pricer(problem, p, requests[p.id]) for p in problem.people[len(sample) :]}
 
 
