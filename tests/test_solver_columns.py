@@ -13,7 +13,7 @@ import pytest
 from nrp.convert import to_assignments, to_problem
 from nrp.evaluate import evaluate
 from nrp.parser import parse_file
-from roster.solver import columns
+from roster.solver import columns, linedp, pricing
 from roster.solver.columns import Master, decomposes, dive
 from roster.solver.cpsat import solve
 from roster.solver.evaluate import violations
@@ -176,3 +176,34 @@ def test_an_early_roots_bound_is_never_below_nothing(monkeypatch: pytest.MonkeyP
 
 def _days(line: frozenset) -> dict:
     return {d: Assignment(s, "r") for d, s in line}
+
+
+def test_the_time_check_stops_at_the_first_person_who_says_it_would_not_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = to_problem(parse_file(DATA / "Instance1.txt"))
+    start = {p.id: {} for p in problem.people}
+    priced: list[str] = []
+    slow = Pricer.best
+
+    def slow_best(self: Pricer, *args: object, **kwargs: object) -> object:
+        priced.append(self.person.id)
+        time.sleep(0.05)  # 8 people x 10 rounds x 0.05 s would not fit in 1 s
+        return slow(self, *args, **kwargs)
+
+    monkeypatch.setattr(Pricer, "best", slow_best)
+    result = dive(problem, start, time.perf_counter() + 1.0, workers=1)
+    assert not result.begun and priced == [problem.people[0].id]
+
+
+def test_where_the_sweep_proves_every_line_cp_sat_is_never_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = to_problem(parse_file(DATA / "Instance2.txt"))
+    assert all(linedp.rules(problem, p, ()) is not None for p in problem.people)
+
+    def no_cp_sat(*args: object) -> None:
+        raise AssertionError("CP-SAT priced a line")
+
+    monkeypatch.setattr(pricing.Pricer, "_solve", no_cp_sat)
+    start = feasible_start(problem, time.perf_counter() + 20, workers=1)
+    assert start is not None
+    result = dive(problem, start, time.perf_counter() + 30, workers=1)
+    assert result.begun and result.bound is not None and violations(problem, Solution(result.roster)) == []
+    assert cost(problem, result.roster) == result.bound  # Instance2: the dive's roster meets the LP bound (828)

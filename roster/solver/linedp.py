@@ -100,10 +100,26 @@ def rules(problem: Problem, person: Person, requests: Sequence[Request]) -> Rule
     if cells > GRID_CELLS:
         return None
     return Rules(
-        shifts, on, off, minutes, group, allowed, caps, weekend, max_weekends, track, run_max,
-        person.max_consecutive is not None, person.min_consecutive, off_max, person.min_consecutive_off,
-        m_lo, m_hi, problem.outside_is_off, problem.outside_is_off,
-    )  # fmt: skip
+        shifts=shifts,
+        requests_on=on,
+        requests_off=off,
+        minutes=minutes,
+        group=group,
+        allowed=allowed,
+        caps=caps,
+        weekend=weekend,
+        max_weekends=max_weekends,
+        track_weekends=track,
+        run_max=run_max,
+        capped=person.max_consecutive is not None,
+        min_on=person.min_consecutive,
+        off_max=off_max,
+        min_off=person.min_consecutive_off,
+        m_lo=m_lo,
+        m_hi=m_hi,
+        start_known=problem.outside_is_off,
+        end_held=problem.outside_is_off,
+    )
 
 
 def _weekend_days(problem: Problem) -> np.ndarray | None:
