@@ -16,8 +16,8 @@ those of its best bound, and stops after ``ROOT_SHARE`` of the time in any case,
 The LP's mix is usually fractional, so a *dive* turns it into a roster: once the LP is settled, the people
 whose line it chooses wholly, or else the ``FIX_SHARE`` of the free people whose line it chooses most (more
 when time is short), keep that line; the master is priced again for the others (at most ``DIVE_ROUNDS``
-rounds), and so on until everyone has a line. Every line meets its
-person's rules, so every roster the dive ends with is hard-feasible; the start's lines are columns from the
+rounds, ``SETTLED_DIVE_ROUNDS`` after a settled root), and so on until everyone has a line. Every line meets
+its person's rules, so every roster the dive ends with is hard-feasible; the start's lines are columns from the
 first round, so the dive never ends without one, and when time runs out it finishes on the columns it has.
 """
 
@@ -40,11 +40,12 @@ Roster = dict[str, dict[int, Assignment]]
 # Pricing is exact up to its prices' rounding (``PRICE_SCALE``), so the bound less the most that can hide
 # (``_rounding``) is a lower bound; the bound reported is that, rounded up to the integer costs.
 # Pricing rounds the root needs at least to lead the dive (it takes 13-33 to be priced out on Instances 9-17):
-# the dive is not begun when the first person's pricer says that building everyone's and that many rounds would
-# not fit in the time, and given up (the start kept) when the root's second round says the rest would not. Once
-# past that, the root runs to its cap (ROOT_SHARE): a later give-up wasted what it had spent (Instance13 at 60 s:
-# 20 s, 5389 against 4714). 10 rather than 20 since the cap: at 60 s on a slow machine Instances 15, 17 and 18
-# dive instead of giving up, 4707, 6011 and 5142 against 5701, 6918 and 5640 (docs/benchmark.md).
+# the dive is not begun when pricing the first people says that building everyone's pricer and that many rounds
+# would not fit in the time (``_pricers_in_time``), and given up (the start kept) when the root's second round
+# says the rest would not. Once past that, the root runs to its cap (ROOT_SHARE): a later give-up wasted what it
+# had spent (Instance13 at 60 s: 20 s, 5389 against 4714). 10 rather than 20 since the cap: at 60 s on a slow
+# machine Instances 15, 17 and 18 dive instead of giving up, 4707, 6011 and 5142 against 5701, 6918 and 5640
+# (docs/benchmark.md).
 ROOT_ROUNDS = 10
 SAMPLE = 4  # people priced to time a round: see _pricers_in_time
 FIX_AT = 0.999  # a line the LP chooses wholly is kept in the dive: see _to_keep
@@ -57,7 +58,6 @@ LATE_FIX_SHARE = 0.25  # once the time is up: no more pricing, and the rest fixe
 # root cut short, whose steps would eat the time that the later steps need (Instance19: 15423 against 6361).
 DIVE_ROUNDS = 5
 SETTLED_DIVE_ROUNDS = 15
-PACE_ROUNDS = 5.0  # the rounds a dive step is expected to take before any has: see _fix_share
 ROOT_SHARE = 0.6  # of the dive's time, at most, for the root: see _root_end
 EARLY_STOP_SHARE = 0.25  # of the dive's time: see _late
 EPSILON = 1e-6
@@ -248,7 +248,7 @@ class _Pricing:
     began: float  # when the dive began
     round_s: float = 0.0  # how long the last round of pricing took
     rounds: int = 0  # rounds priced so far
-    step_rounds: float = PACE_ROUNDS  # rounds a dive step takes, a moving average
+    step_rounds: float = DIVE_ROUNDS  # rounds a dive step takes, a moving average (from DIVE_ROUNDS)
     settled: bool = False  # whether the last ``_generate`` ended priced out, or at the root on its bound
 
 

@@ -150,24 +150,20 @@ def _request_costs(
                 on[r.day, i] += r.weight
         if r.on:
             off[r.day] += r.weight
+    may_work = np.ones(on.shape, np.bool_)
+    may_rest = np.ones(problem.days, np.bool_)
     for i, s in enumerate(shifts):
-        if person.max_shifts.get(s, 1) == 0:
-            on[:, i] = INF
+        may_work[:, i] = person.max_shifts.get(s, 1) != 0
     for day, shift in person.unavailable:
         if 0 <= day < problem.days and shift in shifts:
-            on[day, shifts.index(shift)] = INF
-    for day in person.days_off:
-        if 0 <= day < problem.days:
-            on[day, :] = INF
-    for day, shift in person.fixed.items():
-        if shift is None:
-            on[day, :] = INF
-        else:
-            keep = on[day, shifts.index(shift)] if np.isfinite(on[day, shifts.index(shift)]) else 0.0
-            on[day, :] = INF
-            on[day, shifts.index(shift)] = keep
-            off[day] = INF
-    return on, off
+            may_work[day, shifts.index(shift)] = False
+    may_work[[d for d in person.days_off if 0 <= d < problem.days], :] = False
+    for day, shift in person.fixed.items():  # a day fixed overrides the rest
+        may_work[day, :] = False
+        if shift is not None:
+            may_work[day, shifts.index(shift)] = True
+            may_rest[day] = False
+    return np.where(may_work, on, INF), np.where(may_rest, off, INF)
 
 
 def _groups(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
@@ -208,17 +204,17 @@ def best_lines(rules: Rules, prices: Mapping[Cell, float], deadline: float = INF
     """The person's cheapest lines under ``prices`` (its requests less the prices of the cells worked); no more
     subgradient steps once ``deadline`` (perf_counter seconds) has passed."""
     price = np.zeros_like(rules.requests_on)
-    for i, s in enumerate(rules.shifts):
-        for day in range(price.shape[0]):
-            price[day, i] = prices.get((day, s), 0.0)
+    column = {s: i for i, s in enumerate(rules.shifts)}
+    for (day, shift), p in prices.items():
+        price[day, column[shift]] = p
     base = rules.requests_on - price
     binding = rules.caps >= 0
     relax_weekends = rules.max_weekends >= 0 and not rules.track_weekends
     multipliers = np.zeros(len(rules.shifts))
     weekend_price, theta, stalled = 0.0, 1.0, 0
     lower, upper, lines = -INF, INF, []
-    for step in range(STEPS if binding.any() or relax_weekends else 1):
-        if step and time.perf_counter() > deadline:
+    for n in range(STEPS if binding.any() or relax_weekends else 1):
+        if n and time.perf_counter() > deadline:
             break
         value, worked = _sweep_rules(rules, base + multipliers, weekend_price)
         if not math.isfinite(value):
