@@ -68,7 +68,7 @@ def test_the_sweep_finds_the_best_line_or_a_true_bound(seed: int) -> None:
         return line_cost(problem.requests, line) - sum(prices[c] for c in line)
 
     priced = linedp.best_lines(rules, prices)
-    exact = not any(rules.caps >= 0)  # nothing priced instead of tracked
+    exact = (rules.caps >= 0).sum() <= 1  # nothing priced, or a single cap that is then tracked
     if not allowed:  # only the sweep that tracks every rule can know
         assert not priced.lines and (not exact or priced.proved and priced.lower == math.inf)
         return
@@ -89,3 +89,20 @@ def test_rules_it_cannot_walk_are_left_to_cp_sat() -> None:
     assert linedp.rules(problem, history, ()) is None
     long_weekend = Problem(problem.days, problem.shift_types, ("r",), (person,), (), (frozenset({2, 3, 4}),))
     assert linedp.rules(long_weekend, person, ()) is None
+
+
+def test_a_pricing_restarted_from_its_multipliers_proves_in_one_sweep(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(28)  # one cap that binds: proved after a few subgradient steps from nothing
+    problem = _random_problem(rng)
+    rules = linedp.rules(problem, problem.people[0], problem.requests)
+    assert rules is not None
+    prices = {(d, s.id): rng.uniform(-3, 8) for d in range(problem.days) for s in problem.shift_types}
+    sweeps: list[int] = []
+    sweep = linedp._sweep_rules
+    monkeypatch.setattr(linedp, "_sweep_rules", lambda *args: sweeps.append(1) or sweep(*args))
+    first = linedp.best_lines(rules, prices)
+    assert first.proved and len(sweeps) > 1 and first.multipliers is not None
+    sweeps.clear()
+    again = linedp.best_lines(rules, prices, start=first.multipliers)
+    assert again.proved and len(sweeps) == 1
+    assert again.lower == pytest.approx(first.lower) and again.lines[-1] == first.lines[-1]

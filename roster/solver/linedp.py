@@ -11,8 +11,12 @@ What the sweep does not track, it prices: a cap on one shift type's count (and t
 would not fit in memory) gets a non-negative multiplier per shift, a Lagrangian relaxation. The sweep's value
 less the multipliers times the caps is then a lower bound of the person's best line (weak duality); a
 subgradient step raises the multiplier of each cap the line breaks, and a line that keeps every cap is a line
-to offer. It is proved best once its cost meets the best bound. Rules the sweep cannot walk (history before
-the horizon, window limits, rest conflicts, weekends of more than two days) leave the person to CP-SAT alone
+to offer. It is proved best once its cost meets the best bound. The multipliers start from the person's last
+pricing's, which the next prices rarely move far. Where the relaxation proves nothing (its duality gap: a fifth
+of the lines of Instances 14, 17 and 19 at random prices, each then priced again by CP-SAT), the cap priced
+highest is tracked on the grid instead, its count beside the weekends, and the sweeps begin again: exact where
+that was the only cap that binds. Rules the sweep cannot walk (history before the horizon, window limits, rest
+conflicts, weekends of more than two days) leave the person to CP-SAT alone
 (``rules`` returns None).
 """
 
@@ -32,6 +36,7 @@ Line = frozenset[Cell]
 # Tracked grid cells (days x states x minutes x weekends) at most: past it the weekends are priced instead.
 # 16 M cells of choices are 32 MB; a year's lines for 50 people with their weekends would be 440 MB.
 GRID_CELLS = 16_000_000
+TRACK_CELLS = 16_000_000  # the same, with the weekends or a cap tracked
 MINUTE_CELLS = 10_000  # minute counts on the grid at most
 # Subgradient steps at most per pricing: on Instance19 at the start's prices 28 of 40 lines are proved within 16
 # steps and 26 within 8, in half the time (each step is a sweep, 15 ms there).
@@ -51,10 +56,11 @@ class Rules:
     minutes: np.ndarray  # [shift]: its length in units
     group: np.ndarray  # [shift]: its forbidden-successor group
     allowed: np.ndarray  # [group, shift]: whether the shift may follow the group's
-    caps: np.ndarray  # [shift]: the cap on its count where it binds, else -1
+    caps: np.ndarray  # [shift]: the cap on its count where it can bind, else -1
     weekend: np.ndarray  # [day]: 0 not a weekend day, 1 a weekend's first, 2 its second
     max_weekends: int  # -1 when it does not bind
     track_weekends: bool
+    cells: int  # the grid's cells (days x states x minutes, x weekends where tracked)
     run_max: int  # the longest run worked tracked: max_consecutive, or min_consecutive when there is no maximum
     capped: bool  # whether run_max is a maximum
     min_on: int
@@ -87,7 +93,7 @@ def rules(problem: Problem, person: Person, requests: Sequence[Request]) -> Rule
     if minutes is None:
         return None
     usable = np.isfinite(on).sum(axis=0)
-    caps = np.array([c if 0 < (c := person.max_shifts.get(s, -1)) < usable[i] else -1 for i, s in enumerate(shifts)])
+    caps = _binding_caps(person, shifts, usable, minutes, m_hi)
     weekends_in = int((weekend == 1).sum())
     max_weekends = person.max_weekends if person.max_weekends is not None and person.max_weekends < weekends_in else -1
     run_max = person.max_consecutive or max(1, person.min_consecutive)
@@ -96,7 +102,7 @@ def rules(problem: Problem, person: Person, requests: Sequence[Request]) -> Rule
     if states * (len(shifts) + 1) >= 2**15:  # the choices are int16
         return None
     cells = problem.days * states * (m_hi + 1)
-    track = max_weekends >= 0 and cells * (max_weekends + 1) <= GRID_CELLS
+    track = max_weekends >= 0 and cells * (max_weekends + 1) <= TRACK_CELLS
     if cells > GRID_CELLS:
         return None
     return Rules(
@@ -110,6 +116,7 @@ def rules(problem: Problem, person: Person, requests: Sequence[Request]) -> Rule
         weekend=weekend,
         max_weekends=max_weekends,
         track_weekends=track,
+        cells=cells * (max_weekends + 1 if track else 1),
         run_max=run_max,
         capped=person.max_consecutive is not None,
         min_on=person.min_consecutive,
@@ -120,6 +127,20 @@ def rules(problem: Problem, person: Person, requests: Sequence[Request]) -> Rule
         start_known=problem.outside_is_off,
         end_held=problem.outside_is_off,
     )
+
+
+def _binding_caps(
+    person: Person, shifts: tuple[str, ...], usable: np.ndarray, minutes: np.ndarray, m_hi: int
+) -> np.ndarray:
+    """Each shift's cap on its count where it can bind, else -1: not where it is at least the days the shift
+    may be worked, or the most shifts of its length the minutes' maximum leaves room for."""
+    caps = np.full(len(shifts), -1)
+    for i, s in enumerate(shifts):
+        cap = person.max_shifts.get(s, -1)
+        room = m_hi // minutes[i] if minutes[i] > 0 and m_hi > 0 else usable[i]
+        if 0 < cap < min(usable[i], room):
+            caps[i] = cap
+    return caps
 
 
 def _weekend_days(problem: Problem) -> np.ndarray | None:
@@ -198,34 +219,79 @@ class Priced:
     lines: list[Line]
     lower: float
     proved: bool
+    multipliers: tuple[np.ndarray, float] | None = None  # the caps' and the weekends' at the best bound
 
 
-def best_lines(rules: Rules, prices: Mapping[Cell, float], deadline: float = INF) -> Priced:
-    """The person's cheapest lines under ``prices`` (its requests less the prices of the cells worked); no more
-    subgradient steps once ``deadline`` (perf_counter seconds) has passed."""
+def best_lines(
+    rules: Rules,
+    prices: Mapping[Cell, float],
+    deadline: float = INF,
+    start: tuple[np.ndarray, float] | None = None,
+) -> Priced:
+    """The person's cheapest lines under ``prices`` (its requests less the prices of the cells worked), the best
+    last; no more subgradient steps once ``deadline`` (perf_counter seconds) has passed. The caps are priced
+    first, from the multipliers ``start`` (the last pricing's, which the next prices rarely move far); where
+    that proves nothing, the cap with the highest multiplier is tracked on the grid instead (``_to_track``), which
+    closes the relaxation's duality gap where it was the only cap that binds."""
     price = np.zeros_like(rules.requests_on)
     column = {s: i for i, s in enumerate(rules.shifts)}
     for (day, shift), p in prices.items():
         price[day, column[shift]] = p
     base = rules.requests_on - price
-    binding = rules.caps >= 0
+    if start is None:
+        start = (np.zeros(len(rules.shifts)), 0.0)
+    relaxed = _subgradient(rules, base, rules.caps, -1, deadline, start)
+    tracked = _to_track(rules, relaxed.multipliers)
+    if relaxed.proved or tracked < 0 or time.perf_counter() > deadline:
+        return relaxed
+    caps = np.where(np.arange(len(rules.caps)) == tracked, -1, rules.caps)
+    multipliers, weekend_price = relaxed.multipliers or start
+    exact = _subgradient(rules, base, caps, tracked, deadline, (np.where(caps >= 0, multipliers, 0.0), weekend_price))
+    lines = [line for line in relaxed.lines if line not in exact.lines] + exact.lines
+    return Priced(lines, max(relaxed.lower, exact.lower), exact.proved, relaxed.multipliers)
+
+
+def _to_track(rules: Rules, multipliers: tuple[np.ndarray, float] | None) -> int:
+    """The binding cap to track on the grid: of those whose count still fits in GRID_CELLS, the one the
+    relaxation priced highest (the tightest before any price); -1 when none fits."""
+    fits = np.flatnonzero((rules.caps >= 0) & (rules.cells * (rules.caps + 1) <= TRACK_CELLS))
+    if not len(fits):
+        return -1
+    if multipliers is not None and multipliers[0][fits].max() > 0:
+        return int(fits[np.argmax(multipliers[0][fits])])
+    return int(fits[np.argmin(rules.caps[fits])])
+
+
+def _subgradient(
+    rules: Rules,
+    base: np.ndarray,
+    caps: np.ndarray,
+    tracked: int,
+    deadline: float,
+    start: tuple[np.ndarray, float],
+) -> Priced:
+    """Sweeps with the ``caps`` (and the weekends, where not tracked) priced by multipliers from ``start``,
+    raised by subgradient steps, and the cap of shift ``tracked`` (if any) on the grid."""
+    binding = caps >= 0
     relax_weekends = rules.max_weekends >= 0 and not rules.track_weekends
-    multipliers = np.zeros(len(rules.shifts))
-    weekend_price, theta, stalled = 0.0, 1.0, 0
-    lower, upper, lines = -INF, INF, []
+    multipliers, weekend_price = start
+    k_hi = int(rules.caps[tracked]) if tracked >= 0 else 0
+    theta, stalled = 1.0, 0
+    lower, upper, lines, best = -INF, INF, [], None
     for n in range(STEPS if binding.any() or relax_weekends else 1):
         if n and time.perf_counter() > deadline:
             break
-        value, worked = _sweep_rules(rules, base + multipliers, weekend_price)
+        value, worked = _sweep_rules(rules, base + multipliers, weekend_price, tracked, k_hi)
         if not math.isfinite(value):
             return Priced([], INF, True)  # no line meets the rules
         counts = np.bincount(worked[worked >= 0], minlength=len(rules.shifts))
         weekends = _weekends_worked(rules.weekend, worked)
-        priced_caps = float(multipliers @ np.where(binding, rules.caps, 0)) + weekend_price * max(rules.max_weekends, 0)
+        priced_caps = float(multipliers @ np.where(binding, caps, 0)) + weekend_price * max(rules.max_weekends, 0)
         bound = value - priced_caps
         stalled = 0 if bound > lower + PROVED else stalled + 1
-        lower = max(lower, bound)
-        over = np.where(binding, counts - rules.caps, 0)
+        if bound > lower:
+            lower, best = bound, (multipliers, weekend_price)
+        over = np.where(binding, counts - caps, 0)
         weekends_over = weekends - rules.max_weekends if relax_weekends else 0
         if over.max(initial=0) <= 0 and weekends_over <= 0:
             cost = value - float(multipliers @ counts) - weekend_price * weekends
@@ -233,7 +299,7 @@ def best_lines(rules: Rules, prices: Mapping[Cell, float], deadline: float = INF
                 lines.append(_line(rules.shifts, worked))
                 upper = cost
         if math.isfinite(upper) and upper - lower <= PROVED * max(1.0, abs(upper)):
-            return Priced(lines, lower, True)
+            return Priced(lines, lower, True, best)
         # A Polyak step towards the best line's cost (or a little past the bound before one is known), halved
         # after STALL steps that did not raise the bound (Held and Karp).
         if stalled >= STALL:
@@ -247,7 +313,7 @@ def best_lines(rules: Rules, prices: Mapping[Cell, float], deadline: float = INF
         step = theta * (target - bound) / norm
         multipliers = np.maximum(0.0, multipliers + step * over)
         weekend_price = max(0.0, weekend_price + step * weekends_over)
-    return Priced(lines, lower, False)
+    return Priced(lines, lower, False, best)
 
 
 def _line(shifts: tuple[str, ...], worked: np.ndarray) -> Line:
@@ -261,11 +327,14 @@ def _weekends_worked(weekend: np.ndarray, worked: np.ndarray) -> int:
     return int(first.sum() + second_alone.sum())
 
 
-def _sweep_rules(rules: Rules, on: np.ndarray, weekend_price: float) -> tuple[float, np.ndarray]:
+def _sweep_rules(
+    rules: Rules, on: np.ndarray, weekend_price: float, tracked: int = -1, k_hi: int = 0
+) -> tuple[float, np.ndarray]:
     return _sweep(
         on, rules.requests_off, rules.weekend, weekend_price, rules.minutes, rules.group, rules.allowed,
         rules.run_max, rules.capped, rules.min_on, rules.off_max, rules.min_off, rules.m_lo, rules.m_hi,
-        rules.max_weekends if rules.track_weekends else -1, rules.start_known, rules.end_held,
+        rules.max_weekends if rules.track_weekends else -1, tracked, k_hi, rules.start_known,
+        rules.end_held,
     )  # fmt: skip
 
 

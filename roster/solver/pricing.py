@@ -14,6 +14,7 @@ import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from roster.solver import linedp
@@ -61,6 +62,7 @@ class Pricer:
             outside_is_off=problem.outside_is_off,
         )
         self._model: Model | None = None
+        self._multipliers: tuple[np.ndarray, float] | None = None  # the sweep's last, to start the next from
         self._own: cp_model.LinearExpr | int = 0  # the model's request terms
 
     def best(
@@ -73,7 +75,8 @@ class Pricer:
         if time.perf_counter() >= deadline:
             return Priced(lines, lower, False)
         if self.rules is not None:
-            swept = linedp.best_lines(self.rules, prices, deadline)
+            swept = linedp.best_lines(self.rules, prices, deadline, self._multipliers)
+            self._multipliers = swept.multipliers
             if swept.proved or any(improves(line) for line in swept.lines):
                 return swept
             lines, lower = swept.lines, swept.lower

@@ -1,7 +1,8 @@
 """The compiled day-by-day sweep behind ``roster.solver.linedp``: the cheapest line that meets a person's run,
-successor, minutes and weekend rules, over costs per (day, shift) and per day off.
+successor, minutes and weekend rules (and one shift type's cap, ``tracked``), over costs per (day, shift) and per
+day off.
 
-States, each on a grid of (minutes worked, weekends worked):
+States, each on a grid of (minutes worked, weekends worked x the tracked shift's count):
 
 - a run worked: ``(first, group, length)``, ``first`` when the run touches an unknown start (it is then not held
   to ``min_on``), ``group`` the forbidden-successor group of its last shift, ``length`` 1..``run_max`` (at
@@ -22,17 +23,18 @@ import numpy as np
 @numba.njit(cache=True, nogil=True)
 def _sweep(
     on, off, weekend, weekend_price, minutes, group, allowed, run_max, capped, min_on, off_max, min_off,
-    m_lo, m_hi, w_hi, start_known, end_held,
+    m_lo, m_hi, w_hi, tracked, k_hi, start_known, end_held,
 ):  # fmt: skip
     days, shifts = on.shape
     groups = allowed.shape[0]
     runs = 2 * groups * run_max
     states = runs + 2 * off_max
-    cells_w = w_hi + 1 if w_hi >= 0 else 1
+    cells_w = (w_hi + 1 if w_hi >= 0 else 1) * (k_hi + 1)
     inf = np.inf
     value = np.full((states, m_hi + 1, cells_w), inf)
     nxt = np.full((states, m_hi + 1, cells_w), inf)
-    choice = np.full((days, states, m_hi + 1, cells_w), -1, np.int16)
+    # Read back only along cells written this sweep (each finite value wrote its choice), so never cleared.
+    choice = np.empty((days, states, m_hi + 1, cells_w), np.int16)
     # Each state's live minutes, lo..hi (empty when hi < lo): most of the grid is unreachable on a given day.
     lo, hi = np.full(states, m_hi + 1), np.full(states, -1)
     nlo, nhi = np.full(states, m_hi + 1), np.full(states, -1)
@@ -42,7 +44,7 @@ def _sweep(
     first0 = 0 if start_known else 1
     for t in range(shifts):  # day 0, from outside the horizon
         counted = 1 if weekend[0] > 0 else 0
-        m, w = _add(0, 0, minutes[t], counted, m_hi, w_hi)
+        m, w = _add(0, 0, minutes[t], counted, t == tracked, m_hi, w_hi, k_hi)
         if on[0, t] < inf and m >= 0 and w >= 0:
             s = (first0 * groups + group[t]) * run_max
             _keep(value, choice, lo, hi, 0, s, m, w, on[0, t] + counted * weekend_price, t + 1)
@@ -74,14 +76,16 @@ def _sweep(
                     for t in range(shifts):
                         if targets[t] < 0 or on[d, t] == inf:
                             continue
-                        m2, w2 = _add(m, w, minutes[t], counts[t], m_hi, w_hi)
+                        m2, w2 = _add(m, w, minutes[t], counts[t], t == tracked, m_hi, w_hi, k_hi)
                         if m2 >= 0:
                             cost = v + on[d, t] + counts[t] * weekend_price
                             _keep(nxt, choice, nlo, nhi, d, targets[t], m2, w2, cost, s * width + t + 1)
         value, nxt = nxt, value
         lo, nlo = nlo, lo
         hi, nhi = nhi, hi
-    return _read_back(value, choice, minutes, weekend, groups, run_max, min_on, m_lo, end_held, runs, width)
+    return _read_back(
+        value, choice, minutes, weekend, groups, run_max, min_on, m_lo, end_held, runs, width, w_hi, tracked, k_hi
+    )
 
 
 @numba.njit(cache=True, nogil=True)
@@ -116,19 +120,25 @@ def _after_work(s, t, d, runs, groups, run_max, capped, group, allowed, weekend)
 
 
 @numba.njit(cache=True, nogil=True)
-def _add(m, w, minutes, counted, m_hi, w_hi):
-    """The grid cell after working a shift of ``minutes``, or -1 where it leaves the grid."""
+def _add(m, c, minutes, counted, hit, m_hi, w_hi, k_hi):
+    """The grid cell after working a shift of ``minutes`` (``counted`` when it starts a weekend worked, ``hit``
+    when it is the tracked shift), or -1 where it leaves the grid. The second cell index ``c`` holds the weekends
+    worked w and the tracked shift's count k as w * (k_hi + 1) + k."""
     m2 = m + minutes
     if m2 > m_hi:
         return -1, -1
+    w, k = c // (k_hi + 1), c % (k_hi + 1)
     w2 = w + counted if w_hi >= 0 else 0
-    if w2 > max(w_hi, 0):
+    k2 = k + 1 if hit else k
+    if w2 > max(w_hi, 0) or k2 > k_hi:
         return -1, -1
-    return m2, w2
+    return m2, w2 * (k_hi + 1) + k2
 
 
 @numba.njit(cache=True, nogil=True)
-def _read_back(value, choice, minutes, weekend, groups, run_max, min_on, m_lo, end_held, runs, width):
+def _read_back(
+    value, choice, minutes, weekend, groups, run_max, min_on, m_lo, end_held, runs, width, w_hi, tracked, k_hi
+):
     """The cheapest accepted end and its line (each day's shift index, -1 off)."""
     days = choice.shape[0]
     best, at = np.inf, (-1, -1, -1)
@@ -153,6 +163,9 @@ def _read_back(value, choice, minutes, weekend, groups, run_max, min_on, m_lo, e
         if t >= 0:
             counted = weekend[d] == 1 or (weekend[d] == 2 and source >= runs)
             m -= minutes[t]
-            w = w - 1 if counted and value.shape[2] > 1 else w
+            weekends, k = w // (k_hi + 1), w % (k_hi + 1)
+            weekends = weekends - 1 if counted and w_hi >= 0 else weekends
+            k = k - 1 if t == tracked else k
+            w = weekends * (k_hi + 1) + k
         s = source
     return best, worked
