@@ -33,10 +33,11 @@ from roster.solver.problem import Cell, Person, Problem, Request, ShiftType
 from roster.solver.sweep import _sweep
 
 Line = frozenset[Cell]
-# Tracked grid cells (days x states x minutes x weekends) at most: past it the weekends are priced instead.
-# 16 M cells of choices are 32 MB; a year's lines for 50 people with their weekends would be 440 MB.
+# Tracked grid cells (days x states x minutes x weekends x a tracked cap's count) at most: past it the weekends
+# and the caps are priced instead. 16 M cells of choices are 32 MB; a year's lines for 50 people with their
+# weekends would be 440 MB. 32 M tracked Instance21's weekends and proved its lines, but made each 50-100 ms
+# (docs/benchmark.md).
 GRID_CELLS = 16_000_000
-TRACK_CELLS = 16_000_000  # the same, with the weekends or a cap tracked
 MINUTE_CELLS = 10_000  # minute counts on the grid at most
 # Subgradient steps at most per pricing: on Instance19 at the start's prices 28 of 40 lines are proved within 16
 # steps and 26 within 8, in half the time (each step is a sweep, 15 ms there).
@@ -102,7 +103,7 @@ def rules(problem: Problem, person: Person, requests: Sequence[Request]) -> Rule
     if states * (len(shifts) + 1) >= 2**15:  # the choices are int16
         return None
     cells = problem.days * states * (m_hi + 1)
-    track = max_weekends >= 0 and cells * (max_weekends + 1) <= TRACK_CELLS
+    track = max_weekends >= 0 and cells * (max_weekends + 1) <= GRID_CELLS
     if cells > GRID_CELLS:
         return None
     return Rules(
@@ -254,7 +255,7 @@ def best_lines(
 def _to_track(rules: Rules, multipliers: tuple[np.ndarray, float] | None) -> int:
     """The binding cap to track on the grid: of those whose count still fits in GRID_CELLS, the one the
     relaxation priced highest (the tightest before any price); -1 when none fits."""
-    fits = np.flatnonzero((rules.caps >= 0) & (rules.cells * (rules.caps + 1) <= TRACK_CELLS))
+    fits = np.flatnonzero((rules.caps >= 0) & (rules.cells * (rules.caps + 1) <= GRID_CELLS))
     if not len(fits):
         return -1
     if multipliers is not None and multipliers[0][fits].max() > 0:
