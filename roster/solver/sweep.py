@@ -51,7 +51,9 @@ def _sweep(
     if off[0] < inf:  # a first run off: outside is off, or unknown
         _keep(value, choice, lo, hi, 0, runs + off_max, 0, 0, off[0], 0)
     for d in range(1, days):
-        nxt[:] = inf
+        for s in range(states):  # finite values lie only in each state's live range: clear just those
+            if nlo[s] <= nhi[s]:
+                nxt[s, nlo[s] : nhi[s] + 1, :] = inf
         nlo[:], nhi[:] = m_hi + 1, -1
         floor = m_lo - (days - d) * most  # below it the minimum can no longer be met
         for s in range(states):
@@ -112,11 +114,18 @@ def _after_work(s, t, d, runs, groups, run_max, capped, group, allowed, weekend)
     """The state after working shift ``t`` on day ``d`` from state ``s`` (-1 where a rule bars it), and whether
     that day starts a weekend worked."""
     if s >= runs:  # after a run off (whether it was long enough is the caller's)
-        return group[t] * run_max, 1 if weekend[d] > 0 else 0
+        return group[t] * run_max, _starts_weekend(weekend[d], True)
     first, g, r = s // (groups * run_max), (s // run_max) % groups, s % run_max + 1
     if not allowed[g, t] or (r == run_max and capped):
         return -1, 0
-    return (first * groups + group[t]) * run_max + min(r + 1, run_max) - 1, 1 if weekend[d] == 1 else 0
+    return (first * groups + group[t]) * run_max + min(r + 1, run_max) - 1, _starts_weekend(weekend[d], False)
+
+
+@numba.njit(cache=True, nogil=True)
+def _starts_weekend(place, after_off):
+    """1 where a day worked at ``place`` in its weekend (0 none, 1 first, 2 second) starts a weekend worked: its
+    first day, or its second after a day off; else 0."""
+    return 1 if place == 1 or (place == 2 and after_off) else 0
 
 
 @numba.njit(cache=True, nogil=True)
@@ -133,6 +142,15 @@ def _add(m, c, minutes, counted, hit, m_hi, w_hi, k_hi):
     if w2 > max(w_hi, 0) or k2 > k_hi:
         return -1, -1
     return m2, w2 * (k_hi + 1) + k2
+
+
+@numba.njit(cache=True, nogil=True)
+def _take(m, c, minutes, counted, hit, w_hi, k_hi):
+    """The grid cell before working the shift that ``_add`` added: its inverse."""
+    w, k = c // (k_hi + 1), c % (k_hi + 1)
+    w = w - counted if w_hi >= 0 else w
+    k = k - 1 if hit else k
+    return m - minutes, w * (k_hi + 1) + k
 
 
 @numba.njit(cache=True, nogil=True)
@@ -161,11 +179,6 @@ def _read_back(
         if d == 0:
             break
         if t >= 0:
-            counted = weekend[d] == 1 or (weekend[d] == 2 and source >= runs)
-            m -= minutes[t]
-            weekends, k = w // (k_hi + 1), w % (k_hi + 1)
-            weekends = weekends - 1 if counted and w_hi >= 0 else weekends
-            k = k - 1 if t == tracked else k
-            w = weekends * (k_hi + 1) + k
+            m, w = _take(m, w, minutes[t], _starts_weekend(weekend[d], source >= runs), t == tracked, w_hi, k_hi)
         s = source
     return best, worked
