@@ -35,7 +35,7 @@ def prefect_harness() -> Iterator[str]:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     # No test uses blocks: registering every block type on the fresh database took 1.5-3 s of each start.
     os.environ.setdefault("PREFECT_SERVER_REGISTER_BLOCKS_ON_START", "false")
-    with _postgres_database("prefect_harness") as url, contextlib.ExitStack() as stack:
+    with fresh_postgres_database("prefect_harness") as url, contextlib.ExitStack() as stack:
         async_url = url.replace("postgresql+psycopg://", "postgresql+asyncpg://")
         with temporary_settings(updates={PREFECT_SERVER_DATABASE_CONNECTION_URL: async_url}):
             server = SubprocessASGIServer(port=free_port())
@@ -47,7 +47,15 @@ def prefect_harness() -> Iterator[str]:
         # a run on average, about 25 s a test run). The watchdog that reads them (reap-lost-runs) is tested where it
         # matters, with real workers (tests_scale/); `prefect deploy`'s worker subprocess still sends them.
         stack.enter_context(
-            temporary_settings(updates={PREFECT_API_URL: server.api_url, "flows.heartbeat_frequency": None})
+            temporary_settings(
+                updates={
+                    PREFECT_API_URL: server.api_url,
+                    "flows.heartbeat_frequency": None,
+                    # Plain HTTP on loopback: no certificate to check, and each client skips loading the CA
+                    # bundle (tests/flows_helpers.py).
+                    "api.tls_insecure_skip_verify": True,
+                }
+            )
         )
         # Threads started by the tests copy no context: make the harness settings the process-wide default.
         stack.enter_context(prefect.context._temporary_global_settings_context(prefect.context.get_settings_context()))
@@ -75,7 +83,7 @@ def _drain_clients() -> None:
 
 
 @contextlib.contextmanager
-def _postgres_database(prefix: str) -> Iterator[str]:
+def fresh_postgres_database(prefix: str) -> Iterator[str]:
     from sqlalchemy import create_engine, text
 
     from tests.conftest import PG_ADMIN_URL
