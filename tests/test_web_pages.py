@@ -165,6 +165,22 @@ def test_admin_upload_preview_then_apply_all_or_nothing(client_for, web_db_url):
         assert current_bureau(s).rules.min_rest_hours == 36
 
 
+def test_admin_downloads_the_file_in_force_as_it_was_applied(client_for, web_db_url):
+    from ruamel.yaml import YAML
+
+    from roster.storage.models.people import BureauConfig
+
+    response = client_for("p12").get("/admin/file.yaml")
+    assert response.status_code == 200 and "bureau.yaml" in response.headers["content-disposition"]
+    with open_session(web_db_url) as s:
+        stored = s.scalars(select(BureauConfig).order_by(BureauConfig.id.desc())).first().document
+    downloaded = YAML(typ="safe").load(response.text)
+    assert downloaded == stored
+    assert list(downloaded) == list(stored) and list(downloaded["bureau"]) == list(stored["bureau"])  # its order
+    assert stored["bureau"]["name"] in response.text  # Chinese as written, not escaped
+    assert client_for("p05").get("/admin/file.yaml").status_code == 403
+
+
 def test_admin_lists_accounts_and_invites_disables(client_for):
     admin = client_for("p01")
     page = admin.get("/admin").text

