@@ -51,8 +51,7 @@ def prefect_harness() -> Iterator[str]:
                 updates={
                     PREFECT_API_URL: server.api_url,
                     "flows.heartbeat_frequency": None,
-                    # Plain HTTP on loopback: no certificate to check, and each client skips loading the CA
-                    # bundle (tests/flows_helpers.py).
+                    # tests/flows_helpers.PLAIN_HTTP_CLIENTS, as a setting of this process
                     "api.tls_insecure_skip_verify": True,
                 }
             )

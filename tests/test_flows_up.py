@@ -16,7 +16,7 @@ import pytest
 from flows.registry import FLOWS
 from roster import supervise
 from roster.supervise import free_port
-from tests.flows_helpers import PROJECT_ROOT
+from tests.flows_helpers import PLAIN_HTTP_CLIENTS, PROJECT_ROOT
 
 pytest_plugins = ["tests.conftest_prefect"]
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
@@ -63,8 +63,8 @@ def _served_deployments(api: httpx.Client, api_url: str) -> set[str]:
 def prefect_database() -> Iterator[str]:
     """A fresh PostgreSQL database for up's Prefect server, as an admin configures it for production
     (``PREFECT_SERVER_DATABASE_CONNECTION_URL``, docs/orchestration.md). Prefect's migrations of a fresh
-    database take about 2.5 s of CPU there against 10 s on SQLite; the SQLite default is one line of
-    ``child_environment`` (tests/test_runs_watchdog.py) and ``make run``'s first start."""
+    database take about 2.5 s of CPU there against 10 s on SQLite; the SQLite default is checked on
+    ``child_environment`` below, and ``make run`` starts on it."""
     from tests.conftest_prefect import fresh_postgres_database  # a plugin module, rewritten when registered
 
     with fresh_postgres_database("prefect_up") as url:
@@ -78,7 +78,7 @@ def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path: Path, prefec
         DUTYFLOW_HOME=str(tmp_path / "home"),
         PYTHONUNBUFFERED="1",
         PREFECT_SERVER_DATABASE_CONNECTION_URL=prefect_database,
-        PREFECT_API_TLS_INSECURE_SKIP_VERIFY="true",  # plain HTTP on loopback (tests/flows_helpers.py)
+        **PLAIN_HTTP_CLIENTS,
         PREFECT_SERVER_REGISTER_BLOCKS_ON_START="false",  # no flow uses blocks: 1.5-3 s of the server's start
     )
     env.pop("DUTYFLOW_DATABASE_URL", None)
