@@ -108,6 +108,21 @@ def test_a_root_out_of_time_leaves_the_pricing_to_the_dive(monkeypatch: pytest.M
     assert result.columns > len(problem.people) and cost(problem, result.roster) < cost(problem, start)
 
 
+def test_the_dives_pace_spends_the_time_left() -> None:
+    """A step fixes the share of the free people that spends the time left at the steps' pace, never less than
+    FIX_SHARE, and the late share once the time is up."""
+    now = time.perf_counter()
+
+    def share(left_s: float, step_s: float) -> float:
+        pace = columns._Pricing({}, None, now + left_s, now, step_s=step_s)  # type: ignore[arg-type]
+        return columns._fix_share(pace)
+
+    assert share(1000.0, 1.0) == columns.FIX_SHARE  # time to spare: the finest step
+    assert share(100.0, 10.0) == pytest.approx(0.1, rel=0.01)  # 10 s a step, each shorter: ~100 s at 10%
+    assert share(10.0, 10.0) == pytest.approx(1.0, rel=0.01)
+    assert share(-1.0, 1.0) == columns.LATE_FIX_SHARE
+
+
 def test_the_search_reports_the_dives_bound_and_stops_at_a_proved_optimum() -> None:
     instance = parse_file(DATA / "Instance1.txt")
     problem = to_problem(instance)

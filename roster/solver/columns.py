@@ -49,9 +49,11 @@ Roster = dict[str, dict[int, Assignment]]
 ROOT_ROUNDS = 10
 SAMPLE = 4  # people priced to time a round: see _pricers_in_time
 FIX_AT = 0.999  # a line the LP chooses wholly is kept in the dive: see _to_keep
-# Else the most chosen lines of this share of the free people (at least one): one at a time was better on
-# Instances 9 and 11 by a seat, and too slow for Instance12's 60 people in 60 s (docs/benchmark.md).
-FIX_SHARE = 0.1
+# Else the most chosen lines of at least this share of the free people (at least one), more when the time left
+# asks for it (_fix_share): the finer the dive, the nearer its roster stays to the LP. At 0.1 Instance13's dive
+# ended at 166 s of its 255 s, 1552 against the LP's 1348; at 0.03 it spends them, 1465 (1355 after the search).
+# One at a time was too slow for Instance12's 60 people in 60 s (docs/benchmark.md).
+FIX_SHARE = 0.03
 LATE_FIX_SHARE = 0.25  # once the time is up: no more pricing, and the rest fixed in a few LP solves
 # Pricing rounds at most after each fixing step of the dive. More after a settled root (priced out, or its bound
 # met), whose steps re-settle in a few rounds (Instance12's dive at 50 s: 4044 against 4582 with 5); fewer after a
@@ -182,13 +184,15 @@ def dive(
         except _OutOfTime:
             return _not_begun(start, master, began)
         step_rounds = SETTLED_DIVE_ROUNDS if pricing.settled else DIVE_ROUNDS
+        # Until a step is timed: its rounds at the root's pace, LP solves included.
+        pricing.step_s = step_rounds * (time.perf_counter() - began) / max(1, pricing.rounds)
         while len(kept) < len(problem.people):
+            step_began = time.perf_counter()
             for column in _to_keep(master, kept, _fix_share(pricing), pricing.settled):
                 master.keep(column)
                 kept[column.person] = column
-            before = pricing.rounds
             _generate(master, pricing, kept, rounds=step_rounds)
-            pricing.step_rounds = (pricing.step_rounds + pricing.rounds - before) / 2
+            pricing.step_s = (pricing.step_s + time.perf_counter() - step_began) / 2
     roles = {p.id: p.roles[0] for p in problem.people}
     roster = {pid: {d: Assignment(s, roles[pid]) for d, s in c.line} for pid, c in kept.items()}
     bound = None if lower is None else _whole(lower - slack)
@@ -248,7 +252,7 @@ class _Pricing:
     began: float  # when the dive began
     round_s: float = 0.0  # how long the last round of pricing took
     rounds: int = 0  # rounds priced so far
-    step_rounds: float = DIVE_ROUNDS  # rounds a dive step takes, a moving average (from DIVE_ROUNDS)
+    step_s: float = 0.0  # how long a dive step takes, its pricing and LP solves: a moving average
     settled: bool = False  # whether the last ``_generate`` ended priced out, or at the root on its bound
 
 
@@ -268,14 +272,15 @@ def _root_end(pricing: _Pricing) -> float:
 
 
 def _fix_share(pricing: _Pricing) -> float:
-    """The share of the free people the dive's next step fixes: FIX_SHARE, or more when the time left would not
-    do at that pace. A step prices ``step_rounds`` rounds (until priced out, at most its cap), each shorter by
-    the share fixed before it, so fixing a share s a step prices about step_rounds / s rounds of the current
-    length in all."""
+    """The share of the free people the dive's next step fixes: the one that spends the time left, at least
+    FIX_SHARE. A step's pricing and LP solves shrink with the people left free, so fixing a share s a step takes
+    about step_s / s in all. Timed whole: on Instance20 the LP solves are 85% of a step (11 s, against 1.5 s of
+    pricing), and a pace set by the pricing alone ran out of time and fixed the rest unpriced (18136 against
+    the bound's 4683)."""
     left = pricing.deadline - time.perf_counter()
     if left <= 0:
         return LATE_FIX_SHARE
-    return max(FIX_SHARE, pricing.step_rounds * pricing.round_s / left)
+    return max(FIX_SHARE, pricing.step_s / left)
 
 
 def _generate(
