@@ -51,7 +51,8 @@ SAMPLE = 4  # people priced to time a round: see _pricers_in_time
 FIX_AT = 0.999  # a line the LP chooses wholly is kept in the dive: see _to_keep
 # Else the most chosen lines of at least this share of the free people (at least one), more when the time left
 # asks for it (_fix_share): the finer the dive, the nearer its roster stays to the LP. At 0.1 Instance13's dive
-# ended at 166 s of its 255 s, 1552 against the LP's 1348; at 0.03 it spends them, 1465 (1355 after the search).
+# ended at 166 s of its 255 s, 1552 against the LP's 1348; at 0.03 it spends them, 1457-1465 (1354-1355 after the
+# search).
 # One at a time was too slow for Instance12's 60 people in 60 s (docs/benchmark.md).
 FIX_SHARE = 0.03
 LATE_FIX_SHARE = 0.25  # once the time is up: no more pricing, and the rest fixed in a few LP solves
