@@ -35,9 +35,8 @@ def prefect_harness() -> Iterator[str]:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     # No test uses blocks: registering every block type on the fresh database took 1.5-3 s of each start.
     os.environ.setdefault("PREFECT_SERVER_REGISTER_BLOCKS_ON_START", "false")
-    with fresh_postgres_database("prefect_harness") as url, contextlib.ExitStack() as stack:
-        async_url = url.replace("postgresql+psycopg://", "postgresql+asyncpg://")
-        with temporary_settings(updates={PREFECT_SERVER_DATABASE_CONNECTION_URL: async_url}):
+    with fresh_prefect_database("prefect_harness") as url, contextlib.ExitStack() as stack:
+        with temporary_settings(updates={PREFECT_SERVER_DATABASE_CONNECTION_URL: url}):
             server = SubprocessASGIServer(port=free_port())
             # As the stock harness does: code asking for "the" ephemeral server finds this one.
             SubprocessASGIServer._instances[None] = server
@@ -82,7 +81,8 @@ def _drain_clients() -> None:
 
 
 @contextlib.contextmanager
-def fresh_postgres_database(prefix: str) -> Iterator[str]:
+def fresh_prefect_database(prefix: str) -> Iterator[str]:
+    """A fresh PostgreSQL database for a Prefect server, dropped afterwards: its URL as Prefect takes it (asyncpg)."""
     from sqlalchemy import create_engine, text
 
     from tests.conftest import PG_ADMIN_URL
@@ -92,7 +92,8 @@ def fresh_postgres_database(prefix: str) -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        yield url.replace("postgresql+psycopg://", "postgresql+asyncpg://")
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -65,10 +65,10 @@ def prefect_database() -> Iterator[str]:
     (``PREFECT_SERVER_DATABASE_CONNECTION_URL``, docs/orchestration.md). Prefect's migrations of a fresh
     database take about 2.5 s of CPU there against 10 s on SQLite; the SQLite default is checked on
     ``child_environment`` below, and ``make run`` starts on it."""
-    from tests.conftest_prefect import fresh_postgres_database  # a plugin module, rewritten when registered
+    from tests.conftest_prefect import fresh_prefect_database  # a plugin module, rewritten when registered
 
-    with fresh_postgres_database("prefect_up") as url:
-        yield url.replace("postgresql+psycopg://", "postgresql+asyncpg://")
+    with fresh_prefect_database("prefect_up") as url:
+        yield url
 
 
 def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path: Path, prefect_database: str) -> None:

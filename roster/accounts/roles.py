@@ -51,7 +51,7 @@ def _person_subject(bureau: BureauFile, person: Person) -> Subject:
 def subjects(bureau: BureauFile) -> list[Subject]:
     """Every person and reporting unit of the file, in file order (people first)."""
     out = [_person_subject(bureau, p) for p in bureau.people]
-    out.extend(Subject(UNIT, u.id, u.name, frozenset({"unit"})) for u in _units(bureau))
+    out.extend(_unit_subject(u) for u in _units(bureau))
     return out
 
 
@@ -63,7 +63,11 @@ def find_subject(bureau: BureauFile, kind: str, subject_id: str) -> Subject | No
         person = bureau.person(subject_id)
         return None if person is None else _person_subject(bureau, person)
     unit = next((u for u in _units(bureau) if u.id == subject_id), None)
-    return None if unit is None else Subject(UNIT, unit.id, unit.name, frozenset({"unit"}))
+    return None if unit is None else _unit_subject(unit)
+
+
+def _unit_subject(unit: ReportingUnit) -> Subject:
+    return Subject(UNIT, unit.id, unit.name, frozenset({"unit"}))
 
 
 def _units(bureau: BureauFile) -> list[ReportingUnit]:
