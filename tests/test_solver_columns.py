@@ -169,6 +169,29 @@ def test_the_lagrangian_bound_is_below_every_roster_at_any_prices() -> None:
     assert result.bound == optimum == cost(problem, result.roster)  # the root's bound is tight here
 
 
+def test_a_dive_steps_bound_is_below_every_roster_that_keeps_its_lines() -> None:
+    """In a dive step the kept people's only line joins the Lagrangian bound (``_kept_part``): at any prices the
+    bound is below the best roster that keeps that line, which can cost more than the best of all."""
+    problem = _two_days(max_shifts={"D": 1})
+    requests = {p.id: tuple(r for r in problem.requests if r.person == p.id) for p in problem.people}
+    lines = [frozenset(), frozenset({(0, "D")}), frozenset({(1, "D")})]  # at most one shift each
+    master = Master(problem)
+    pace = columns._Pricing({p.id: Pricer(problem, p, requests[p.id]) for p in problem.people}, None, 0.0, 0.0)  # type: ignore[arg-type]
+    all_prices = ({(0, "D"): 10.0, (1, "D"): 10.0}, {(0, "D"): -1.0, (1, "D"): 3.0}, {(0, "D"): 0.0, (1, "D"): 2.0})
+
+    def bound(kept_line: frozenset, prices: dict) -> float:
+        kept = {"a": columns.Column("a", kept_line, line_cost(requests["a"], kept_line), None)}  # type: ignore[arg-type]
+        cheapest_b = min(line_cost(requests["b"], ln) - sum(prices[c] for c in ln) for ln in lines)
+        return master.fixed_part(prices) + cheapest_b + columns._kept_part(pace, kept, prices)
+
+    for kept_line in lines:
+        best = min(cost(problem, {"a": _days(kept_line), "b": _days(lb)}) for lb in lines)
+        assert all(bound(kept_line, prices) <= best for prices in all_prices)
+    # a kept off on both days leaves a seat short whatever b does: the step's bound says so, the root's could not
+    assert bound(frozenset(), all_prices[0]) == 10 == min(cost(problem, {"a": {}, "b": _days(lb)}) for lb in lines)
+    assert min(cost(problem, {"a": _days(la), "b": _days(lb)}) for la in lines for lb in lines) == 0
+
+
 def test_an_early_roots_bound_is_never_below_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     problem = _two_days()
     both = {d: Assignment("D", "r") for d in range(2)}  # everyone on every day: each cell over its seat

@@ -16,7 +16,8 @@ those of its best bound, and stops after ``ROOT_SHARE`` of the time in any case,
 The LP's mix is usually fractional, so a *dive* turns it into a roster: once the LP is settled, the people
 whose line it chooses wholly, or else the ``FIX_SHARE`` of the free people whose line it chooses most (more
 when time is short), keep that line; the master is priced again for the others (at most ``DIVE_ROUNDS``
-rounds, ``SETTLED_DIVE_ROUNDS`` after a settled root), and so on until everyone has a line. Every line meets
+rounds, ``SETTLED_DIVE_ROUNDS`` after a settled root, fewer once a step's own Lagrangian bound meets its LP), and
+so on until everyone has a line. Every line meets
 its person's rules, so every roster the dive ends with is hard-feasible; the start's lines are columns from the
 first round, so the dive never ends without one, and when time runs out it finishes on the columns it has.
 """
@@ -64,7 +65,7 @@ SETTLED_DIVE_ROUNDS = 15
 ROOT_SHARE = 0.6  # of the dive's time, at most, for the root: see _root_end
 EARLY_STOP_SHARE = 0.25  # of the dive's time: see _late
 EPSILON = 1e-6
-SMOOTHING = 0.5  # of the best-bound prices in the root's pricing (Wentges): see _generate
+SMOOTHING = 0.5  # of the best-bound prices in the pricing (Wentges): see _generate
 
 
 def decomposes(problem: Problem) -> bool:
@@ -192,7 +193,7 @@ def dive(
             for column in _to_keep(master, kept, _fix_share(pricing), pricing.settled):
                 master.keep(column)
                 kept[column.person] = column
-            _generate(master, pricing, kept, rounds=step_rounds)
+            _generate(master, pricing, kept, rounds=step_rounds, slack=slack)
             pricing.step_s = (pricing.step_s + time.perf_counter() - step_began) / 2
     roles = {p.id: p.roles[0] for p in problem.people}
     roster = {pid: {d: Assignment(s, roles[pid]) for d, s in c.line} for pid, c in kept.items()}
@@ -254,6 +255,7 @@ class _Pricing:
     round_s: float = 0.0  # how long the last round of pricing took
     rounds: int = 0  # rounds priced so far
     step_s: float = 0.0  # how long a dive step takes, its pricing and LP solves: a moving average
+    centre: Mapping[Cell, float] | None = None  # the prices of the best bound so far, for the next dive step
     settled: bool = False  # whether the last ``_generate`` ended priced out, or at the root on its bound
 
 
@@ -289,16 +291,18 @@ def _generate(
 ) -> float | None:
     """Price and add lines until none improves the LP, ``rounds`` are done or the deadline passes.
 
-    At the root (``rounds`` None: the dive's first call, nobody kept yet) every fully proved round also gives a
-    lower bound of every roster's cost, the Lagrangian bound (``_price_round``). The root prices at a mix of the
-    prices of the best bound so far and the LP's (Wentges' smoothing, SMOOTHING): the LP's own prices swing from
-    round to round, the mix reaches the bound in fewer rounds. A round at the mix that adds nothing is priced again
-    at the LP's prices, which alone can show the LP priced out. The root stops as soon as the best bound, less
-    ``slack`` (what the prices' rounding can hide) and rounded up to the integer costs, meets the LP value rounded
-    the same way, once it is ``_late``: more rounds could lower the LP value but not raise that integer bound.
-    Returns the best such bound seen (the LP value when priced out), or None."""
-    done, lower, centre, exact = 0, None, None, False
+    Every fully proved round also gives a lower bound, the Lagrangian bound (``_price_round``): at the root
+    (``rounds`` None: the dive's first call, nobody kept yet) of every roster's cost, in a dive step of every roster
+    that keeps the lines kept so far (``_kept_part``). Rounds price at a mix of the prices of the best bound so far
+    and the LP's (Wentges' smoothing, SMOOTHING): the LP's own prices swing from round to round, the mix reaches the
+    bound in fewer rounds; a dive step begins at the mix with the best prices of the step before. A round at the
+    mix that adds nothing is priced again at the LP's prices, which alone can show the LP priced out. A call stops
+    as soon as the best bound, less ``slack`` (what the prices' rounding can hide) and rounded up to the integer
+    costs, meets the LP value rounded the same way (the root only once it is ``_late``): more rounds could lower the
+    LP value but not raise that integer bound. Returns the best such bound seen (the LP value when priced out), or
+    None."""
     root = rounds is None
+    done, lower, centre, exact = 0, None, None if root else pricing.centre, False
     pricing.settled = False
     while root or done < rounds:
         value, prices, convexity = master.solve()
@@ -307,17 +311,18 @@ def _generate(
             return lower
         done += 1
         pricing.rounds += 1
-        at = prices if centre is None or exact else _mix(centre, prices, SMOOTHING)  # centre: root only
+        at = prices if centre is None or exact else _mix(centre, prices, SMOOTHING)
         added, bounded, cheapest = _price_round(master, pricing, kept, at, (prices, convexity))
         pricing.round_s = time.perf_counter() - began
-        if bounded and root:
-            bound = master.fixed_part(at) + cheapest
+        if bounded:
+            bound = master.fixed_part(at) + cheapest + _kept_part(pricing, kept, at)
             if lower is None or bound > lower:
-                lower, centre = bound, at
+                lower = bound
+                centre = pricing.centre = at
             if not added and at is prices:
                 pricing.settled = True
                 return max(lower, value)
-            if _whole(lower - slack) >= _whole(value - slack) and _late(pricing):
+            if _whole(lower - slack) >= _whole(value - slack) and (not root or _late(pricing)):
                 master.solve()  # the lines just added change the LP the dive reads next
                 pricing.settled = True
                 return lower
@@ -331,6 +336,11 @@ def _generate(
             raise _OutOfTime
     master.solve()
     return lower
+
+
+def _kept_part(pricing: _Pricing, kept: Mapping[str, Column], at: Mapping[Cell, float]) -> float:
+    """The Lagrangian bound's part of the people the dive has kept: each one's only line, under ``at``."""
+    return sum(pricing.pricers[pid].value(column.line, at) for pid, column in kept.items())
 
 
 def _mix(centre: Mapping[Cell, float], prices: Mapping[Cell, float], share: float) -> dict[Cell, float]:
