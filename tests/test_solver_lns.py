@@ -31,7 +31,15 @@ from roster.solver.lns import (
     restrict,
     solve_lns,
 )
-from roster.solver.neighbourhoods import LINE_CELLS, aimed, line_hood, pick, short_cells, whole_weekends
+from roster.solver.neighbourhoods import (
+    LINE_CELLS,
+    ShortCells,
+    aimed,
+    line_hood,
+    pick,
+    short_cells,
+    whole_weekends,
+)
 from roster.solver.problem import Assignment, Cover, Person, Problem, ShiftType, Solution
 from roster.solver.windows import _edge_run, incumbent, write_back
 
@@ -125,6 +133,25 @@ def test_a_move_found_beside_another_is_judged_on_the_roster_as_it_then_is(insta
         write_back(roster, second, found[second])
         assert violations(problem, Solution(roster)) == []
         assert cost(problem, roster) - total == new - old <= 0
+
+
+def test_short_cells_moved_with_each_write_back_are_the_rosters_own(instance9) -> None:  # noqa: ANN001
+    """The search keeps its short cells move by move (``ShortCells``): after neighbourhoods of another roster
+    are written back, they are what counting the whole roster again gives."""
+    problem = to_problem(instance9)
+    roster, other = (feasible_start(problem, time.perf_counter() + 20, seed=s) for s in (1, 2))
+    assert roster is not None and other is not None
+    short = ShortCells(problem, roster)
+    assert short.cells() == short_cells(problem, roster)
+    rng, ids, changed = random.Random(5), [p.id for p in problem.people], 0
+    for first, last, count in ((0, 7, 6), (7, 21, 4), (9, 12, 36), (0, 28, 2)):
+        hood = Neighbourhood(tuple(sorted(rng.sample(ids, count))), first, last)
+        before, after = incumbent(roster, hood), incumbent(other, hood)
+        changed += before != after
+        write_back(roster, hood, after)
+        short.moved(hood, before, after)
+        assert short.cells() == short_cells(problem, roster)
+    assert changed  # the moves did move seats
 
 
 def test_lns_improves_and_stays_feasible(instance9) -> None:  # noqa: ANN001

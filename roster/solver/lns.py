@@ -31,8 +31,8 @@ from roster.solver.construct import build_lines, retype
 from roster.solver.cpsat import ProgressFn, solve
 from roster.solver.evaluate import penalties, person_violations, violations
 from roster.solver.exchange import exchange
-from roster.solver.neighbourhoods import Neighbourhood, Sizes, pick, short_cells
-from roster.solver.problem import Assignment, Problem, Result, Solution
+from roster.solver.neighbourhoods import Neighbourhood, ShortCells, Sizes, pick
+from roster.solver.problem import Assignment, Cell, Problem, Result, Solution
 from roster.solver.windows import incumbent, restrict, write_back
 
 Roster = dict[str, dict[int, Assignment]]
@@ -137,12 +137,13 @@ def improve(
     best = cost(problem, roster)
     started = time.perf_counter() if started is None else started
     step = version = 0
+    short = ShortCells(problem, roster)
     running: dict[Future[Result], tuple[Neighbourhood, int, Solution, int]] = {}
     with ThreadPoolExecutor(max(1, lanes)) as pool:
         while True:
             while len(running) < max(1, lanes) and (max_steps is None or step < max_steps) and best != floor:
                 left = deadline - time.perf_counter()
-                hood = _pick_apart(problem, roster, rng, sizes.cells, [h for h, *_ in running.values()])
+                hood = _pick_apart(problem, roster, rng, sizes.cells, [h for h, *_ in running.values()], short.cells())
                 if left <= 0.05 or hood is None:
                     break
                 sub, before = restrict(problem, roster, hood), incumbent(roster, hood)
@@ -162,6 +163,7 @@ def improve(
                 if change is None:
                     continue
                 old, new = change
+                short.moved(hood, before, result.solution)  # type: ignore[arg-type]  # written back: not None
                 version += 1
                 if new < old:
                     best += new - old
@@ -189,10 +191,15 @@ def _accept(
 
 
 def _pick_apart(
-    problem: Problem, roster: Roster, rng: random.Random, cells: float, busy: list[Neighbourhood]
+    problem: Problem,
+    roster: Roster,
+    rng: random.Random,
+    cells: float,
+    busy: list[Neighbourhood],
+    short: list[Cell],
 ) -> Neighbourhood | None:
-    """The next neighbourhood sharing no person or no day with each of ``busy``; None after a few tries."""
-    short = short_cells(problem, roster)  # once for all the draws: the roster does not change meanwhile
+    """The next neighbourhood sharing no person or no day with each of ``busy``; None after a few tries.
+    ``short``: the roster's ``short_cells``."""
     for _ in range(PICK_TRIES if busy else 1):
         hood = pick(problem, roster, rng, cells, short)
         if all(_apart(hood, other) for other in busy):

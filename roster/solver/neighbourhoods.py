@@ -70,6 +70,33 @@ def short_cells(problem: Problem, roster: Mapping[str, Mapping[int, Assignment]]
     ]
 
 
+class ShortCells:
+    """A roster's ``short_cells``, its seats counted once and then moved with each neighbourhood written back:
+    counting the whole roster again before each draw took 19 ms on Instance22 (a year, 50 people), 12% of the
+    search's main thread, and nearly every draw follows a move (equal moves are kept)."""
+
+    def __init__(self, problem: Problem, roster: Mapping[str, Mapping[int, Assignment]]) -> None:
+        self._wanted = [c for c in problem.cover if c.under_weight and c.preferred]
+        self._seats = seat_counts(Solution(roster))
+        self._cells: list[Cell] | None = None
+
+    def cells(self) -> list[Cell]:
+        if self._cells is None:
+            self._cells = [
+                (c.day, c.shift) for c in self._wanted if self._seats[(c.day, c.shift, c.role)] < c.preferred
+            ]
+        return self._cells
+
+    def moved(self, hood: Neighbourhood, before: Solution, after: Solution) -> None:
+        """``hood``'s cells went from ``before`` to ``after`` (days counted from the window's first)."""
+        for solution, step in ((before, -1), (after, 1)):
+            for days in solution.assignments.values():
+                for day, a in days.items():
+                    self._seats[(hood.first + day, a.shift, a.role)] += step
+                    self._seats[(hood.first + day, a.shift, None)] += step
+        self._cells = None
+
+
 def pick(
     problem: Problem,
     roster: Mapping[str, Mapping[int, Assignment]],
