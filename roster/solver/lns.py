@@ -33,6 +33,7 @@ from roster.solver.evaluate import penalties, person_violations, violations
 from roster.solver.exchange import exchange
 from roster.solver.neighbourhoods import Neighbourhood, ShortCells, Sizes, pick
 from roster.solver.problem import Assignment, Cell, Problem, Result, Solution
+from roster.solver.respond import respond
 from roster.solver.windows import incumbent, restrict, write_back
 
 Roster = dict[str, dict[int, Assignment]]
@@ -40,6 +41,8 @@ RETYPE_SHARE = 0.2  # of the budget, at most, for the type-swapping pass over th
 # Of the budget, at most, for column generation and its dive (roster.solver.columns) where people meet only in
 # the cover; the search polishes its roster in the rest.
 DIVE_SHARE = 0.85
+# Of the budget, at most, for best responses (roster.solver.respond) where people meet only in the cover.
+RESPOND_SHARE = 0.25
 EXCHANGE_SHARE = 0.3  # of the budget, by when the cover matching of the repaired start stops (seconds at most)
 # The search's moves open new matches (after 30 s on Instance20 a pass gained 3% in 0.7 s, ~5x the search's rate
 # then): a short pass every EXCHANGE_EVERY_S seconds of search, bounded by EXCHANGE_BREAK_S.
@@ -256,6 +259,9 @@ def solve_lns(
     roster = repair(problem, start, deadline, workers, seed, params=params)
     if roster is None:
         return Result("unknown", None, None, {}, None, time.perf_counter() - started)
+    if RESPOND_SHARE and columns.decomposes(problem):
+        exchange(problem, roster, started + EXCHANGE_SHARE * time_limit_s, seed)
+        respond(problem, roster, min(deadline, started + RESPOND_SHARE * time_limit_s), seed, workers)
     roster, bound = dive_first(problem, roster, min(deadline, started + DIVE_SHARE * time_limit_s), workers)
     exchange(problem, roster, started + EXCHANGE_SHARE * time_limit_s, seed)
     found = cost(problem, roster)

@@ -1,0 +1,123 @@
+"""Best responses on long horizons: each person's whole line priced again alone, everyone else kept.
+
+Where people meet only in the cover (``roster.solver.columns.decomposes``), what one person's line costs the
+roster, the others kept, is its own requests less, on each cell it works, the under-cover weight where the cell
+is short without the person, or plus the over-cover weight where it is not. Under those prices the sweep of
+``roster.solver.linedp`` finds the cheapest line that keeps the person's rules over the whole horizon, in tens
+of milliseconds on a year. A line that costs less replaces the person's, and the roster's cost falls by exactly
+the difference. Passes over everyone, in a random order, run until one changes nothing (a local optimum of
+one-person moves) or the time is up.
+
+Why: the neighbourhood search (``roster.solver.lns``) frees windows of a few weeks, which cannot move the
+rhythm of a year-long line (which days of the week its days off fall on, where its minutes go), and CP-SAT
+takes seconds over a whole year's line. On Instance22 (a year, 50 people) passes from the matched start took
+71607 to 48154 in 50 s, where the search alone had 50-52 thousand at 60 s (docs/benchmark.md).
+
+Two people are priced at once (the sweep releases the GIL); the second's line is judged again on the roster
+as the first left it, so a pass never makes the roster worse.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from roster.solver import linedp
+from roster.solver.evaluate import seat_counts
+from roster.solver.linedp import Line, Rules
+from roster.solver.pricing import line_cost
+from roster.solver.problem import Assignment, Cell, Problem, Request, Solution
+
+Roster = dict[str, dict[int, Assignment]]
+PRICE_S = 5.0  # a guard per person's pricing: a year's line is priced in 20-100 ms
+
+
+class Responder:
+    """The prices each person's line meets (the cover net of everyone else) and the sweep's rules per person,
+    kept in step with the roster it changes."""
+
+    def __init__(self, problem: Problem, roster: Roster) -> None:
+        self.roster = roster
+        self.cells = [(c.day, c.shift) for c in problem.cover]
+        self.preferred = np.array([c.preferred or 0 for c in problem.cover])
+        self.under = np.array([float(c.under_weight) for c in problem.cover])
+        self.over = np.array([float(c.over_weight) for c in problem.cover])
+        self.index = {cell: i for i, cell in enumerate(self.cells)}
+        seats = seat_counts(Solution(roster))
+        self.seats = np.array([seats[(day, shift, None)] for day, shift in self.cells])
+        self.requests: dict[str, tuple[Request, ...]] = {p.id: () for p in problem.people}
+        for r in problem.requests:
+            self.requests[r.person] += (r,)
+        self.roles = {p.id: p.roles[0] for p in problem.people}
+        self.rules: dict[str, Rules] = {}
+        for p in problem.people:
+            rules = linedp.rules(problem, p, self.requests[p.id])
+            if rules is not None:
+                self.rules[p.id] = rules
+        self._multipliers: dict[str, tuple[np.ndarray, float] | None] = {}
+
+    def line(self, pid: str) -> Line:
+        return frozenset((d, a.shift) for d, a in self.roster.get(pid, {}).items())
+
+    def prices(self, pid: str) -> dict[Cell, float]:
+        """What working each cell is worth to the roster, ``pid``'s own seats taken off the cover."""
+        seats = self.seats.copy()
+        for cell in self.line(pid):
+            if cell in self.index:
+                seats[self.index[cell]] -= 1
+        worth = np.where(seats < self.preferred, self.under, -self.over)
+        return dict(zip(self.cells, worth.tolist(), strict=True))
+
+    def value(self, pid: str, line: Line, prices: Mapping[Cell, float]) -> float:
+        return line_cost(self.requests[pid], line) - sum(prices.get(cell, 0.0) for cell in line)
+
+    def best(self, pid: str, deadline: float) -> Line | None:
+        """The cheapest line the sweep finds for ``pid`` under the prices the roster sets now."""
+        prices = self.prices(pid)
+        swept = linedp.best_lines(
+            self.rules[pid], prices, min(deadline, time.perf_counter() + PRICE_S), self._multipliers.get(pid)
+        )
+        self._multipliers[pid] = swept.multipliers
+        return min(swept.lines, key=lambda line: self.value(pid, line, prices), default=None)
+
+    def take(self, pid: str, line: Line) -> bool:
+        """Give ``pid`` ``line`` where it costs less than theirs under the prices as they are now."""
+        prices = self.prices(pid)
+        if self.value(pid, line, prices) >= self.value(pid, self.line(pid), prices) - linedp.PROVED:
+            return False
+        for cell, step in [(c, -1) for c in self.line(pid)] + [(c, 1) for c in line]:
+            if cell in self.index:
+                self.seats[self.index[cell]] += step
+        self.roster[pid] = {day: Assignment(shift, self.roles[pid]) for day, shift in line}
+        return True
+
+
+def respond(problem: Problem, roster: Roster, deadline: float, seed: int = 0, workers: int = 2) -> int:
+    """Passes of best responses over ``roster`` (changed in place) until one changes nothing or ``deadline``
+    (perf_counter seconds); returns how many lines were replaced. People whose rules the sweep cannot walk
+    keep their lines."""
+    responder = Responder(problem, roster)
+    people = sorted(responder.rules)
+    rng = random.Random(seed)
+    replaced = 0
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        while time.perf_counter() < deadline:
+            order = rng.sample(people, len(people))
+            moved = 0
+            for n in range(0, len(order), max(1, workers)):
+                if time.perf_counter() >= deadline:
+                    break
+                group = order[n : n + max(1, workers)]
+                lines = list(pool.map(lambda pid: responder.best(pid, deadline), group))
+                moved += sum(responder.take(pid, line) for pid, line in zip(group, lines, strict=True) if line)
+            replaced += moved
+            if not moved:
+                break
+    return replaced
+
+
+__all__ = ["Responder", "respond"]

@@ -1,0 +1,63 @@
+"""Best responses (roster.solver.respond): one person's line priced again over the whole horizon, the rest kept."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from nrp.convert import to_assignments, to_problem
+from nrp.evaluate import evaluate
+from nrp.parser import parse_file
+from roster.solver.lns import cost, feasible_start
+from roster.solver.problem import Assignment, Solution
+from roster.solver.respond import Responder, respond
+
+DATA = Path(__file__).resolve().parent.parent / "bench" / "data" / "nrp"
+
+
+@pytest.fixture(scope="module")
+def instance16():  # noqa: ANN201
+    return parse_file(DATA / "Instance16.txt")  # 8 weeks, 20 people, 3 shift types
+
+
+def test_a_lines_price_is_what_it_changes_in_the_rosters_cost(instance16) -> None:  # noqa: ANN001
+    problem = to_problem(instance16)
+    roster = feasible_start(problem, time.perf_counter() + 20, seed=1)
+    assert roster is not None
+    responder = Responder(problem, roster)
+    roles = {p.id: p.roles[0] for p in problem.people}
+    for pid in sorted(responder.rules)[:6]:
+        prices, old = responder.prices(pid), responder.line(pid)
+        new = responder.best(pid, time.perf_counter() + 10)
+        assert new is not None
+        changed = {**roster, pid: {d: Assignment(s, roles[pid]) for d, s in new}}
+        gained = responder.value(pid, new, prices) - responder.value(pid, old, prices)
+        assert cost(problem, changed) - cost(problem, roster) == round(gained)
+
+
+def test_passes_end_in_a_roster_no_single_line_improves(instance16) -> None:  # noqa: ANN001
+    problem = to_problem(instance16)
+    roster = feasible_start(problem, time.perf_counter() + 20, seed=2)
+    assert roster is not None
+    before = cost(problem, roster)
+    replaced = respond(problem, roster, time.perf_counter() + 60, seed=2)
+    after = cost(problem, roster)
+    assert replaced > 0 and after < before
+    verdict = evaluate(instance16, to_assignments(Solution(roster)))  # the independent referee agrees
+    assert verdict.feasible and verdict.penalty == after
+    responder = Responder(problem, roster)  # a local optimum: nobody's own best line costs less
+    for pid in responder.rules:
+        line = responder.best(pid, time.perf_counter() + 10)
+        assert line is None or not responder.take(pid, line)
+    assert cost(problem, roster) == after
+
+
+def test_no_pass_after_the_deadline(instance16) -> None:  # noqa: ANN001
+    problem = to_problem(instance16)
+    roster = feasible_start(problem, time.perf_counter() + 20, seed=3)
+    assert roster is not None
+    kept = {p: dict(d) for p, d in roster.items()}
+    assert respond(problem, roster, time.perf_counter() - 1) == 0
+    assert roster == kept
