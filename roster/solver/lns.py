@@ -245,10 +245,11 @@ def solve_lns(
     params: Mapping[str, Any] | None = None,
 ) -> Result:
     """Repair ``start`` (or lines built person by person) into a feasible roster; where people meet only in
-    the cover, replace it by the dive's roster of column generation when that costs less (``roster.solver.
-    columns``, within DIVE_SHARE of the time; its LP bound becomes the result's bound); match its cover
-    (``roster.solver.exchange``), then improve it until the time is up, matching again every
-    ``EXCHANGE_EVERY_S`` seconds."""
+    the cover, match its cover and give each person their best line against everyone else's
+    (``roster.solver.respond``, within RESPOND_SHARE of the time), then replace it by the dive's roster of
+    column generation when that costs less (``roster.solver.columns``, within DIVE_SHARE of the time; its LP
+    bound becomes the result's bound); match its cover (``roster.solver.exchange``), then improve it until the
+    time is up, matching again every ``EXCHANGE_EVERY_S`` seconds."""
     started = time.perf_counter()
     # Leave time to check and score the roster at the end (about 1 s per million cells).
     cells = problem.days * len(problem.people) * len(problem.shift_types)
