@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from ortools.linear_solver import pywraplp
 
 from roster.solver import linedp
-from roster.solver.pricing import PRICE_SCALE, Line, Pricer, line_cost
+from roster.solver.pricing import PRICE_SCALE, Line, Pricer, line_cost, requests_by_person
 from roster.solver.problem import Assignment, Cell, Problem, Request
 from roster.solver.seats import soft_cover_only
 
@@ -167,9 +167,7 @@ def dive(
     columns), until ``deadline`` (perf_counter seconds) at most. Not begun, or given up (the start returned),
     when the pricing would not fit in the time (``_pricers_in_time``, and ``_generate`` at the root)."""
     began = time.perf_counter()
-    requests: dict[str, tuple[Request, ...]] = {p.id: () for p in problem.people}
-    for r in problem.requests:
-        requests[r.person] += (r,)
+    requests = requests_by_person(problem)
     master = Master(problem)
     for person in problem.people:
         line = frozenset((d, a.shift) for d, a in start.get(person.id, {}).items())

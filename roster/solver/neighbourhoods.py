@@ -62,12 +62,7 @@ class Sizes:
 
 def short_cells(problem: Problem, roster: Mapping[str, Mapping[int, Assignment]]) -> list[Cell]:
     """Cells with fewer people than their preferred cover, where that costs something."""
-    seats = seat_counts(Solution(roster))
-    return [
-        (c.day, c.shift)
-        for c in problem.cover
-        if c.under_weight and c.preferred and seats[(c.day, c.shift, c.role)] < c.preferred
-    ]
+    return ShortCells(problem, roster).cells()
 
 
 class ShortCells:

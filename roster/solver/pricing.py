@@ -31,6 +31,14 @@ PRICE_TIME_S = 5.0  # a guard per pricing solve; a 4-week line is priced optimal
 PRICE_PARAMS = {"linearization_level": 2}
 
 
+def requests_by_person(problem: Problem) -> dict[str, tuple[Request, ...]]:
+    """Each person's own requests, in the problem's order (everyone has an entry)."""
+    requests: dict[str, tuple[Request, ...]] = {p.id: () for p in problem.people}
+    for r in problem.requests:
+        requests[r.person] += (r,)
+    return requests
+
+
 def line_cost(requests: Iterable[Request], line: Line) -> int:
     """What a line's own requests cost (``roster.solver.evaluate.penalties``' rule)."""
     days = dict(line)

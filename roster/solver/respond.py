@@ -29,8 +29,8 @@ import numpy as np
 from roster.solver import linedp
 from roster.solver.evaluate import seat_counts
 from roster.solver.linedp import Line, Rules
-from roster.solver.pricing import line_cost
-from roster.solver.problem import Assignment, Cell, Problem, Request, Solution
+from roster.solver.pricing import line_cost, requests_by_person
+from roster.solver.problem import Assignment, Cell, Problem, Solution
 
 Roster = dict[str, dict[int, Assignment]]
 PRICE_S = 5.0  # a guard per person's pricing: a year's line is priced in 20-100 ms
@@ -49,9 +49,7 @@ class Responder:
         self.index = {cell: i for i, cell in enumerate(self.cells)}
         seats = seat_counts(Solution(roster))
         self.seats = np.array([seats[(day, shift, None)] for day, shift in self.cells])
-        self.requests: dict[str, tuple[Request, ...]] = {p.id: () for p in problem.people}
-        for r in problem.requests:
-            self.requests[r.person] += (r,)
+        self.requests = requests_by_person(problem)
         self.roles = {p.id: p.roles[0] for p in problem.people}
         self.rules: dict[str, Rules] = {}
         for p in problem.people:
