@@ -15,9 +15,9 @@ to offer. It is proved best once its cost meets the best bound. The multipliers 
 pricing's, which the next prices rarely move far. Where the relaxation proves nothing (its duality gap: a fifth
 of the lines of Instances 14, 17 and 19 at random prices, each then priced again by CP-SAT), the cap priced
 highest is tracked on the grid instead, its count beside the weekends, and the sweeps begin again: exact where
-that was the only cap that binds. Rules the sweep cannot walk (history before the horizon, window limits, rest
-conflicts, weekends of more than two days) leave the person to CP-SAT alone
-(``rules`` returns None).
+that was the only cap that binds. The runs just before and after the horizon (a window's edges) start and end
+the walk. Rules the sweep cannot walk (window limits, rest conflicts, weekends of more than two days) leave the
+person to CP-SAT alone (``rules`` returns None).
 """
 
 from __future__ import annotations
@@ -71,18 +71,12 @@ class Rules:
     m_hi: int
     start_known: bool  # the days before the horizon are off
     end_held: bool  # a run worked that touches the horizon's end is held to min_on
+    history: np.ndarray  # worked_before, off_before, worked_after, off_after: the runs just outside the horizon
 
 
 def rules(problem: Problem, person: Person, requests: Sequence[Request]) -> Rules | None:
     """The sweep's arrays for ``person``, or None when a rule is beyond it or the grid too large."""
-    if (
-        person.limits
-        or problem.conflicts
-        or person.worked_before
-        or person.off_before
-        or person.worked_after
-        or person.off_after
-    ):
+    if person.limits or problem.conflicts:
         return None
     weekend = _weekend_days(problem)
     if weekend is None:
@@ -127,6 +121,7 @@ def rules(problem: Problem, person: Person, requests: Sequence[Request]) -> Rule
         m_hi=m_hi,
         start_known=problem.outside_is_off,
         end_held=problem.outside_is_off,
+        history=np.array([person.worked_before, person.off_before, person.worked_after, person.off_after], np.int64),
     )
 
 
@@ -335,7 +330,7 @@ def _sweep_rules(
         on, rules.requests_off, rules.weekend, weekend_price, rules.minutes, rules.group, rules.allowed,
         rules.run_max, rules.capped, rules.min_on, rules.off_max, rules.min_off, rules.m_lo, rules.m_hi,
         rules.max_weekends if rules.track_weekends else -1, tracked, k_hi, rules.start_known,
-        rules.end_held,
+        rules.end_held, rules.history,
     )  # fmt: skip
 
 

@@ -23,7 +23,7 @@ import numpy as np
 @numba.njit(cache=True, nogil=True)
 def _sweep(
     on, off, weekend, weekend_price, minutes, group, allowed, run_max, capped, min_on, off_max, min_off,
-    m_lo, m_hi, w_hi, tracked, k_hi, start_known, end_held,
+    m_lo, m_hi, w_hi, tracked, k_hi, start_known, end_held, history,
 ):  # fmt: skip
     days, shifts = on.shape
     groups = allowed.shape[0]
@@ -41,15 +41,15 @@ def _sweep(
     targets, counts = np.empty(shifts, np.int64), np.empty(shifts, np.int64)
     most = minutes.max()
     width = shifts + 1
-    first0 = 0 if start_known else 1
-    for t in range(shifts):  # day 0, from outside the horizon
+    for t in range(shifts):  # day 0, after the runs before the horizon
         counted = 1 if weekend[0] > 0 else 0
         m, w = _add(0, 0, minutes[t], counted, t == tracked, m_hi, w_hi, k_hi)
-        if on[0, t] < inf and m >= 0 and w >= 0:
-            s = (first0 * groups + group[t]) * run_max
+        s = _first_work(t, start_known, history, groups, run_max, capped, min_off, group)
+        if on[0, t] < inf and m >= 0 and w >= 0 and s >= 0:
             _keep(value, choice, lo, hi, 0, s, m, w, on[0, t] + counted * weekend_price, t + 1)
-    if off[0] < inf:  # a first run off: outside is off, or unknown
-        _keep(value, choice, lo, hi, 0, runs + off_max, 0, 0, off[0], 0)
+    s = _first_off(history, start_known, runs, off_max, min_on)
+    if off[0] < inf and s >= 0:
+        _keep(value, choice, lo, hi, 0, s, 0, 0, off[0], 0)
     for d in range(1, days):
         for s in range(states):  # finite values lie only in each state's live range: clear just those
             if nlo[s] <= nhi[s]:
@@ -86,8 +86,9 @@ def _sweep(
         lo, nlo = nlo, lo
         hi, nhi = nhi, hi
     return _read_back(
-        value, choice, minutes, weekend, groups, run_max, min_on, m_lo, end_held, runs, width, w_hi, tracked, k_hi
-    )
+        value, choice, minutes, weekend, groups, run_max, capped, min_on, off_max, min_off, m_lo, end_held, history,
+        runs, width, w_hi, tracked, k_hi,
+    )  # fmt: skip
 
 
 @numba.njit(cache=True, nogil=True)
@@ -154,14 +155,64 @@ def _take(m, c, minutes, counted, hit, w_hi, k_hi):
 
 
 @numba.njit(cache=True, nogil=True)
+def _first_work(t, start_known, history, groups, run_max, capped, min_off, group):
+    """The state after working shift ``t`` on day 0, or -1 where the history bars it: a run worked before the
+    horizon goes on (and may not pass the maximum), a run off before it must have been long enough."""
+    worked_before, off_before = history[0], history[1]
+    if worked_before > 0:
+        r = worked_before + 1
+        if capped and r > run_max:
+            return -1
+        return group[t] * run_max + min(r, run_max) - 1
+    if off_before > 0 and not start_known:  # (where the outside is off, a run off there is never short)
+        return group[t] * run_max if off_before >= min_off else -1
+    first = 0 if start_known else 1  # an unknown start: the first run is not held to the minimum
+    return (first * groups + group[t]) * run_max
+
+
+@numba.njit(cache=True, nogil=True)
+def _first_off(history, start_known, runs, off_max, min_on):
+    """The state after a day off on day 0, or -1 where a run worked before the horizon is still too short."""
+    worked_before, off_before = history[0], history[1]
+    if worked_before > 0 and worked_before < min_on:
+        return -1
+    if worked_before > 0 and not start_known:
+        return runs
+    if off_before > 0 and not start_known:
+        return runs + min(off_before + 1, off_max) - 1
+    return runs + off_max  # outside is off, or unknown: not held to the minimum
+
+
+@numba.njit(cache=True, nogil=True)
+def _end_accepted(s, runs, groups, run_max, capped, min_on, off_max, min_off, end_held, history):
+    """Whether state ``s`` may end the horizon: the run it ends goes on with the run after the horizon (which
+    may not pass the maximum, and must reach the minimum), and a run after it too short on its own bars it."""
+    worked_after, off_after = history[2], history[3]
+    if s < runs:
+        first, r = s // (groups * run_max), s % run_max + 1
+        if worked_after > 0 and capped and r + worked_after > run_max:
+            return False
+        if off_after > 0 and off_after < min_off:
+            return False
+        held = end_held or worked_after > 0 or off_after > 0
+        return not held or first == 1 or r + worked_after >= min_on
+    first, r = (s - runs) // off_max, (s - runs) % off_max + 1
+    if worked_after > 0 and worked_after < min_on:
+        return False
+    held = not end_held and (worked_after > 0 or off_after > 0)  # where the outside is off, never short
+    return not held or first == 1 or r + off_after >= min_off
+
+
+@numba.njit(cache=True, nogil=True)
 def _read_back(
-    value, choice, minutes, weekend, groups, run_max, min_on, m_lo, end_held, runs, width, w_hi, tracked, k_hi
-):
+    value, choice, minutes, weekend, groups, run_max, capped, min_on, off_max, min_off, m_lo, end_held, history,
+    runs, width, w_hi, tracked, k_hi,
+):  # fmt: skip
     """The cheapest accepted end and its line (each day's shift index, -1 off)."""
     days = choice.shape[0]
     best, at = np.inf, (-1, -1, -1)
     for s in range(value.shape[0]):
-        if s < runs and end_held and s % run_max + 1 < min_on and s // (groups * run_max) == 0:
+        if not _end_accepted(s, runs, groups, run_max, capped, min_on, off_max, min_off, end_held, history):
             continue
         for m in range(m_lo, value.shape[1]):
             for w in range(value.shape[2]):
