@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from pathlib import Path
 
@@ -10,9 +11,13 @@ import pytest
 from nrp.convert import to_assignments, to_problem
 from nrp.evaluate import evaluate
 from nrp.parser import parse_file
+from roster.solver import linedp
+from roster.solver import respond as respond_module
 from roster.solver.lns import cost, feasible_start
+from roster.solver.neighbourhoods import Neighbourhood
 from roster.solver.problem import Assignment, Solution
 from roster.solver.respond import Responder, respond
+from roster.solver.windows import incumbent, restrict
 
 DATA = Path(__file__).resolve().parent.parent / "bench" / "data" / "nrp"
 
@@ -61,3 +66,30 @@ def test_no_pass_after_the_deadline(instance16) -> None:  # noqa: ANN001
     kept = {p: dict(d) for p, d in roster.items()}
     assert respond(problem, roster, time.perf_counter() - 1) == 0
     assert roster == kept
+
+
+def test_lines_too_long_for_the_grid_are_priced_a_window_at_a_time(instance16, monkeypatch) -> None:  # noqa: ANN001
+    """With a grid too small for an 8-week line (343 thousand cells; 86 thousand without its weekends) but large
+    enough for 3 weeks, the responses go window by window: the cost falls, the referee agrees, and the last
+    window is a local optimum."""
+    monkeypatch.setattr(linedp, "GRID_CELLS", 50_000)
+    monkeypatch.setattr(respond_module, "WINDOW_WEEKS", 3)
+    problem = to_problem(instance16)
+    roster = feasible_start(problem, time.perf_counter() + 20, seed=4)
+    assert roster is not None
+    assert not Responder(problem, roster).rules  # no whole line fits
+    before = cost(problem, roster)
+    replaced = respond(problem, roster, time.perf_counter() + 60, seed=4)
+    after = cost(problem, roster)
+    assert replaced > 0 and after < before
+    verdict = evaluate(instance16, to_assignments(Solution(roster)))
+    assert verdict.feasible and verdict.penalty == after
+    start = 7 * random.Random(4).randrange(3)  # the windows' first edge, as respond_windows draws it
+    last = max(d for d in range(start, problem.days, 21) if d < problem.days)
+    hood = Neighbourhood(tuple(p.id for p in problem.people), last, problem.days)
+    window = {p: dict(days) for p, days in incumbent(roster, hood).assignments.items()}
+    responder = Responder(restrict(problem, roster, hood), window)
+    assert len(responder.rules) == len(problem.people)
+    for pid in responder.rules:
+        line = responder.best(pid, time.perf_counter() + 10)
+        assert line is None or not responder.take(pid, line)

@@ -19,6 +19,7 @@ as the first left it, so a pass never makes the roster worse.
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 from collections.abc import Mapping
@@ -29,11 +30,15 @@ import numpy as np
 from roster.solver import linedp
 from roster.solver.evaluate import seat_counts
 from roster.solver.linedp import Line, Rules
+from roster.solver.neighbourhoods import Neighbourhood
 from roster.solver.pricing import line_cost, requests_by_person
 from roster.solver.problem import Assignment, Cell, Problem, Solution
+from roster.solver.windows import incumbent, restrict, write_back
 
 Roster = dict[str, dict[int, Assignment]]
 PRICE_S = 5.0  # a guard per person's pricing: a year's line is priced in 20-100 ms
+# Weeks of a window where a whole line does not fit the sweep's grid (Instances 23 and 24: a year).
+WINDOW_WEEKS = 13
 
 
 class Responder:
@@ -95,10 +100,42 @@ class Responder:
 
 
 def respond(problem: Problem, roster: Roster, deadline: float, seed: int = 0, workers: int = 2) -> int:
-    """Passes of best responses over ``roster`` (changed in place) until one changes nothing or ``deadline``
-    (perf_counter seconds); returns how many lines were replaced. People whose rules the sweep cannot walk
-    keep their lines."""
+    """Best responses over ``roster`` (changed in place) until a pass changes nothing or ``deadline``
+    (perf_counter seconds): over the whole horizon where the sweep's grid holds most people's lines, else over
+    windows of WINDOW_WEEKS (``respond_windows``). Returns how many lines were replaced."""
     responder = Responder(problem, roster)
+    if 2 * len(responder.rules) >= len(problem.people) or problem.days <= 7 * WINDOW_WEEKS:
+        return _passes(responder, deadline, seed, workers)
+    return respond_windows(problem, roster, deadline, seed, workers)
+
+
+def respond_windows(problem: Problem, roster: Roster, deadline: float, seed: int = 0, workers: int = 2) -> int:
+    """Best responses window by window, each window of WINDOW_WEEKS an exact sub-problem of its own
+    (``roster.solver.windows.restrict``: the runs at its edges become each person's history, what is worked
+    outside it comes off their totals), so that a line too long for the sweep's grid is priced a quarter at a
+    time (the grid shrinks with the square of the days: the minutes' range shrinks with them). The windows
+    start at a random week, each given an even share of the time left."""
+    rng = random.Random(seed)
+    length = 7 * WINDOW_WEEKS
+    start = 7 * rng.randrange(WINDOW_WEEKS)
+    edges = sorted({0, problem.days} | set(range(start, problem.days, length)))
+    replaced = 0
+    everyone = tuple(p.id for p in problem.people)
+    for n, (first, last) in enumerate(itertools.pairwise(edges)):
+        hood = Neighbourhood(everyone, first, last)
+        sub_roster = {p: dict(days) for p, days in incumbent(roster, hood).assignments.items()}
+        responder = Responder(restrict(problem, roster, hood), sub_roster)
+        share = (deadline - time.perf_counter()) / (len(edges) - 1 - n)
+        moved = _passes(responder, time.perf_counter() + share, rng.randrange(2**31), workers)
+        if moved:
+            write_back(roster, hood, Solution(sub_roster))
+        replaced += moved
+    return replaced
+
+
+def _passes(responder: Responder, deadline: float, seed: int, workers: int) -> int:
+    """Passes over everyone the sweep can price, in a random order, until one changes nothing or ``deadline``;
+    how many lines were replaced."""
     people = sorted(responder.rules)
     rng = random.Random(seed)
     replaced = 0
@@ -118,4 +155,4 @@ def respond(problem: Problem, roster: Roster, deadline: float, seed: int = 0, wo
     return replaced
 
 
-__all__ = ["Responder", "respond"]
+__all__ = ["Responder", "respond", "respond_windows"]
