@@ -184,3 +184,8 @@ def penalties(problem: Problem, solution: Solution) -> dict[str, int]:
                 if solution.on(pid, day) != a:
                     out["change"] += problem.change_weight
     return {k: v for k, v in sorted(out.items())}
+
+
+def cost(problem: Problem, roster: Mapping[str, Mapping[int, Assignment]]) -> int:
+    """A roster's whole soft cost: the sum of its ``penalties``."""
+    return sum(penalties(problem, Solution(dict(roster))).values())

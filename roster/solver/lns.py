@@ -29,7 +29,7 @@ from typing import Any
 from roster.solver import columns
 from roster.solver.construct import build_lines, retype
 from roster.solver.cpsat import ProgressFn, solve
-from roster.solver.evaluate import penalties, person_violations, violations
+from roster.solver.evaluate import cost, penalties, person_violations, violations
 from roster.solver.exchange import exchange
 from roster.solver.neighbourhoods import Neighbourhood, ShortCells, Sizes, pick
 from roster.solver.problem import Assignment, Cell, Problem, Result, Solution
@@ -61,10 +61,6 @@ LANES = 2
 REPAIR_PARAMS: dict[str, Any] = {"stop_after_first_solution": True}
 FIRST_CELLS = 3000.0  # first neighbourhood size in freed cells; Sizes grows or shrinks it as sub-solves prove optimal
 PICK_TRIES = 10  # draws for a neighbourhood apart from those being solved, before waiting for one of them
-
-
-def cost(problem: Problem, roster: Mapping[str, Mapping[int, Assignment]]) -> int:
-    return sum(penalties(problem, Solution(dict(roster))).values())
 
 
 def _resolve(

@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from roster.solver import linedp
-from roster.solver.evaluate import penalties, seat_counts
+from roster.solver.evaluate import cost, seat_counts
 from roster.solver.linedp import Line, Rules
 from roster.solver.neighbourhoods import Neighbourhood
 from roster.solver.pricing import line_cost, requests_by_person
@@ -130,7 +130,7 @@ def respond_windows(problem: Problem, roster: Roster, deadline: float, seed: int
     rng = random.Random(seed)
     length = 7 * WINDOW_WEEKS
     everyone = tuple(p.id for p in problem.people)
-    replaced, left = 0, float(sum(penalties(problem, Solution(roster)).values()))
+    replaced, left = 0, float(cost(problem, roster))
     for n in itertools.count():
         if time.perf_counter() >= deadline:
             break
