@@ -27,19 +27,27 @@ def instance16():  # noqa: ANN201
     return parse_file(DATA / "Instance16.txt")  # 8 weeks, 20 people, 3 shift types
 
 
+def _each_price_is_the_change(problem, roster, responder: Responder, window: range, people: int) -> None:  # noqa: ANN001
+    """For the first ``people`` the responder prices: their best line over ``window`` (the responder's day 0 is
+    its first), written into the whole roster, keeps every hard rule (across the window's edges too) and
+    changes the roster's cost by exactly its price."""
+    roles = {p.id: p.roles[0] for p in problem.people}
+    for pid in sorted(responder.rules)[:people]:
+        prices, old = responder.prices(pid), responder.line(pid)
+        new = responder.best(pid, time.perf_counter() + 10)
+        assert new is not None
+        kept = {d: a for d, a in roster[pid].items() if d not in window}
+        changed = {**roster, pid: {**kept, **{d + window.start: Assignment(s, roles[pid]) for d, s in new}}}
+        assert not violations(problem, Solution(changed))
+        gained = responder.value(pid, new, prices) - responder.value(pid, old, prices)
+        assert cost(problem, changed) - cost(problem, roster) == round(gained)
+
+
 def test_a_lines_price_is_what_it_changes_in_the_rosters_cost(instance16) -> None:  # noqa: ANN001
     problem = to_problem(instance16)
     roster = feasible_start(problem, time.perf_counter() + 20, seed=1)
     assert roster is not None
-    responder = Responder(problem, roster)
-    roles = {p.id: p.roles[0] for p in problem.people}
-    for pid in sorted(responder.rules)[:6]:
-        prices, old = responder.prices(pid), responder.line(pid)
-        new = responder.best(pid, time.perf_counter() + 10)
-        assert new is not None
-        changed = {**roster, pid: {d: Assignment(s, roles[pid]) for d, s in new}}
-        gained = responder.value(pid, new, prices) - responder.value(pid, old, prices)
-        assert cost(problem, changed) - cost(problem, roster) == round(gained)
+    _each_price_is_the_change(problem, roster, Responder(problem, roster), range(problem.days), 6)
 
 
 def test_passes_end_in_a_roster_no_single_line_improves(instance16) -> None:  # noqa: ANN001
@@ -82,16 +90,7 @@ def test_lines_too_long_for_the_grid_are_priced_a_window_at_a_time(instance16, m
     window = {p: dict(days) for p, days in incumbent(roster, hood).assignments.items()}
     responder = Responder(restrict(problem, roster, hood), window)
     assert len(responder.rules) == len(problem.people)
-    roles = {p.id: p.roles[0] for p in problem.people}
-    for pid in sorted(responder.rules)[:8]:
-        prices, old = responder.prices(pid), responder.line(pid)
-        new = responder.best(pid, time.perf_counter() + 10)
-        assert new is not None
-        kept = {d: a for d, a in roster[pid].items() if not 21 <= d < 42}
-        changed = {**roster, pid: {**kept, **{d + 21: Assignment(s, roles[pid]) for d, s in new}}}
-        assert not violations(problem, Solution(changed))  # the edges kept the rules across them
-        gained = responder.value(pid, new, prices) - responder.value(pid, old, prices)
-        assert cost(problem, changed) - cost(problem, roster) == round(gained)
+    _each_price_is_the_change(problem, roster, responder, range(21, 42), 8)
     before = cost(problem, roster)
     replaced = respond(problem, roster, time.perf_counter() + 60, seed=4)
     after = cost(problem, roster)
