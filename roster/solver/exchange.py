@@ -16,6 +16,7 @@ Single-role cover without hard cover bounds only (the benchmark's shape), like `
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections import defaultdict
@@ -130,8 +131,11 @@ class _Exchange(SeatLedger):
         else:  # links stay near ``day``: many more days are exactly covered than have a surplus
             around = range(day - line.longest, day + line.longest + 1)
             given = [d for d in around if d in line.days and d not in self.spare[pid] and d not in person.fixed]
+        kinds = line.kinds_to_give(sid)
         for other in given:
             was = line.days[other].shift
+            if was not in kinds:  # allows() would refuse it: skip the pricing
+                continue
             gain = base + self.gain_out((other, was)) - self.wish(pid, other, was)
             if gain >= floor:
                 out.append((gain, abs(other - day), pid, other))
@@ -173,6 +177,7 @@ class _Line:
         self.minutes = sum(self.shifts[a.shift].minutes for a in days.values())
         self.worked_weekends = sum(1 for n in self.weekend_days.values() if n > 0)
         self.give_cache: dict[int, bool] = {}
+        self.kinds_cache: dict[str, frozenset[str]] = {}
         self.longest = max(person.max_consecutive or 0, person.min_consecutive, person.min_consecutive_off) + 1
 
     def could_take(self, day: int, sid: str) -> bool:
@@ -194,6 +199,21 @@ class _Line:
             and (day, sid) not in p.unavailable
             and p.max_shifts.get(sid, 1) != 0
         )
+
+    def kinds_to_give(self, sid: str) -> frozenset[str]:
+        """The shift types of a day this person could give up for a day of ``sid``: the minutes stay within the
+        person's range, and ``sid``'s count within its cap (allows()' first checks, by type: most candidates
+        fail them where the minutes' range is one shift wide). Cached until this line changes."""
+        if sid not in self.kinds_cache:
+            p, minutes = self.person, self.minutes + self.shifts[sid].minutes
+            full = self.counts[sid] >= p.max_shifts.get(sid, self.problem.days + 1)
+            top = math.inf if p.max_minutes is None else p.max_minutes
+            self.kinds_cache[sid] = frozenset(
+                t
+                for t, s in self.shifts.items()
+                if p.min_minutes <= minutes - s.minutes <= top and (t == sid or not full)
+            )
+        return self.kinds_cache[sid]
 
     def room_for(self, sid: str) -> bool:
         cap = self.person.max_minutes
@@ -272,6 +292,7 @@ class _Line:
     def apply(self, move: Move) -> None:
         day, sid, other = move
         self.give_cache.clear()
+        self.kinds_cache.clear()
         if other is not None:
             old = self.days.pop(other)
             self.counts[old.shift] -= 1

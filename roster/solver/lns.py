@@ -20,6 +20,7 @@ gets worse.
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -27,6 +28,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from roster.solver import columns
+from roster.solver.breaks import Rates, plan_break
 from roster.solver.construct import build_lines, retype
 from roster.solver.cpsat import ProgressFn, solve
 from roster.solver.evaluate import cost, penalties, person_violations, violations
@@ -45,9 +47,9 @@ DIVE_SHARE = 0.85
 RESPOND_SHARE = 0.5
 EXCHANGE_SHARE = 0.3  # of the budget, by when the cover matching of the repaired start stops (seconds at most)
 # The search's moves open new matches (after 30 s on Instance20 a pass gained 3% in 0.7 s, ~5x the search's rate
-# then): a short pass every EXCHANGE_EVERY_S seconds of search, bounded by EXCHANGE_BREAK_S.
-EXCHANGE_EVERY_S = 10.0
+# then): a pass in each of the search's breaks (roster.solver.breaks), bounded by EXCHANGE_BREAK_S.
 EXCHANGE_BREAK_S = 2.0
+RESPOND_BREAK_S = 20.0  # a round of best responses in a break, at most (roster.solver.breaks)
 # Per neighbourhood: many quick moves beat a few slow ones (measured, docs/benchmark.md). The work is bounded in
 # CP-SAT's deterministic time, so a loaded machine makes fewer moves, not worse ones; the wall-time cap is a guard.
 SUB_DETERMINISTIC_S = 0.05
@@ -296,19 +298,24 @@ def _search(
     params: Mapping[str, Any] | None,
     floor: int | None = None,
 ) -> Roster:
-    """The neighbourhood search until ``deadline`` or down to ``floor``, with a cover-matching pass every
-    EXCHANGE_EVERY_S."""
+    """The neighbourhood search until ``deadline`` or down to ``floor``, in segments, each followed by a break:
+    a cover-matching pass (at most EXCHANGE_BREAK_S) and, where people meet only in the cover, a round of best
+    responses (at most RESPOND_BREAK_S) before it. How long each segment runs and which breaks respond is
+    ``roster.solver.breaks.plan_break``'s decision over the gain per second each part has shown."""
     sub_params = {"max_deterministic_time": SUB_DETERMINISTIC_S, **(params or {})}
     lanes, sizes = LANES if workers > 1 else 1, Sizes(FIRST_CELLS)
-    segment = 0
-    while True:
-        stop = min(deadline, time.perf_counter() + EXCHANGE_EVERY_S)
-        roster, best = improve(
+    rates, can_respond = Rates(), bool(RESPOND_SHARE) and columns.decomposes(problem)
+    best = cost(problem, roster)
+    for number in itertools.count():
+        plan = plan_break(rates, number, can_respond)
+        began = time.perf_counter()
+        stop = min(deadline, began + plan.segment_s)
+        roster, found = improve(
             problem,
             roster,
             stop,
             workers,
-            seed + segment,
+            seed + number,
             progress,
             started,
             sub_params,
@@ -317,10 +324,40 @@ def _search(
             lanes=lanes,
             floor=floor,
         )
+        rates.record("search", best - found, time.perf_counter() - began)
+        best = found
         if stop >= deadline or best == floor:
             return roster
-        exchange(problem, roster, min(deadline, time.perf_counter() + EXCHANGE_BREAK_S), seed + segment)
-        segment += 1
+        best = _break(problem, roster, rates, plan.respond, best, deadline, seed + number, workers, number)
+        if progress:
+            progress({"objective": best, "bound": floor, "seconds": time.perf_counter() - started})
+    return roster  # not reached: the loop returns at the deadline
+
+
+def _break(
+    problem: Problem,
+    roster: Roster,
+    rates: Rates,
+    responds: bool,
+    best: int,
+    deadline: float,
+    seed: int,
+    workers: int,
+    number: int,
+) -> int:
+    """Break ``number`` of the search on ``roster`` (whose cost is ``best``): a round of best responses where
+    ``responds``, then a cover-matching pass, each one's gain per second recorded in ``rates``; the new cost."""
+    if responds:
+        began = time.perf_counter()
+        respond(problem, roster, min(deadline, began + RESPOND_BREAK_S), seed, workers, rounds=1)
+        found = cost(problem, roster)
+        rates.record("respond", best - found, time.perf_counter() - began, number)
+        best = found
+    began = time.perf_counter()
+    exchange(problem, roster, min(deadline, began + EXCHANGE_BREAK_S), seed)
+    found = cost(problem, roster)
+    rates.record("match", best - found, time.perf_counter() - began)
+    return found
 
 
 __all__ = ["Neighbourhood", "cost", "dive_first", "feasible_start", "improve", "repair", "restrict", "solve_lns"]

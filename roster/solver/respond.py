@@ -106,33 +106,40 @@ class Responder:
         return True
 
 
-def respond(problem: Problem, roster: Roster, deadline: float, seed: int = 0, workers: int = 2) -> int:
+def respond(
+    problem: Problem, roster: Roster, deadline: float, seed: int = 0, workers: int = 2, rounds: int | None = None
+) -> int:
     """Best responses over ``roster`` (changed in place) until a pass changes nothing or ``deadline``
     (perf_counter seconds): over the whole horizon where the sweep's grid holds most people's lines, else over
-    windows of WINDOW_WEEKS (``respond_windows``). Returns how many lines were replaced."""
+    windows of WINDOW_WEEKS (``respond_windows``, at most ``rounds`` rounds). Returns how many lines were
+    replaced."""
     responder = Responder(problem, roster)
     if 2 * len(responder.rules) >= len(problem.people) or problem.days <= 7 * WINDOW_WEEKS:
         return _passes(responder, deadline, seed, workers)
-    return respond_windows(problem, roster, deadline, seed, workers)
+    return respond_windows(problem, roster, deadline, seed, workers, rounds)
 
 
-def respond_windows(problem: Problem, roster: Roster, deadline: float, seed: int = 0, workers: int = 2) -> int:
+def respond_windows(
+    problem: Problem, roster: Roster, deadline: float, seed: int = 0, workers: int = 2, rounds: int | None = None
+) -> int:
     """Best responses window by window, each window of WINDOW_WEEKS an exact sub-problem of its own
     (``roster.solver.windows.restrict``: the runs at its edges become each person's history, what is worked
     outside it comes off their totals), so that a line too long for the sweep's grid is priced a quarter at a
     time (the grid shrinks with the square of the days: the minutes' range shrinks with them).
 
     Rounds over the windows, each round's windows from a random week (a window settled is not settled once its
-    edges move), until a round lowers the cost by less than ROUND_GAIN of it, or ``deadline``. The time is
-    planned as ROUNDS rounds, each window given an even share of it: on Instance24 a round given all the time
+    edges move), until a round lowers the cost by less than ROUND_GAIN of it, ``rounds`` are done, or
+    ``deadline``. The time is planned as ROUNDS rounds (or ``rounds``, if fewer), each window given an even share
+    of it: on Instance24 a round given all the time
     spent it on its first windows, and later windows never had a pass (111 thousand at 120 s against 93
     thousand in four rounds)."""
     rng = random.Random(seed)
     length = 7 * WINDOW_WEEKS
     everyone = tuple(p.id for p in problem.people)
     replaced, left = 0, float(cost(problem, roster))
+    planned = min(ROUNDS, rounds or ROUNDS)
     for n in itertools.count():
-        if time.perf_counter() >= deadline:
+        if time.perf_counter() >= deadline or (rounds is not None and n >= rounds):
             break
         start = 7 * rng.randrange(WINDOW_WEEKS)
         edges = sorted({0, problem.days} | set(range(start, problem.days, length)))
@@ -142,7 +149,7 @@ def respond_windows(problem: Problem, roster: Roster, deadline: float, seed: int
             hood = Neighbourhood(everyone, first, last)
             sub_roster = {p: dict(days) for p, days in incumbent(roster, hood).assignments.items()}
             responder = Responder(restrict(problem, roster, hood), sub_roster)
-            share = (deadline - time.perf_counter()) / (len(windows) * max(1, ROUNDS - n) - k)
+            share = (deadline - time.perf_counter()) / (len(windows) * max(1, planned - n) - k)
             moved = _passes(responder, min(deadline, time.perf_counter() + share), rng.randrange(2**31), workers)
             if moved:
                 write_back(roster, hood, Solution(sub_roster))
