@@ -13,7 +13,7 @@ from nrp.evaluate import evaluate
 from nrp.parser import parse_file
 from roster.solver.construct import _spoils_weekend, _weekend_pace
 from roster.solver.evaluate import violations
-from roster.solver.exchange import exchange
+from roster.solver.exchange import _Exchange, exchange
 from roster.solver.lns import cost, feasible_start
 from roster.solver.problem import Assignment, Cover, Person, Problem, ShiftType, Solution
 
@@ -126,3 +126,27 @@ def test_lines_work_whole_weekends() -> None:
     assert not spoils(2, 4)  # Wednesday is not the last chance
     assert not spoils(3, 0)  # not working: nothing to stop
     assert not spoils(24, 2, {0, 1, 2})  # a line ahead of its share (3 used, 2 due) wants no weekend
+
+
+@pytest.mark.parametrize("name", ["Instance9", "Instance14"])
+def test_the_give_up_kinds_skipped_are_only_those_the_full_check_refuses(name: str) -> None:
+    """The matching skips pricing a day given up whose shift type ``kinds_to_give`` leaves out; the cheap check
+    of the move (``allows``) must refuse every such move, or the skip would lose moves."""
+    problem = to_problem(parse_file(DATA / f"{name}.txt"))
+    start = feasible_start(problem, time.perf_counter() + 20, seed=3)
+    assert start is not None
+    state = _Exchange(problem, start)
+    skipped = kept = 0
+    for pid, line in list(state.lines.items())[:6]:
+        for day in range(0, problem.days, 3):
+            for sid in (s.id for s in problem.shift_types):
+                if not line.could_take(day, sid):
+                    continue
+                kinds = line.kinds_to_give(sid)
+                for other in list(line.days)[::2]:
+                    if line.days[other].shift in kinds:
+                        kept += 1
+                    else:
+                        skipped += 1
+                        assert not line.allows((day, sid, other)), (pid, day, sid, other)
+    assert skipped > 0 and kept > 0  # both kinds of give-up occur: the check above checked something

@@ -28,6 +28,10 @@ from roster.solver.seats import SeatLedger, soft_cover_only
 Roster = dict[str, dict[int, Assignment]]
 Move = tuple[int, str, int | None]  # (day taken, its shift type, day given up or None)
 CHAIN_TRIES = 8  # links tried per short cell before an ejection chain gives up
+# A round that fills fewer than this share of the short cells it tries ends the passes: the next would fill
+# fewer still, and a cell that finds no move costs as much as one that does (Instance24's start: the first
+# round filled 1473 seats in 15.8 s, the second 13 in 8.7 s, the third none in 8.6 s).
+SETTLED_SHARE = 0.05
 
 
 def exchange(
@@ -38,8 +42,8 @@ def exchange(
     rounds: int = 20,
     chain: int = 1,
 ) -> Roster:
-    """Move worked days onto short cells (see the module docstring) until no move pays, ``rounds`` passes
-    are done or ``deadline`` (perf_counter seconds) passes. People whose line breaks a rule are left alone.
+    """Move worked days onto short cells (see the module docstring) until a pass over them fills few
+    (``SETTLED_SHARE``) or none, ``rounds`` passes are done or ``deadline`` (perf_counter seconds) passes. People whose line breaks a rule are left alone.
     ``roster`` is changed in place and returned."""
     if not soft_cover_only(problem):
         return roster
@@ -54,7 +58,7 @@ def exchange(
                 return roster
             while state.gain_in((day, sid)) > 0 and state.fill(day, sid, chain) > 0:
                 moved += 1
-        if not moved:
+        if moved < SETTLED_SHARE * len(short):
             break
     return roster
 

@@ -44,7 +44,7 @@ RETYPE_SHARE = 0.2  # of the budget, at most, for the type-swapping pass over th
 # the cover; the search polishes its roster in the rest.
 DIVE_SHARE = 0.85
 # Of the budget, at most, for best responses (roster.solver.respond) where people meet only in the cover.
-RESPOND_SHARE = 0.5
+RESPOND_SHARE = 0.3
 EXCHANGE_SHARE = 0.3  # of the budget, by when the cover matching of the repaired start stops (seconds at most)
 # The search's moves open new matches (after 30 s on Instance20 a pass gained 3% in 0.7 s, ~5x the search's rate
 # then): a pass in each of the search's breaks (roster.solver.breaks), bounded by EXCHANGE_BREAK_S.
