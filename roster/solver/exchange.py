@@ -43,8 +43,8 @@ def exchange(
     chain: int = 1,
 ) -> Roster:
     """Move worked days onto short cells (see the module docstring) until a pass over them fills few
-    (``SETTLED_SHARE``) or none, ``rounds`` passes are done or ``deadline`` (perf_counter seconds) passes. People whose line breaks a rule are left alone.
-    ``roster`` is changed in place and returned."""
+    (``SETTLED_SHARE``) or none, ``rounds`` passes are done or ``deadline`` (perf_counter seconds) passes.
+    People whose line breaks a rule are left alone. ``roster`` is changed in place and returned."""
     if not soft_cover_only(problem):
         return roster
     state = _Exchange(problem, roster)
