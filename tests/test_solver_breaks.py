@@ -17,21 +17,29 @@ def test_nothing_responds_where_people_meet_in_more_than_the_cover() -> None:
     assert not plan_break(Rates(), 0, can_respond=False).respond
 
 
-def test_a_search_slower_than_the_best_break_runs_shorter_in_proportion() -> None:
+def test_a_search_slower_than_the_responses_runs_shorter_in_proportion() -> None:
     rates = Rates()
     rates.record("search", 100, 10.0)  # 10 a second
-    rates.record("match", 80, 2.0)  # 40 a second
-    rates.record("respond", 400, 20.0, at_break=0)  # 20 a second
+    rates.record("respond", 800, 20.0, at_break=0)  # 40 a second
     assert plan_break(rates, 1, True).segment_s == pytest.approx(SEGMENT_S / 4)
-    rates.record("match", 10_000, 1.0)
-    assert plan_break(rates, 1, True).segment_s == SHORTEST_SEGMENT_S  # still measured, never skipped
+    rates.record("respond", 200_000, 20.0, at_break=1)
+    assert plan_break(rates, 2, True).segment_s == SHORTEST_SEGMENT_S  # still measured, never skipped
     rates.record("search", 200_000, 10.0)  # 20 thousand a second
-    assert plan_break(rates, 1, True).segment_s == SEGMENT_S  # never longer than a full segment
+    assert plan_break(rates, 2, True).segment_s == SEGMENT_S  # never longer than a full segment
+
+
+def test_the_matching_and_a_problem_without_responses_leave_the_segment_whole() -> None:
+    rates = Rates()
+    rates.record("search", 100, 10.0)
+    rates.record("match", 10_000, 0.5)  # what the segment opened, in half a second
+    assert plan_break(rates, 1, True).segment_s == SEGMENT_S
+    rates.record("respond", 800, 20.0, at_break=0)
+    assert plan_break(rates, 1, False).segment_s == SEGMENT_S
 
 
 def test_a_search_that_gained_nothing_or_lost_runs_the_shortest_segment() -> None:
     rates = Rates()
-    rates.record("match", 10, 1.0)
+    rates.record("respond", 10, 1.0)
     rates.record("search", 0, 10.0)
     assert plan_break(rates, 1, True).segment_s == SHORTEST_SEGMENT_S
 
