@@ -150,3 +150,23 @@ def test_the_give_up_kinds_skipped_are_only_those_the_full_check_refuses(name: s
                         skipped += 1
                         assert not line.allows((day, sid, other)), (pid, day, sid, other)
     assert skipped > 0 and kept > 0  # both kinds of give-up occur: the check above checked something
+
+
+def test_the_kept_give_up_values_stay_those_of_the_seats_as_they_are() -> None:
+    """The matching keeps, per person, their days on a surplus cell and what giving each up saves; after many
+    moves both must be what the seats say now (a stale value would rank the candidates wrongly)."""
+    problem = to_problem(parse_file(DATA / "Instance14.txt"))
+    start = feasible_start(problem, time.perf_counter() + 20, seed=4)
+    assert start is not None
+    state = _Exchange(problem, start)
+    moves = 0
+    for cell in [cell for cell in state.cover if state.gain_in(cell) > 0]:
+        moves += state.fill(*cell, chain=1) > 0
+    assert moves > 10
+    for pid, line in state.lines.items():
+        spare = {
+            day: state.give_up(pid, (day, a.shift))
+            for day, a in line.days.items()
+            if state.gain_out((day, a.shift)) >= 0 and day not in line.person.fixed
+        }
+        assert state.spare[pid] == spare, pid

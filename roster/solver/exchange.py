@@ -76,12 +76,14 @@ class _Exchange(SeatLedger):
         # Only a day on a cell with a surplus (one person fewer costs nothing) is worth giving up: per person,
         # those days, kept up to date through who works each cell.
         self.who: dict[tuple[int, str], set[str]] = defaultdict(set)
-        self.spare: dict[str, set[int]] = {p.id: set() for p in self.people}
+        # ... and what giving each up saves (the surplus seat's weight less the person's wish for it), which
+        # changes only with the seats of that cell: kept so that the candidates need not price it again.
+        self.spare: dict[str, dict[int, int]] = {p.id: {} for p in self.people}
         for pid, line in self.lines.items():
             for day, a in line.days.items():
                 self.who[(day, a.shift)].add(pid)
                 if self.gain_out((day, a.shift)) >= 0 and day not in line.person.fixed:
-                    self.spare[pid].add(day)
+                    self.spare[pid][day] = self.give_up(pid, (day, a.shift))
 
     def fill(self, day: int, sid: str, chain: int = 0) -> int:
         """Make the best paying move that puts one more person on (day, sid); the gain made, 0 for none.
@@ -123,7 +125,7 @@ class _Exchange(SeatLedger):
         floor = 1 if spare else 0
         if line.could_retype(day, sid):  # works that day already: another shift type instead
             was = line.days[day].shift
-            gain = base + self.gain_out((day, was)) - self.wish(pid, day, was)
+            gain = base + self.give_up(pid, (day, was))
             return [(gain, 0, pid, day)] if gain >= floor and (day in self.spare[pid]) == spare else []
         if not line.could_take(day, sid):
             return []
@@ -136,14 +138,19 @@ class _Exchange(SeatLedger):
             around = range(day - line.longest, day + line.longest + 1)
             given = [d for d in around if d in line.days and d not in self.spare[pid] and d not in person.fixed]
         kinds = line.kinds_to_give(sid)
+        gives = self.spare[pid]
         for other in given:
             was = line.days[other].shift
             if was not in kinds:  # allows() would refuse it: skip the pricing
                 continue
-            gain = base + self.gain_out((other, was)) - self.wish(pid, other, was)
+            gain = base + (gives[other] if spare else self.give_up(pid, (other, was)))
             if gain >= floor:
                 out.append((gain, abs(other - day), pid, other))
         return out
+
+    def give_up(self, pid: str, cell: tuple[int, str]) -> int:
+        """What ``pid`` giving up their day on ``cell`` saves: one seat fewer there, less their wish for it."""
+        return self.gain_out(cell) - self.wish(pid, *cell)
 
     def apply(self, pid: str, move: Move) -> None:
         day, sid, other = move
@@ -152,7 +159,7 @@ class _Exchange(SeatLedger):
         if other is not None:
             changed.append((other, line.days[other].shift))
             self.who[changed[1]].discard(pid)
-            self.spare[pid].discard(other)
+            self.spare[pid].pop(other, None)
             self.seats[changed[1]] -= 1
         self.seats[(day, sid)] += 1
         self.who[(day, sid)].add(pid)
@@ -161,9 +168,9 @@ class _Exchange(SeatLedger):
             spare = self.gain_out(cell) >= 0
             for worker in self.who[cell]:
                 if spare and cell[0] not in self.lines[worker].person.fixed:
-                    self.spare[worker].add(cell[0])
+                    self.spare[worker][cell[0]] = self.give_up(worker, cell)
                 else:
-                    self.spare[worker].discard(cell[0])
+                    self.spare[worker].pop(cell[0], None)
 
 
 class _Line:
