@@ -49,8 +49,10 @@ DIVE_SHARE = 0.85
 RESPOND_SHARE = 0.3
 EXCHANGE_SHARE = 0.3  # of the budget, by when the cover matching of the repaired start stops (seconds at most)
 # The search's moves open new matches (after 30 s on Instance20 a pass gained 3% in 0.7 s, ~5x the search's rate
-# then): a pass in each of the search's breaks (roster.solver.breaks), bounded by EXCHANGE_BREAK_S.
-EXCHANGE_BREAK_S = 2.0
+# then): a pass in each of the search's breaks (roster.solver.breaks), bounded by EXCHANGE_BREAK_S. Where it
+# settles that takes under a second; on Instance24 a pass after a round of responses takes 2.5-3.5 s (80202 at
+# 300 s, against 82344 and 82617 when cut at 2 s).
+EXCHANGE_BREAK_S = 4.0
 RESPOND_BREAK_S = 20.0  # a round of best responses in a break, at most (roster.solver.breaks)
 # Per neighbourhood: many quick moves beat a few slow ones (measured, docs/benchmark.md). The work is bounded in
 # CP-SAT's deterministic time, so a loaded machine makes fewer moves, not worse ones; the wall-time cap is a guard.
