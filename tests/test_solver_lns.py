@@ -15,6 +15,8 @@ import pytest
 from nrp.convert import to_assignments, to_problem
 from nrp.evaluate import evaluate
 from nrp.parser import parse_file
+from roster.solver import breaks as breaks_module
+from roster.solver import lns as lns_module
 from roster.solver.construct import build_lines
 from roster.solver.cpsat import build, solve
 from roster.solver.evaluate import seat_counts, violations
@@ -307,3 +309,33 @@ def test_window_hints_are_feasible_and_complete(instance9) -> None:  # noqa: ANN
         model = build(sub, hint=before)
         free = [i for i, v in enumerate(model.cp.proto.variables) if len(set(v.domain)) > 1]  # not constants
         assert set(free) <= set(model.cp.proto.solution_hint.vars)
+
+
+def test_the_search_breaks_respond_and_match_without_raising_the_cost(instance9, monkeypatch) -> None:  # noqa: ANN001
+    """The search's breaks (roster.solver.breaks): the first break runs a round of best responses, every break a
+    matching pass; neither raises the cost, and the roster keeps every hard rule."""
+    problem = to_problem(instance9)
+    roster = feasible_start(problem, time.perf_counter() + 20, seed=1)
+    assert roster is not None
+    monkeypatch.setattr(breaks_module, "SEGMENT_S", 0.3)
+    monkeypatch.setattr(breaks_module, "SHORTEST_SEGMENT_S", 0.3)
+    calls: list[tuple[str, int, int]] = []
+
+    def spied(name: str, real):  # noqa: ANN001, ANN202
+        def run(problem, roster, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+            before = cost(problem, roster)
+            out = real(problem, roster, *args, **kwargs)
+            calls.append((name, before, cost(problem, roster)))
+            assert name != "respond" or kwargs.get("rounds") == 1  # one round a break
+            return out
+
+        return run
+
+    monkeypatch.setattr(lns_module, "respond", spied("respond", lns_module.respond))
+    monkeypatch.setattr(lns_module, "exchange", spied("exchange", lns_module.exchange))
+    started = time.perf_counter()
+    searched = lns_module._search(problem, roster, started, started + 3, 2, 0, None, None)
+    names = [name for name, _, _ in calls]
+    assert names[:2] == ["respond", "exchange"] and names.count("exchange") >= 3
+    assert all(after <= before for _, before, after in calls)
+    assert violations(problem, Solution(searched)) == []
