@@ -28,10 +28,9 @@ def test_a_search_slower_than_the_responses_runs_shorter_in_proportion() -> None
     assert plan_break(rates, 2, True).segment_s == SEGMENT_S  # never longer than a full segment
 
 
-def test_the_matching_and_a_problem_without_responses_leave_the_segment_whole() -> None:
+def test_the_segment_stays_whole_before_any_round_of_responses_and_where_nothing_responds() -> None:
     rates = Rates()
     rates.record("search", 100, 10.0)
-    rates.record("match", 10_000, 0.5)  # what the segment opened, in half a second
     assert plan_break(rates, 1, True).segment_s == SEGMENT_S
     rates.record("respond", 800, 20.0, at_break=0)
     assert plan_break(rates, 1, False).segment_s == SEGMENT_S

@@ -12,8 +12,8 @@ people) the search gained 400-900 per 10 s, the responses 10-150 per 7-12 s.
 
 - the segment of search before the next break is ``SEGMENT_S``, shortened in proportion where the search's last
   rate is below the responses' last (to ``SHORTEST_SEGMENT_S`` at least, so that its rate is measured again).
-  Not below the matching's: it gains what the segment before it opened, so its rate says nothing about what
-  the time would buy (Instance23 at 300 s: 100-200 in 0.5 s after each segment, 46 a second for the search);
+  The matching's rate is not measured: it gains what the segment before it opened, so it says nothing about
+  what the time would buy (Instance23 at 300 s: 100-200 in 0.5 s after each segment, 46 a second for the search);
 - the responses run in a break unless their last round gained less per second than the search's last segment;
   then they sit out one break, two after a second such round, and so on, doubling up to ``LONGEST_REST``
   breaks (a round that settles at once gains nothing, and on small instances it usually does);
@@ -31,17 +31,17 @@ LONGEST_REST = 16  # breaks at most that the responses sit out after rounds that
 
 @dataclass
 class Rates:
-    """Gain per second of each part's last run (None before its first), and the responses' back-off."""
+    """Gain per second of the search's and the responses' last run (None before the first), and the responses'
+    back-off."""
 
     search: float | None = None
-    match: float | None = None
     respond: float | None = None
     poor: int = 0  # rounds of responses in a row that paid less than the search
     next_round: int = 0  # the first break that may run the responses again
 
     def record(self, part: str, gained: float, seconds: float, at_break: int = 0) -> None:
-        """Record what ``part`` ("search", "match" or "respond") gained in ``seconds`` (the responses: in break
-        number ``at_break``)."""
+        """Record what ``part`` ("search" or "respond") gained in ``seconds`` (the responses: in break number
+        ``at_break``). The matching's gain is not recorded: see the module's rule."""
         rate = gained / max(seconds, 1e-3)
         setattr(self, part, rate)
         if part == "respond":

@@ -350,18 +350,15 @@ def _break(
     number: int,
 ) -> int:
     """Break ``number`` of the search on ``roster`` (whose cost is ``best``): a round of best responses where
-    ``responds``, then a cover-matching pass, each one's gain per second recorded in ``rates``; the new cost."""
+    ``responds`` (its gain per second recorded in ``rates``), then a cover-matching pass; the new cost."""
     if responds:
         began = time.perf_counter()
         respond(problem, roster, min(deadline, began + RESPOND_BREAK_S), seed, workers, rounds=1)
         found = cost(problem, roster)
         rates.record("respond", best - found, time.perf_counter() - began, number)
         best = found
-    began = time.perf_counter()
-    exchange(problem, roster, min(deadline, began + EXCHANGE_BREAK_S), seed)
-    found = cost(problem, roster)
-    rates.record("match", best - found, time.perf_counter() - began)
-    return found
+    exchange(problem, roster, min(deadline, time.perf_counter() + EXCHANGE_BREAK_S), seed)
+    return cost(problem, roster)
 
 
 __all__ = ["Neighbourhood", "cost", "dive_first", "feasible_start", "improve", "repair", "restrict", "solve_lns"]

@@ -130,9 +130,8 @@ def respond_windows(
     Rounds over the windows, each round's windows from a random week (a window settled is not settled once its
     edges move), until a round lowers the cost by less than ROUND_GAIN of it, ``rounds`` are done, or
     ``deadline``. The time is planned as ROUNDS rounds (or ``rounds``, if fewer), each window given an even share
-    of it: on Instance24 a round given all the time
-    spent it on its first windows, and later windows never had a pass (111 thousand at 120 s against 93
-    thousand in four rounds)."""
+    of it: on Instance24 a round given all the time spent it on its first windows, and later windows never had a
+    pass (111 thousand at 120 s against 93 thousand in four rounds)."""
     rng = random.Random(seed)
     length = 7 * WINDOW_WEEKS
     everyone = tuple(p.id for p in problem.people)

@@ -39,13 +39,8 @@ class SeatLedger:
                 self.seats[(day, a.shift)] += 1
         self.wishes = request_weights(problem)
 
-    def seat_cost(self, cell: Cell, n: int) -> int:
-        c = self.cover.get(cell)
-        if c is None:
-            return 0
-        return c.under_weight * max(0, c.preferred - n) + c.over_weight * max(0, n - c.preferred)
-
-    # The two below are seat_cost(n) - seat_cost(n +/- 1) worked out: the passes call them millions of times.
+    # A cell's cost with n seats is under_weight * max(0, preferred - n) + over_weight * max(0, n - preferred);
+    # the two below are its change for one seat more or fewer, worked out (the passes call them millions of times).
     def gain_in(self, cell: Cell) -> int:
         """What one more person on ``cell`` saves."""
         c = self.cover.get(cell)
