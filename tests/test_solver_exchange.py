@@ -152,6 +152,49 @@ def test_the_give_up_kinds_skipped_are_only_those_the_full_check_refuses(name: s
     assert skipped > 0 and kept > 0  # both kinds of give-up occur: the check above checked something
 
 
+@pytest.mark.parametrize("name", ["Instance9", "Instance14"])
+def test_the_give_ups_left_out_by_the_neighbours_and_weekends_are_only_those_the_full_check_refuses(
+    name: str,
+) -> None:
+    """``gives_allowed`` narrows the days a person could give up to take a cell (none where a neighbour's
+    succession forbids it, only days freeing a weekend where the weekends' cap is reached); every move it leaves
+    out, giving up a day or nothing, must be one the cheap check (``allows``) refuses. Run after many moves too,
+    so that the cached freeing days are checked as they are kept up to date."""
+    problem = to_problem(parse_file(DATA / f"{name}.txt"))
+    start = feasible_start(problem, time.perf_counter() + 20, seed=5)
+    assert start is not None
+    state = _Exchange(problem, start)
+    out = {"narrowed": 0, "left_out": 0, "kept": 0}
+
+    def check() -> None:
+        for pid, line in list(state.lines.items())[:8]:
+            for day in range(problem.days):
+                for sid in (s.id for s in problem.shift_types):
+                    if not line.could_take(day, sid):
+                        continue
+                    allowed = line.gives_allowed(day, sid)
+                    if allowed is None:
+                        continue
+                    out["narrowed"] += 1
+                    assert allowed <= set(line.days)
+                    assert not line.allows((day, sid, None)), (pid, day, sid)
+                    for other in line.days:
+                        if other in allowed:
+                            out["kept"] += 1
+                        else:
+                            out["left_out"] += 1
+                            assert not line.allows((day, sid, other)), (pid, day, sid, other)
+
+    check()
+    for cell in [cell for cell in state.cover if state.gain_in(cell) > 0]:
+        state.fill(*cell, chain=1)
+    check()
+    assert out["narrowed"] > 0 and out["left_out"] > 0 and out["kept"] > 0  # all three occur
+    for line in state.lines.values():  # the cached freeing days are those of the line as it is now
+        alone = {w for w, days in enumerate(problem.weekends) if sum(d in line.days for d in days) == 1}
+        assert line.freeing() == {d for d in line.days if line.weekend_of.get(d) in alone}
+
+
 def test_the_kept_give_up_values_stay_those_of_the_seats_as_they_are() -> None:
     """The matching keeps, per person, their days on a surplus cell and what giving each up saves; after many
     moves both must be what the seats say now (a stale value would rank the candidates wrongly)."""

@@ -73,6 +73,8 @@ class _Exchange(SeatLedger):
         self.weekend_of = {d: i for i, w in enumerate(problem.weekends) for d in w}
         self.people = [p for p in problem.people if not person_violations(problem, p, roster.get(p.id, {}))]
         self.lines = {p.id: _Line(problem, p, roster.setdefault(p.id, {}), self.weekend_of) for p in self.people}
+        # Who may work each shift type at all (a cap of 0 never changes): a third of the people on Instance24.
+        self.takers = {s: [p for p in self.people if p.max_shifts.get(s, 1) != 0] for s in self.shifts}
         # Only a day on a cell with a surplus (one person fewer costs nothing) is worth giving up: per person,
         # those days, kept up to date through who works each cell.
         self.who: dict[tuple[int, str], set[str]] = defaultdict(set)
@@ -92,14 +94,14 @@ class _Exchange(SeatLedger):
         a cell exactly covered) is tried, followed by a fill of the cell it left short (with ``chain`` - 1),
         and undone when that finds nothing: an ejection chain."""
         gain_in = self.gain_in((day, sid))
-        candidates = [c for p in self.people for c in self._candidates(p, day, sid, gain_in, spare=True)]
+        candidates = [c for p in self.takers[sid] for c in self._candidates(p, day, sid, gain_in, spare=True)]
         for gain, _, pid, other in sorted(candidates, key=lambda c: (-c[0], c[1])):
             if self.lines[pid].allows((day, sid, other)) and self.lines[pid].exact((day, sid, other)):
                 self.apply(pid, (day, sid, other))
                 return gain
         if chain <= 0:
             return 0
-        candidates = [c for p in self.people for c in self._candidates(p, day, sid, gain_in, spare=False)]
+        candidates = [c for p in self.takers[sid] for c in self._candidates(p, day, sid, gain_in, spare=False)]
         tries = 0
         for gain, _, pid, other in sorted(candidates, key=lambda c: (-c[0], c[1])):
             line = self.lines[pid]
@@ -121,24 +123,31 @@ class _Exchange(SeatLedger):
         (``spare``: the day given up is on a cell with a surplus, or none is given up), or else those that
         give up a day on a cell exactly covered and cost nothing in themselves (the links of a chain)."""
         pid, line = person.id, self.lines[person.id]
-        base = gain_in + self.wish(pid, day, sid)
         floor = 1 if spare else 0
         if line.could_retype(day, sid):  # works that day already: another shift type instead
             was = line.days[day].shift
-            gain = base + self.give_up(pid, (day, was))
+            gain = gain_in + self.wish(pid, day, sid) + self.give_up(pid, (day, was))
             return [(gain, 0, pid, day)] if gain >= floor and (day in self.spare[pid]) == spare else []
         if not line.could_take(day, sid):
             return []
-        # Taking ``day`` alone breaks a rule: only giving up a day next to it can make it work.
-        near = not line.side_ok(day, (day, sid, None))
-        out = [(base, 0, pid, None)] if spare and line.room_for(sid) and not near else []
-        if spare:
-            given = self.spare[pid] if not near else [d for d in self.spare[pid] if abs(d - day) <= line.longest]
-        else:  # links stay near ``day``: many more days are exactly covered than have a surplus
-            around = range(day - line.longest, day + line.longest + 1)
-            given = [d for d in around if d in line.days and d not in self.spare[pid] and d not in person.fixed]
-        kinds = line.kinds_to_give(sid)
+        allowed = line.gives_allowed(day, sid)
+        if allowed is not None and not allowed:
+            return []
         gives = self.spare[pid]
+        if spare:
+            given = gives if allowed is None else [d for d in allowed if d in gives]
+            alone = allowed is None and line.room_for(sid)
+            if not (given or alone):
+                return []
+            if not line.side_ok(day, (day, sid, None)):  # taking ``day`` alone breaks a rule: only giving up
+                given, alone = [d for d in given if abs(d - day) <= line.longest], False  # a day near it can help
+        else:  # links stay near ``day``: many more days are exactly covered than have a surplus
+            near_day = range(day - line.longest, day + line.longest + 1)
+            around = near_day if allowed is None else [d for d in allowed if abs(d - day) <= line.longest]
+            given, alone = [d for d in around if d in line.days and d not in gives and d not in person.fixed], False
+        base = gain_in + self.wish(pid, day, sid)
+        out = [(base, 0, pid, None)] if alone else []
+        kinds = line.kinds_to_give(sid)
         for other in given:
             was = line.days[other].shift
             if was not in kinds:  # allows() would refuse it: skip the pricing
@@ -189,6 +198,7 @@ class _Line:
         self.worked_weekends = sum(1 for n in self.weekend_days.values() if n > 0)
         self.give_cache: dict[int, bool] = {}
         self.kinds_cache: dict[str, frozenset[str]] = {}
+        self.freeing_cache: frozenset[int] | None = None
         self.longest = max(person.max_consecutive or 0, person.min_consecutive, person.min_consecutive_off) + 1
 
     def could_take(self, day: int, sid: str) -> bool:
@@ -225,6 +235,35 @@ class _Line:
                 if p.min_minutes <= minutes - s.minutes <= top and (t == sid or not full)
             )
         return self.kinds_cache[sid]
+
+    def gives_allowed(self, day: int, sid: str) -> frozenset[int] | None:
+        """The days this person could give up to take (day, sid) past allows()' checks of the neighbours'
+        successions and of the weekends' cap, which most candidates fail (Instance24 after the responses: 1.5
+        million of 1.52): None where those checks pass whatever is given up (or nothing), else only those days
+        (giving up nothing never passes). A sound filter: allows() still decides."""
+        p, s = self.person, self.shifts[sid]
+        prev, nxt = self.days.get(day - 1), self.days.get(day + 1)
+        allowed = None
+        if prev is not None and sid in self.shifts[prev.shift].forbidden_next:
+            allowed = frozenset({day - 1})
+        if nxt is not None and nxt.shift in s.forbidden_next:  # both neighbours would have to go: none passes
+            allowed = frozenset({day + 1}) if allowed is None else frozenset()
+        weekend = self.weekend_of.get(day)
+        if (  # taking the day adds a weekend past the cap: only a day that frees another passes
+            p.max_weekends is not None
+            and weekend is not None
+            and self.weekend_days[weekend] == 0
+            and self.worked_weekends >= p.max_weekends
+        ):
+            allowed = self.freeing() if allowed is None else allowed & self.freeing()
+        return allowed
+
+    def freeing(self) -> frozenset[int]:
+        """The days worked alone in their weekend: giving one up frees a weekend (cached until the line changes)."""
+        if self.freeing_cache is None:
+            alone = {w for w, n in self.weekend_days.items() if n == 1}
+            self.freeing_cache = frozenset(d for d in self.days if self.weekend_of.get(d) in alone)
+        return self.freeing_cache
 
     def room_for(self, sid: str) -> bool:
         cap = self.person.max_minutes
@@ -304,6 +343,7 @@ class _Line:
         day, sid, other = move
         self.give_cache.clear()
         self.kinds_cache.clear()
+        self.freeing_cache = None
         if other is not None:
             old = self.days.pop(other)
             self.counts[old.shift] -= 1
