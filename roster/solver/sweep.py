@@ -38,7 +38,11 @@ def _sweep(
     # Each state's live minutes, lo..hi (empty when hi < lo): most of the grid is unreachable on a given day.
     lo, hi = np.full(states, m_hi + 1), np.full(states, -1)
     nlo, nhi = np.full(states, m_hi + 1), np.full(states, -1)
-    targets, counts = np.empty(shifts, np.int64), np.empty(shifts, np.int64)
+    kind = _kinds(group, minutes, allowed, tracked)
+    picks = np.empty(shifts, np.int64)  # each kind's cheapest shift on the day
+    steps, gains = np.empty((shifts, _FIELDS), np.int64), np.empty(shifts)  # from a state on a day (``_steps``)
+    cells_of = np.arange(cells_w)
+    weekends_of, tracked_of, w_max = cells_of // (k_hi + 1), cells_of % (k_hi + 1), max(w_hi, 0)
     most = minutes.max()
     width = shifts + 1
     for t in range(shifts):  # day 0, after the runs before the horizon
@@ -56,14 +60,17 @@ def _sweep(
                 nxt[s, nlo[s] : nhi[s] + 1, :] = inf
         nlo[:], nhi[:] = m_hi + 1, -1
         floor = m_lo - (days - d) * most  # below it the minimum can no longer be met
+        live = _cheapest_of_kinds(on[d], kind, picks)
         for s in range(states):
             if hi[s] < max(lo[s], floor):
                 continue
             to_off = _after_off(s, runs, groups, run_max, min_on, off_max)
             if off[d] == inf:
                 to_off = -1
-            for t in range(shifts):
-                targets[t], counts[t] = _after_work(s, t, d, runs, groups, run_max, capped, group, allowed, weekend)
+            n = _steps(
+                s, d, picks[:live], on, weekend_price, minutes, group, allowed, weekend, runs, run_max, capped, tracked,
+                w_hi, k_hi, steps, gains,
+            )  # fmt: skip
             # From a run off, only once it is long enough or touches an unknown start (first).
             works = s < runs or (s - runs) % off_max + 1 >= min_off or s - runs >= off_max
             for m in range(max(lo[s], floor), hi[s] + 1):
@@ -75,13 +82,25 @@ def _sweep(
                         _keep(nxt, choice, nlo, nhi, d, to_off, m, w, v + off[d], s * width)
                     if not works:
                         continue
-                    for t in range(shifts):
-                        if targets[t] < 0 or on[d, t] == inf:
-                            continue
-                        m2, w2 = _add(m, w, minutes[t], counts[t], t == tracked, m_hi, w_hi, k_hi)
-                        if m2 >= 0:
-                            cost = v + on[d, t] + counts[t] * weekend_price
-                            _keep(nxt, choice, nlo, nhi, d, targets[t], m2, w2, cost, s * width + t + 1)
+                    for i in range(n):
+                        m2 = m + steps[i, _MINUTES]
+                        if (
+                            m2 <= m_hi
+                            and weekends_of[w] + steps[i, _COUNTED] <= w_max
+                            and tracked_of[w] + steps[i, _HIT] <= k_hi
+                        ):
+                            _keep(
+                                nxt,
+                                choice,
+                                nlo,
+                                nhi,
+                                d,
+                                steps[i, _TARGET],
+                                m2,
+                                w + steps[i, _MOVE],
+                                v + gains[i],
+                                steps[i, _CODE],
+                            )
         value, nxt = nxt, value
         lo, nlo = nlo, lo
         hi, nhi = nhi, hi
@@ -89,6 +108,72 @@ def _sweep(
         value, choice, minutes, weekend, groups, run_max, capped, min_on, off_max, min_off, m_lo, end_held, history,
         runs, width, w_hi, tracked, k_hi,
     )  # fmt: skip
+
+
+# A step's fields (``_steps``).
+_TARGET, _COUNTED, _HIT, _MINUTES, _MOVE, _CODE = range(6)
+_FIELDS = 6
+
+
+@numba.njit(cache=True, nogil=True)
+def _steps(
+    s, d, picks, on, weekend_price, minutes, group, allowed, weekend, runs, run_max, capped, tracked, w_hi, k_hi,
+    steps, gains,
+):  # fmt: skip
+    """Fill ``steps`` and ``gains`` with the steps from state ``s`` on day ``d`` to the shifts ``picks`` (one of
+    each kind), where the rules allow them: the state after it, whether it counts a weekend worked and the tracked
+    shift, its minutes, how it moves the second cell index, the choice to keep, and what it costs; how many."""
+    groups, width, n = allowed.shape[0], on.shape[1] + 1, 0
+    for t in picks:
+        target, counted = _after_work(s, t, d, runs, groups, run_max, capped, group, allowed, weekend)
+        if target < 0:
+            continue
+        gains[n] = on[d, t] + counted * weekend_price  # (priced whether or not the weekends are on the grid)
+        counted = counted if w_hi >= 0 else 0
+        hit = 1 if t == tracked else 0
+        steps[n, _TARGET], steps[n, _COUNTED], steps[n, _HIT], steps[n, _MINUTES] = target, counted, hit, minutes[t]
+        steps[n, _MOVE], steps[n, _CODE] = counted * (k_hi + 1) + hit, s * width + t + 1
+        n += 1
+    return n
+
+
+@numba.njit(cache=True, nogil=True)
+def _kinds(group, minutes, allowed, tracked):
+    """Each shift's kind: shifts of the same successor group, minutes and place in the successions (which
+    groups they may follow), none of them tracked, lead from any state to the same state and cell, so that of
+    each kind only the cheapest on a day needs a step (Instance24: 32 shift types, 14 kinds)."""
+    shifts = group.shape[0]
+    kind = np.arange(shifts)
+    for t in range(shifts):
+        for u in range(t):
+            if (
+                kind[u] == u and t != tracked and u != tracked and group[t] == group[u] and minutes[t] == minutes[u]
+                and np.array_equal(allowed[:, t], allowed[:, u])
+            ):  # fmt: skip
+                kind[t] = u
+                break
+    return kind
+
+
+@numba.njit(cache=True, nogil=True)
+def _cheapest_of_kinds(on_day, kind, picks):
+    """Fill ``picks`` with the cheapest shift of each kind workable on the day, in the shifts' order (the first
+    of a kind where several cost the same: the step a sweep over every shift in order would keep); how many."""
+    live = 0
+    for t in range(on_day.shape[0]):
+        if on_day[t] == np.inf:
+            continue
+        k = kind[t]
+        for i in range(live):
+            if kind[picks[i]] == k:
+                if on_day[t] < on_day[picks[i]]:
+                    picks[i] = t
+                break
+        else:
+            picks[live] = t
+            live += 1
+    picks[:live].sort()
+    return live
 
 
 @numba.njit(cache=True, nogil=True)
