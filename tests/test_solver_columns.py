@@ -49,6 +49,30 @@ def test_the_masters_prices_are_what_a_seat_is_worth() -> None:
     assert value == 13  # a takes day 0 at its request's 3, day 1 stays empty
 
 
+def test_a_kept_line_is_a_constant_of_the_lp_which_is_built_again_without_its_person() -> None:
+    problem = _two_days()
+    master = Master(problem)
+    for pid, line, line_cost_ in (("a", set(), 0), ("a", {(0, "D")}, 3), ("b", set(), 0), ("b", {(1, "D")}, 0)):
+        master.add(pid, frozenset(line), line_cost_)
+    value, _, convexity = master.solve()
+    assert value == 3 and set(convexity) == {"a", "b"}  # a on day 0 at its request's 3, b on day 1
+    off = next(c for c in master.columns if c.person == "a" and not c.line)
+    master.keep(off)
+    value, _, convexity = master.solve()
+    assert value == 10 and set(convexity) == {"b"}  # a kept off: one seat stays short whatever b does
+    assert off.var is None and all(c.var is not None for c in master.columns if c.person == "b")
+    assert not master.add("a", frozenset({(1, "D")}), 0)  # a kept person's lines are no longer columns
+    assert master.add("b", frozenset({(0, "D")}), 0)
+    assert master.solve()[0] == 10
+    on_day_0 = Master(problem)  # kept on day 0: its seat comes off the cover, its cost joins the value
+    for pid, line, line_cost_ in (("a", {(0, "D")}, 3), ("b", {(0, "D")}, 0), ("b", {(1, "D")}, 0)):
+        on_day_0.add(pid, frozenset(line), line_cost_)
+    on_day_0.keep(on_day_0.columns[0])
+    assert on_day_0.solve()[0] == 3
+    on_day_0.keep(next(c for c in on_day_0.columns if c.line == frozenset({(0, "D")}) and c.person == "b"))
+    assert on_day_0.solve()[0] == 3 + 1 + 10  # b on day 0 too: one seat over, day 1's short
+
+
 def test_a_pricer_finds_the_best_line_within_the_persons_rules() -> None:
     problem = _two_days(max_shifts={"D": 1})
     pricer = Pricer(problem, problem.people[0], tuple(r for r in problem.requests if r.person == "a"))
