@@ -9,6 +9,10 @@ States, each on a grid of (minutes worked, weekends worked x the tracked shift's
   ``run_max`` it stays there when that is no maximum);
 - a run off: ``(first, length)``, ``length`` 1..``off_max`` (it stays at ``off_max``, the minimum).
 
+A state steps on a day only to the cheapest shift of each kind (``_kinds``: shifts that reach the same state and
+cell from any state; Instance24's 32 shift types are 14 kinds), and a cell that can no longer reach the minimum
+minutes is dropped (``_reach``).
+
 A day's choice is kept per state and cell (int16: where from, and the shift or -1 for off), and the line is read
 back from the cheapest accepted end. Compiled once (``cache``); it releases the GIL so that the pricing pool's
 threads sweep side by side.
@@ -84,24 +88,13 @@ def _sweep(
                     if not works:
                         continue
                     for i in range(n):
-                        m2 = m + steps[i, _MINUTES]
+                        m2, c2 = m + steps[i, _MINUTES], w + steps[i, _MOVE]
                         if (
                             m2 <= m_hi
                             and weekends_of[w] + steps[i, _COUNTED] <= w_max
                             and tracked_of[w] + steps[i, _HIT] <= k_hi
                         ):
-                            _keep(
-                                nxt,
-                                choice,
-                                nlo,
-                                nhi,
-                                d,
-                                steps[i, _TARGET],
-                                m2,
-                                w + steps[i, _MOVE],
-                                v + gains[i],
-                                steps[i, _CODE],
-                            )
+                            _keep(nxt, choice, nlo, nhi, d, steps[i, _TARGET], m2, c2, v + gains[i], steps[i, _CODE])
         value, nxt = nxt, value
         lo, nlo = nlo, lo
         hi, nhi = nhi, hi
