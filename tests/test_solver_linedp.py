@@ -191,3 +191,11 @@ def test_weekends_off_the_grid_are_charged_their_price_on_each_weekend_worked(se
     base = rules.requests_on - np.array([[prices[d, s] for s in rules.shifts] for d in range(problem.days)])
     swept, _ = linedp._sweep_rules(rules, base, price)
     assert swept == (pytest.approx(min(map(value, allowed))) if allowed else math.inf)
+
+
+def test_of_each_kind_the_day_steps_to_its_cheapest_shift_the_first_where_they_tie_in_the_shifts_order() -> None:
+    kind, picks = np.array([0, 1, 0, 3, 1]), np.empty(5, np.int64)
+    live = sweep._cheapest_of_kinds(np.array([5.0, 1.0, 2.0, 0.5, 0.1]), kind, picks)
+    assert picks[:live].tolist() == [2, 3, 4]
+    live = sweep._cheapest_of_kinds(np.array([1.0, 1.0, 1.0, math.inf, 1.0]), kind, picks)
+    assert picks[:live].tolist() == [0, 1]  # shift 3 may not be worked that day
