@@ -72,12 +72,12 @@ def _sweep(
             to_off = _after_off(s, runs, groups, run_max, min_on, off_max)
             if off[d] == inf:
                 to_off = -1
-            n = _steps(
+            # From a run off, only once it is long enough or touches an unknown start (first).
+            works = s < runs or (s - runs) % off_max + 1 >= min_off or s - runs >= off_max
+            n = 0 if not works else _steps(
                 s, d, picks[:live], on, weekend_price, minutes, group, allowed, weekend, runs, run_max, capped, tracked,
                 w_hi, k_hi, steps, gains,
             )  # fmt: skip
-            # From a run off, only once it is long enough or touches an unknown start (first).
-            works = s < runs or (s - runs) % off_max + 1 >= min_off or s - runs >= off_max
             for m in range(max(lo[s], floor), hi[s] + 1):
                 for w in range(cells_w):
                     v = value[s, m, w]
@@ -85,8 +85,6 @@ def _sweep(
                         continue
                     if to_off >= 0:
                         _keep(nxt, choice, nlo, nhi, d, to_off, m, w, v + off[d], s * width)
-                    if not works:
-                        continue
                     for i in range(n):
                         m2, c2 = m + steps[i, _MINUTES], w + steps[i, _MOVE]
                         if (
