@@ -108,7 +108,7 @@ def dive(
     pricers = _pricers_in_time(problem, master, requests, deadline, workers)
     if pricers is None:
         return _not_begun(start, master, began)
-    kept: dict[str, Column] = {}
+    kept = master.kept  # (read only here: Master.keep fixes a line)
     with ThreadPoolExecutor(max(1, workers)) as pool:
         pricing = _Pricing(pricers, pool, deadline, began)
         slack = _rounding(problem)
@@ -123,7 +123,6 @@ def dive(
             step_began = time.perf_counter()
             for column in _to_keep(master, kept, _fix_share(pricing), pricing.settled):
                 master.keep(column)
-                kept[column.person] = column
             _generate(master, pricing, kept, rounds=step_rounds, slack=slack)
             pricing.step_s = (pricing.step_s + time.perf_counter() - step_began) / 2
     roles = {p.id: p.roles[0] for p in problem.people}
