@@ -91,6 +91,12 @@ def test_the_sweep_finds_the_best_line_or_a_true_bound(seed: int) -> None:
         assert priced.proved and value(priced.lines[-1]) == pytest.approx(best)
 
 
+def _costs_on(rules: linedp.Rules, prices: dict[tuple[int, str], float]) -> np.ndarray:
+    """What working each (day, shift) costs the line under ``prices``: the sweep's ``on`` array."""
+    days = rules.requests_on.shape[0]
+    return rules.requests_on - np.array([[prices[d, s] for s in rules.shifts] for d in range(days)])
+
+
 TWINS = ("same", "minutes", "successors", "predecessors")
 
 
@@ -136,7 +142,7 @@ def test_the_sweep_steps_to_the_cheapest_of_twin_shift_types_only_where_that_is_
     assert set(priced.lines) <= set(allowed)
     assert priced.proved and (not allowed or value(priced.lines[-1]) == pytest.approx(min(map(value, allowed))))
     if cap is not None and allowed:  # the sweep that tracks T's count, whether or not the relaxation proved it
-        base = rules.requests_on - np.array([[prices[d, s] for s in rules.shifts] for d in range(problem.days)])
+        base = _costs_on(rules, prices)
         swept, worked = linedp._sweep_rules(rules, base, 0.0, t, cap)
         assert swept == pytest.approx(min(map(value, allowed)))
         assert (worked == t).sum() <= cap
@@ -188,7 +194,7 @@ def test_weekends_off_the_grid_are_charged_their_price_on_each_weekend_worked(se
         return line_cost(problem.requests, line) - sum(prices[c] for c in line) + price * weekends
 
     allowed = _every_line(problem)
-    base = rules.requests_on - np.array([[prices[d, s] for s in rules.shifts] for d in range(problem.days)])
+    base = _costs_on(rules, prices)
     swept, _ = linedp._sweep_rules(rules, base, price)
     assert swept == (pytest.approx(min(map(value, allowed))) if allowed else math.inf)
 
